@@ -1,0 +1,375 @@
+/**
+ * The archiver's core: bus messages in, Parquet files out, acks only for rows that are
+ * durable at the target. No NATS here: it takes {@link Delivery} values, so tests
+ * drive it directly.
+ *
+ * Flow: decode → rows appended to the buffer of their partition (DuckDB table) →
+ * flush (every ARCHIVE_FLUSH_INTERVAL or ARCHIVE_FLUSH_ROWS rows per partition) →
+ * COPY to a temporary file in staging, fsync, rename to `<first>-<last>.parquet` →
+ * upload (or rename into a local lake) with retries → ack every message whose rows
+ * are now all durable.
+ *
+ * Exactly once: a first delivery cannot be in any file; a redelivered message is
+ * looked up in the durable files of its partition by sequence (see durable-index.ts)
+ * and acked without writing if found. Retried uploads rewrite the same object name.
+ */
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Logger } from "@logtape/logtape";
+import type { Clock, TimerHandle } from "../runtime/types.ts";
+import { PartitionBuffer } from "./buffer.ts";
+import type { Dataset, Part } from "./datasets.ts";
+import { type Decoder, InlineDecoder } from "./decoder.ts";
+import type { DuckWriter } from "./duck.ts";
+import { type Durable, DurableIndex, lookupKey } from "./durable-index.ts";
+import { moveDurably, removeQuietly } from "./fsutil.ts";
+import { type Delivery, Held } from "./held.ts";
+import type { ArchiverMetrics } from "./metrics.ts";
+import { fileName, tmpName } from "./partition.ts";
+import { PauseKnob } from "./pause.ts";
+import { recoverStaged, StagedFile } from "./staging.ts";
+import type { Target } from "./target.ts";
+import { Uploader } from "./uploader.ts";
+
+export interface ArchiverOptions {
+  writer: DuckWriter;
+  target: Target;
+  stagingDir: string;
+  /** Where S3 objects are downloaded to read their sequences. */
+  cacheDir: string;
+  flushIntervalMs: number;
+  flushRows: number;
+  /** Flush early when this many messages are unacked (keep below the consumer's max_ack_pending). */
+  maxUnacked: number;
+  ackWaitMs: number;
+  stagingMaxBytes: number;
+  uploadConcurrency: number;
+  uploadMaxBackoffMs: number;
+  clock: Clock;
+  log: Logger;
+  metrics: ArchiverMetrics;
+  pause?: PauseKnob;
+  /** Where messages are decoded (default: on the event loop). */
+  decoder?: Decoder;
+  /** A failure the archiver cannot continue after (DuckDB or local disk). */
+  onFatal(err: unknown): void;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export class Archiver {
+  #buffers = new Map<string, PartitionBuffer>();
+  #creating = new Map<string, Promise<PartitionBuffer>>();
+  #held = new Map<number, Held>();
+  #flushChain: Promise<void> = Promise.resolve();
+  #timer: TimerHandle | undefined;
+  #lastKeepAlive = 0;
+  #paused = false;
+  #stopped = false;
+  #failed = false;
+  readonly index: DurableIndex;
+  readonly uploader: Uploader;
+  private readonly pause: PauseKnob;
+  private readonly decoder: Decoder;
+
+  private constructor(private readonly o: ArchiverOptions) {
+    this.pause = o.pause ?? new PauseKnob();
+    this.decoder = o.decoder ?? new InlineDecoder();
+    this.index = new DurableIndex(o.target, o.writer, o.cacheDir);
+    this.uploader = new Uploader(o.target, {
+      concurrency: o.uploadConcurrency,
+      maxBackoffMs: o.uploadMaxBackoffMs,
+      log: o.log,
+      onDurable: (f) => this.#durable(f),
+      onFailure: () => o.metrics.uploadFailures.inc(),
+      onFatal: (e) => this.#fatal(e),
+    });
+  }
+
+  /** Recover staged files of a previous run (queued for upload) and start the flush timer. */
+  static async create(o: ArchiverOptions): Promise<Archiver> {
+    await mkdir(o.stagingDir, { recursive: true });
+    const a = new Archiver(o);
+    const staged = await recoverStaged(o.stagingDir, o.writer, o.log);
+    if (staged.length) o.log.info("{n} staged files from a previous run queued for upload", { n: staged.length });
+    for (const f of staged) {
+      a.index.addStaged(f);
+      a.uploader.enqueue(f);
+    }
+    a.#schedule();
+    return a;
+  }
+
+  /** Decode, place and (when nothing is left to write) ack a batch of deliveries of one dataset. */
+  async ingest(ds: Dataset, batch: Delivery[]): Promise<void> {
+    const decoded = await this.decoder.decode(ds, batch.map((d) => d.data));
+    const redelivered: Array<{ d: Delivery; parts: Part[] }> = [];
+    for (let i = 0; i < batch.length; i++) {
+      const d = batch[i]!;
+      const r = decoded[i]!;
+      if (!r.ok) {
+        this.o.metrics.malformed.inc({ dataset: ds.name });
+        this.o.log.warn("malformed {dataset} message seq {seq} on {subject} termed: {error}", {
+          dataset: ds.name,
+          seq: d.seq,
+          subject: d.subject,
+          error: r.error,
+        });
+        d.term(r.error);
+        continue;
+      }
+      this.o.metrics.messagesIn.inc({ dataset: ds.name });
+      if (r.parts.length === 0) {
+        d.ack();
+        continue;
+      }
+      const h = this.#held.get(d.seq);
+      if (h) {
+        h.deliveries.push(d); // a redelivery of a message we still hold: ack both later
+        continue;
+      }
+      if (d.deliveryCount > 1) {
+        redelivered.push({ d, parts: r.parts });
+        continue;
+      }
+      await this.#place(ds, d, r.parts);
+      await this.pause.at("append");
+    }
+    if (redelivered.length) await this.#placeRedelivered(ds, redelivered);
+    if (this.#held.size >= this.o.maxUnacked) this.#flushAll();
+  }
+
+  async #placeRedelivered(ds: Dataset, items: Array<{ d: Delivery; parts: Part[] }>): Promise<void> {
+    let found: Map<string, Durable>;
+    try {
+      found = await this.index.lookup(items.flatMap(({ d, parts }) => parts.map((p) => ({ seq: d.seq, partition: p.key }))));
+    } catch (e) {
+      // Cannot tell whether they are durable (target unreachable): try again later.
+      this.o.log.warn("cannot check {n} redelivered {dataset} messages against the lake, retrying later: {error}", {
+        n: items.length,
+        dataset: ds.name,
+        error: (e as Error).message,
+      });
+      for (const { d } of items) d.nak();
+      return;
+    }
+    for (const { d, parts } of items) {
+      const h = this.#held.get(d.seq);
+      if (h) {
+        h.deliveries.push(d);
+        continue;
+      }
+      const where = new Map<string, Durable>();
+      for (const p of parts) {
+        const f = found.get(lookupKey(p.key, d.seq));
+        if (f) where.set(p.key, f);
+      }
+      if (where.size === parts.length) this.o.metrics.duplicates.inc({ dataset: ds.name });
+      await this.#place(ds, d, parts, where);
+    }
+  }
+
+  /** Put each part's rows in its buffer unless it is already durable (`where`); ack when nothing is owed. */
+  async #place(ds: Dataset, d: Delivery, parts: Part[], where?: Map<string, Durable>): Promise<void> {
+    const h = new Held(d.seq, d, this.o.clock.now(), (x) => this.#held.delete(x.seq));
+    this.#held.set(d.seq, h);
+    h.hold(); // placing: no ack until every part is placed
+    for (const p of parts) {
+      const f = where?.get(p.key);
+      if (f === "target") continue;
+      if (f) {
+        f.attach(h); // false when it became durable meanwhile: nothing to wait for either way
+        continue;
+      }
+      let buf = await this.#bufferFor(ds, p.key);
+      // A flush may have sealed it while we awaited; the check and the write below must run
+      // in one synchronous step, or rows could land in a buffer already being written out.
+      while (buf.sealed) buf = await this.#bufferFor(ds, p.key);
+      p.write(buf, d.seq);
+      buf.addHeld(h);
+      this.o.metrics.rowsIn.inc({ dataset: ds.name }, p.rows);
+      if (buf.rows >= this.o.flushRows) void this.#flush(buf);
+    }
+    h.release();
+  }
+
+  async #bufferFor(ds: Dataset, key: string): Promise<PartitionBuffer> {
+    for (;;) {
+      const b = this.#buffers.get(key);
+      if (b && !b.sealed) return b;
+      let p = this.#creating.get(key);
+      if (!p) {
+        p = this.o.writer.createTable(ds).then((t) => {
+          const nb = new PartitionBuffer(ds, key, t, this.o.clock.now());
+          this.#buffers.set(key, nb);
+          return nb;
+        }).finally(() => this.#creating.delete(key));
+        this.#creating.set(key, p);
+      }
+      const nb = await p;
+      if (!nb.sealed) return nb;
+    }
+  }
+
+  /** Seal the buffer and queue it for writing; resolves when it (and every flush before it) is staged. */
+  #flush(buf: PartitionBuffer): Promise<void> {
+    if (!buf.sealed) {
+      buf.sealed = true;
+      if (this.#buffers.get(buf.key) === buf) this.#buffers.delete(buf.key);
+      this.#flushChain = this.#flushChain.then(() => (this.#failed ? undefined : this.#write(buf))).catch((e) => this.#fatal(e));
+    }
+    return this.#flushChain;
+  }
+
+  #flushAll(): Promise<void> {
+    for (const b of [...this.#buffers.values()]) void this.#flush(b);
+    return this.#flushChain;
+  }
+
+  /** COPY → fsync → rename into staging → queue the upload. */
+  async #write(buf: PartitionBuffer): Promise<void> {
+    if (buf.n > 0) buf.pushChunk();
+    const key = `${buf.key}/${fileName(buf.firstSeq, buf.lastSeq)}`;
+    const final = join(this.o.stagingDir, key);
+    await mkdir(dirname(final), { recursive: true });
+    const tmp = tmpName(final);
+    try {
+      await this.o.writer.copyAndDrop(buf.table, tmp);
+      await this.pause.at("copy");
+      await moveDurably(tmp, final);
+    } catch (e) {
+      await removeQuietly(tmp);
+      throw e;
+    }
+    const bytes = (await stat(final)).size;
+    const f = new StagedFile(key, final, bytes, buf.seqs(), buf.firstSeq, buf.lastSeq);
+    f.held.push(...buf.held); // each already holds one count for this buffer
+    this.o.metrics.filesWritten.inc({ dataset: buf.dataset.name });
+    this.o.metrics.bytesWritten.inc({ dataset: buf.dataset.name }, bytes);
+    this.index.addStaged(f);
+    this.uploader.enqueue(f);
+    this.#gauges();
+  }
+
+  /** A staged file is at the target: ack what it completes. */
+  async #durable(f: StagedFile): Promise<void> {
+    await this.pause.at("ack");
+    this.index.promote(f);
+    for (const h of f.held) h.release();
+    this.o.metrics.filesUploaded.inc();
+    this.#gauges();
+  }
+
+  /** Wait while the staging budget is full (JetStream keeps the data meanwhile). */
+  async waitForCapacity(signal: AbortSignal): Promise<void> {
+    while (this.uploader.stagedBytes >= this.o.stagingMaxBytes && !signal.aborted && !this.#stopped) {
+      if (!this.#paused) {
+        this.#paused = true;
+        this.o.metrics.backpressure.set(1);
+        this.o.log.warn("staging budget full ({bytes} of {max} bytes, {files} files pending for {target}): pulling paused", {
+          bytes: this.uploader.stagedBytes,
+          max: this.o.stagingMaxBytes,
+          files: this.uploader.pending,
+          target: this.o.target.description,
+        });
+      }
+      await sleep(200, signal);
+    }
+    if (this.#paused) {
+      this.#paused = false;
+      this.o.metrics.backpressure.set(0);
+      this.o.log.info("staging below budget again: pulling resumed");
+    }
+  }
+
+  #schedule(): void {
+    const every = Math.max(50, Math.min(1000, Math.floor(this.o.flushIntervalMs / 4)));
+    this.#timer = this.o.clock.setTimeout(() => {
+      if (this.#stopped) return;
+      this.#tick();
+      this.#schedule();
+    }, every);
+  }
+
+  #tick(): void {
+    const now = this.o.clock.now();
+    for (const b of [...this.#buffers.values()]) if (now - b.createdAt >= this.o.flushIntervalMs) void this.#flush(b);
+    // Held messages wait for flushes and uploads (long during an outage): keep JetStream from redelivering them.
+    const third = this.o.ackWaitMs / 3;
+    if (now - this.#lastKeepAlive >= third / 2) {
+      this.#lastKeepAlive = now;
+      for (const h of this.#held.values()) if (now - h.touched >= third) h.keepAlive(now);
+    }
+    this.#gauges();
+  }
+
+  #gauges(): void {
+    const m = this.o.metrics;
+    m.pendingUploads.set(this.uploader.pending);
+    m.stagingBytes.set(this.uploader.stagedBytes);
+    let rows = 0;
+    for (const b of this.#buffers.values()) rows += b.rows;
+    m.bufferedRows.set(rows);
+    m.unacked.set(this.#held.size);
+  }
+
+  #fatal(e: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.o.log.error("archiver failed: {error}", { error: e });
+    this.o.onFatal(e);
+  }
+
+  /** Flush every buffer now; resolves when all are staged. */
+  flushAll(): Promise<void> {
+    return this.#flushAll();
+  }
+
+  /**
+   * Graceful stop: flush what is buffered, wait up to `drainMs` for uploads (acking as
+   * they finish), then stop retrying. Files still staged upload at the next start;
+   * their messages stay unacked until then.
+   */
+  async stop(drainMs: number): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.o.clock.clearTimeout(this.#timer);
+    const started = Date.now();
+    await (this.#failed ? this.#flushChain : this.#flushAll());
+    const drained = await this.uploader.drain(Math.max(0, drainMs - (Date.now() - started)));
+    this.uploader.stop();
+    if (!drained) {
+      this.o.log.warn("stopping with {files} files ({bytes} bytes) still staged for {target}; they upload at the next start", {
+        files: this.uploader.pending,
+        bytes: this.uploader.stagedBytes,
+        target: this.o.target.description,
+      });
+    }
+    this.#gauges();
+  }
+
+  status(): Record<string, unknown> {
+    let rows = 0;
+    for (const b of this.#buffers.values()) rows += b.rows;
+    return {
+      target: this.o.target.description,
+      openPartitions: this.#buffers.size,
+      bufferedRows: rows,
+      unackedMessages: this.#held.size,
+      pendingUploads: this.uploader.pending,
+      stagingBytes: this.uploader.stagedBytes,
+      backpressure: this.#paused,
+    };
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * JetStream side of the archiver: one durable pull consumer per dataset on the MD
+ * stream (nats-server 2.9 allows one filter subject per consumer), explicit acks, and
+ * the fetch loop that feeds the archiver and stops pulling while staging is full.
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerConfig,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { Logger } from "@logtape/logtape";
+import { nanos, STREAM } from "../bus/streams.ts";
+import type { Archiver } from "./archiver.ts";
+import type { Dataset } from "./datasets.ts";
+import type { Delivery } from "./held.ts";
+
+export interface ConsumerSettings {
+  /** Durable name prefix; consumers are `<prefix>-<dataset>`. */
+  durablePrefix: string;
+  ackWaitMs: number;
+  maxAckPending: number;
+  /** Messages per fetch. */
+  batch: number;
+}
+
+export const durableName = (prefix: string, ds: Dataset): string => `${prefix}-${ds.name}`;
+
+/** Create the dataset's durable consumer, or update the settings of an existing one. Idempotent. */
+export async function ensureConsumer(jsm: JetStreamManager, ds: Dataset, s: ConsumerSettings): Promise<string> {
+  const name = durableName(s.durablePrefix, ds);
+  const cfg: Partial<ConsumerConfig> = {
+    durable_name: name,
+    filter_subject: ds.subject,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(s.ackWaitMs),
+    max_ack_pending: s.maxAckPending,
+    max_deliver: -1,
+    max_batch: Math.max(s.batch, 1),
+  };
+  try {
+    await jsm.consumers.info(STREAM.md, name);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await jsm.consumers.add(STREAM.md, cfg);
+    return name;
+  }
+  await jsm.consumers.update(STREAM.md, name, {
+    ack_wait: cfg.ack_wait!,
+    max_ack_pending: cfg.max_ack_pending!,
+    max_deliver: -1,
+    max_batch: cfg.max_batch!,
+  });
+  return name;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; api_error?: { err_code?: number } };
+  return e?.name === "ConsumerNotFoundError" || e?.api_error?.err_code === 10014 || /not found/i.test(e?.message ?? "");
+}
+
+export function toDelivery(m: JsMsg): Delivery {
+  return {
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    subject: m.subject,
+    data: m.data,
+    ack: () => m.ack(),
+    // No reason text: servers before 2.11 do not take one.
+    term: () => m.term(),
+    nak: () => m.nak(2_000),
+    working: () => m.working(),
+  };
+}
+
+/** Messages handed to the archiver at a time (a fetch can be larger). */
+const INGEST_CHUNK = 256;
+
+/**
+ * Fetch and ingest until `signal` aborts. Fetch errors (connection lost, consumer
+ * gone) are logged and retried after a pause; an ingest error ends the loop (fatal).
+ */
+export async function pullLoop(
+  js: JetStreamClient,
+  ds: Dataset,
+  durable: string,
+  archiver: Archiver,
+  o: { batch: number; log: Logger; signal: AbortSignal },
+): Promise<void> {
+  const { signal, log } = o;
+  let failures = 0;
+  let consumer: Consumer | undefined;
+  while (!signal.aborted) {
+    await archiver.waitForCapacity(signal);
+    if (signal.aborted) break;
+    let chunk: Delivery[] = [];
+    // Up to two ingests in flight: the next chunk decodes (in a worker) while this one is placed.
+    let inflight: Promise<void> | undefined;
+    const submit = async (c: Delivery[]) => {
+      const p = archiver.ingest(ds, c).catch((e) => {
+        throw new IngestError(`ingest into ${ds.name} failed`, { cause: e });
+      });
+      p.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
+      const before = inflight;
+      inflight = p;
+      await before;
+    };
+    try {
+      consumer ??= await js.consumers.get(STREAM.md, durable);
+      const iter = await consumer.fetch({ max_messages: o.batch, expires: 1000 });
+      const stop = () => iter.stop();
+      signal.addEventListener("abort", stop, { once: true });
+      try {
+        for await (const m of iter) {
+          chunk.push(toDelivery(m));
+          if (chunk.length >= INGEST_CHUNK) {
+            const c = chunk;
+            chunk = [];
+            await submit(c);
+          }
+        }
+      } finally {
+        signal.removeEventListener("abort", stop);
+      }
+      await inflight;
+      failures = 0;
+    } catch (e) {
+      const late = await inflight?.then(() => undefined, (x: unknown) => x);
+      if (isIngestError(e)) throw e.cause;
+      if (isIngestError(late)) throw late.cause;
+      consumer = undefined; // look it up again (it may have been recreated)
+      failures++;
+      if (failures === 1 || failures % 30 === 0) {
+        log.warn("fetch from {durable} failed ({failures}x), retrying: {error}", { durable, failures, error: (e as Error).message });
+      }
+      await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
+    }
+    // Whatever arrived before an abort or an error is still processed, so it is not left to ack_wait.
+    if (chunk.length) await archiver.ingest(ds, chunk);
+  }
+}
+
+class IngestError extends Error {
+  override name = "IngestError";
+}
+const isIngestError = (e: unknown): e is IngestError => e instanceof Error && e.name === "IngestError";
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

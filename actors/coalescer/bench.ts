@@ -1,0 +1,233 @@
+/**
+ * Benchmark of the coalescer (`npm run bench:rooms`): ticks in at a fixed rate, room
+ * messages out. Writes the "rooms" section of BENCHMARKS.md.
+ *
+ * Set-up: a private nats-server; the coalescer runs alone in a child process (so
+ * process.cpuUsage() measures only it), this process publishes TickBatch messages to
+ * JetStream at BENCH_RATE ticks/s (default 50,000), BENCH_TICKS_PER_MSG ticks per
+ * message (default 10: shards batch ticks of one symbol), over BENCH_SYMBOLS symbols
+ * (default 200), for BENCH_SECONDS (default 20) after a 2 s warm-up. Messages are built
+ * from per-symbol templates (only price, times and seq are filled in), so the
+ * publisher spends little CPU; up to 1,024 publishes are in flight.
+ *
+ * Measured:
+ * - coalescer CPU (user + system) per 1,000 ticks, and its share of one core;
+ * - latency from tick receipt by the coalescer to the publish of the room message that
+ *   carries it (ticks overwritten within an interval count with the message that
+ *   superseded them), p50/p99 weighted by ticks; target p99 ≤ COALESCE_INTERVAL + 10 ms;
+ *   and to the PubAck of that flush (JetStream has stored it), p99/max;
+ * - end to end, tick publish (exchTs) → room message seen by a subscriber, p99.
+ *
+ * Environment: BENCH_RATE, BENCH_SECONDS, BENCH_TICKS_PER_MSG, BENCH_SYMBOLS,
+ * BENCH_ASYNC_TRACES=1 (nats.js request stack traces on, as by default), COALESCE_INTERVAL, BENCHMARKS_FILE (see ops/bench/report.ts), BENCH_PROFILE_DIR (write a
+ * V8 CPU profile of the coalescer there).
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { loadavg } from "node:os";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { BUCKET, ensureBuckets, ensureStreams, subjects } from "../bus/mod.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { loadConfig } from "../config.ts";
+import { startNatsServer } from "../../ops/testing/nats-server.ts";
+import { table, writeBenchSection } from "../../ops/bench/report.ts";
+import { coalescerSettings } from "./config.ts";
+import { CoalescerService } from "./service.ts";
+
+const env = process.env;
+const RATE = Number(env.BENCH_RATE ?? 50_000);
+const SECONDS = Number(env.BENCH_SECONDS ?? 20);
+const PER_MSG = Number(env.BENCH_TICKS_PER_MSG ?? 10);
+const SYMBOLS = Number(env.BENCH_SYMBOLS ?? 200);
+const WARMUP_MS = 2000;
+const INTERVAL = loadConfig(coalescerSettings, env).COALESCE_INTERVAL;
+
+/** Weighted percentile of [value, weight] pairs. */
+function percentile(xs: Array<[number, number]>, p: number): number {
+  const s = [...xs].sort((a, b) => a[0] - b[0]);
+  const total = s.reduce((n, x) => n + x[1], 0);
+  let acc = 0;
+  for (const [v, w] of s) if ((acc += w) >= total * p) return v;
+  return s.at(-1)?.[0] ?? NaN;
+}
+
+// ------------------------------------------------------------------ child: the coalescer
+
+async function child(url: string): Promise<void> {
+  // Without this, nats.js captures a stack trace for every request (each room message's
+  // PubAck): ~5 % of the coalescer's CPU in profiles. Hosts should set it too (see README).
+  const nc = await connect({ servers: url, noAsyncTraces: env.BENCH_ASYNC_TRACES !== "1" });
+  const svc = new CoalescerService({
+    nc,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    kv: await new Kvm(nc).open(BUCKET.coalescers),
+    clock: systemClock,
+    leaseMs: 10_000,
+    memberId: `bench-${process.pid}`,
+    config: loadConfig(coalescerSettings, env),
+    onLatency: (sentMs, ackedMs, ticks) => {
+      if (!measuring) return;
+      sent.push([sentMs, ticks]);
+      acked.push([ackedMs, ticks]);
+    },
+  });
+  let measuring = false;
+  const sent: Array<[number, number]> = [];
+  const acked: Array<[number, number]> = [];
+  await svc.start();
+  while (svc.core.ownedPartitions().filter((p) => svc.core.isActive(p)).length < svc.core.partitions) await new Promise((r) => setTimeout(r, 50));
+  console.log(JSON.stringify({ type: "ready" }));
+  let cpu0 = process.cpuUsage();
+  let ticks0 = 0;
+  let pub0 = 0;
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line === "start") {
+      measuring = true;
+      cpu0 = process.cpuUsage();
+      ticks0 = svc.stats.ticks;
+      pub0 = svc.stats.published;
+    } else if (line === "stop") {
+      const cpu = process.cpuUsage(cpu0);
+      measuring = false;
+      const stats = { ...svc.stats, ticks: svc.stats.ticks - ticks0, published: svc.stats.published - pub0 };
+      await svc.stop();
+      await nc.close();
+      // A large line: wait until it is written, or process.exit() below cuts it off.
+      const line = JSON.stringify({ type: "result", cpuUs: cpu.user + cpu.system, stats, sent, acked }) + "\n";
+      await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
+      return;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ parent: publisher and report
+
+async function main(): Promise<void> {
+  const ns = await startNatsServer();
+  const nc = await connect({ servers: ns.url });
+  let proc: ReturnType<typeof spawn> | undefined;
+  try {
+    await ensureStreams(await jetstreamManager(nc));
+    await ensureBuckets(nc, { leaseMs: 10_000, replicas: 1 });
+    const prof = env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [];
+    proc = spawn(process.execPath, [...prof, "--import", "tsx", import.meta.filename, "--child", ns.url], { stdio: ["pipe", "pipe", "inherit"], env });
+    proc.once("exit", (code, signal) => { if (code !== 0) console.error(`coalescer child exited with code ${code} signal ${signal}`); });
+    const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+    const next = async (type: string) => {
+      for (;;) {
+        const { value, done } = await lines.next();
+        if (done) throw new Error(`coalescer child exited before "${type}"`);
+        try {
+          const msg = JSON.parse(value as string);
+          if (msg.type === type) return msg;
+        } catch { /* a log line */ }
+      }
+    };
+    await next("ready");
+
+    const e2e: Array<[number, number]> = [];
+    let measuring = false;
+    nc.subscribe("room.ticker.*", {
+      callback: (_e, m) => {
+        if (!measuring) return;
+        const s = new TextDecoder().decode(m.data);
+        const i = s.indexOf('"exchTs":');
+        if (i > 0) e2e.push([Date.now() - Number.parseInt(s.slice(i + 9), 10), 1]);
+      },
+    });
+
+    const js = jetstream(nc);
+    const symbols = Array.from({ length: SYMBOLS }, (_, i) => `B${i}-USD`);
+    const heads = symbols.map((s) => `{"venue":"bench","symbol":"${s}","open24h":100,"volume24h":1000,"bid":1,"ask":2,"price":`);
+    const subs = symbols.map((s) => subjects.tick("bench", s));
+    const enc = new TextEncoder();
+    let seq = 0;
+    let inflight = 0;
+    let sent = 0;
+    let errors = 0;
+    const build = (k: number): Uint8Array => {
+      const now = Date.now();
+      const parts: string[] = [];
+      for (let j = 0; j < PER_MSG; j++) parts.push(`${heads[k]}${100 + (seq % 1000) / 100},"exchTs":${now},"recvTs":${now},"seq":${++seq}}`);
+      return enc.encode(`{"v":1,"ticks":[${parts.join(",")}]}`);
+    };
+    const msgsPerSec = RATE / PER_MSG;
+    const run = async (ms: number) => {
+      const t0 = Date.now();
+      let due = 0;
+      let k = 0;
+      while (Date.now() - t0 < ms) {
+        due = Math.floor(((Date.now() - t0) / 1000) * msgsPerSec);
+        while (sent < due && inflight < 1024) {
+          const subj = subs[k]!;
+          const body = build(k);
+          k = (k + 1) % SYMBOLS;
+          inflight++;
+          sent++;
+          js.publish(subj, body).then(() => inflight--, () => (inflight--, errors++));
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return { sent, elapsed: Date.now() - t0 };
+    };
+    await run(WARMUP_MS);
+    sent = 0;
+    proc.stdin!.write("start\n");
+    measuring = true;
+    const { sent: msgs, elapsed } = await run(SECONDS * 1000);
+    while (inflight > 0) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, INTERVAL * 3));
+    measuring = false;
+    proc.stdin!.write("stop\n");
+    const res = await next("result");
+    await Promise.race([new Promise((r) => proc!.once("exit", r)), new Promise((r) => setTimeout(r, 5000))]);
+
+    const ticks = res.stats.ticks as number;
+    const sentLat = res.sent as Array<[number, number]>;
+    const ackLat = res.acked as Array<[number, number]>;
+    const achieved = (msgs * PER_MSG) / (elapsed / 1000);
+    const rows: Array<Array<string | number>> = [[
+      `${RATE.toLocaleString("en")} → ${Math.round(achieved).toLocaleString("en")}`,
+      PER_MSG,
+      SYMBOLS,
+      INTERVAL,
+      ((res.cpuUs / 1000) / (ticks / 1000)).toFixed(3),
+      `${((res.cpuUs / 1e6 / (elapsed / 1000)) * 100).toFixed(0)} %`,
+      percentile(sentLat, 0.5).toFixed(0),
+      percentile(sentLat, 0.99).toFixed(0),
+      percentile(ackLat, 0.99).toFixed(0),
+      Math.max(...ackLat.map((x) => x[0])).toFixed(0),
+      percentile(e2e, 0.99).toFixed(0),
+      Math.round(res.stats.published / (elapsed / 1000)),
+      errors,
+    ]];
+    const md = [
+      `Coalescer alone in a child process, ${SECONDS} s after a ${WARMUP_MS / 1000} s warm-up; ticks published to JetStream`,
+      `by the parent (TickBatch, ${PER_MSG} ticks per message, from per-symbol templates). p50/p99: tick receipt by the`,
+      "coalescer → publish of the room message that carries it (weighted by ticks; the target applies here); \"to PubAck\":",
+      "→ JetStream stored it; e2e: tick publish → room message at a subscriber (includes the tick's own JetStream hop).",
+      `Target: p99 ≤ interval + 10 ms = ${INTERVAL + 10} ms. Load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(" ")}.`,
+      "",
+      table(
+        ["ticks/s target → achieved", "ticks/msg", "symbols", "interval ms", "CPU ms / 1,000 ticks", "CPU of one core", "p50 ms", "p99 ms", "p99 to PubAck ms", "max to PubAck ms", "e2e p99 ms", "room msgs/s", "publish errors"],
+        rows,
+      ),
+    ].join("\n");
+    console.log(md);
+    writeBenchSection("rooms", "Rooms: coalescer", md);
+  } finally {
+    proc?.kill();
+    await nc.close().catch(() => {});
+    await ns.cleanup();
+  }
+}
+
+const i = process.argv.indexOf("--child");
+if (i >= 0) {
+  await child(process.argv[i + 1]!);
+  process.exit(0); // (writes the CPU profile, if asked for)
+}
+else await main();

@@ -1,0 +1,18 @@
+/** Settings of the coalescer, by environment variable (validated by loadConfig). */
+import { z } from "zod";
+import { v } from "../config.ts";
+
+export const coalescerSettings = {
+  /** How often changed symbols are published (100 ms). */
+  COALESCE_INTERVAL: v.duration().pipe(z.number().int().min(5).max(60_000)).default(100),
+  /** Number of symbol partitions spread over the live coalescers; must be equal on all of them. */
+  COALESCER_PARTITIONS: v.int(1, 4096).default(16),
+  /** Unacknowledged tick messages a coalescer may hold (they are acked after the flush that covers them). */
+  COALESCER_MAX_ACK_PENDING: v.int(100, 1_000_000).default(65_536),
+  /** Redelivery delay of a tick message that was not acked (e.g. the publish failed). */
+  COALESCER_ACK_WAIT: v.duration().pipe(z.number().int().min(1000)).default(30_000),
+  /** A live venue's tick keeps a degraded (CoinGecko) one out for this long. */
+  COALESCER_DEGRADED_AFTER: v.duration().default(15_000),
+};
+
+export type CoalescerConfig = z.infer<z.ZodObject<typeof coalescerSettings>>;

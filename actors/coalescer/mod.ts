@@ -1,0 +1,55 @@
+/**
+ * coalescer actor: the latest tick per symbol, published every COALESCE_INTERVAL
+ * (100 ms) to `room.ticker.<SYMBOL>` and `room.ticker.all`, for the partitions of
+ * symbols this instance owns. Run several (one per host) to share the load.
+ *
+ * `coalescerChild(host)` is the factory listed in actors/registry.ts.
+ */
+import type { Actor, ChildSpec } from "../runtime/types.ts";
+import type { HostContext } from "../host-context.ts";
+import { BUCKET } from "../bus/mod.ts";
+import { loadConfig } from "../config.ts";
+import { type CoalescerConfig, coalescerSettings } from "./config.ts";
+import { CoalescerService } from "./service.ts";
+
+export { Coalescer, partitionOf, TICKER_ALL_KEY } from "./coalescer.ts";
+export { CoalescerService } from "./service.ts";
+export { RoomPublisher } from "./room-publisher.ts";
+export { coalescerSettings, type CoalescerConfig } from "./config.ts";
+
+/** The runtime wrapper: a fresh service per (re)start; background failures crash the actor. */
+export function coalescerActor(host: HostContext, config: CoalescerConfig, slot = "coalescer"): Actor<never> {
+  let svc: CoalescerService | undefined;
+  return {
+    async start(ctx) {
+      const kv = host.kv[BUCKET.coalescers];
+      if (!kv) throw new Error(`KV bucket ${BUCKET.coalescers} is not open in this host`);
+      svc = new CoalescerService({
+        nc: host.nc,
+        js: host.js,
+        jsm: host.jsm,
+        kv,
+        clock: ctx.clock,
+        leaseMs: host.leaseMs,
+        memberId: `${host.hostId}-${slot}-${crypto.randomUUID().slice(0, 6)}`,
+        config,
+        metrics: host.metrics,
+        onError: (err) => ctx.fail(err),
+      });
+      await svc.start(ctx.signal);
+    },
+    async stop() {
+      await svc?.stop();
+    },
+    status: () => svc?.status() ?? {},
+  };
+}
+
+/** One coalescer instance for a placement slot. Throws ConfigError (naming the variable) when a setting is invalid. */
+export function coalescerChild(host: HostContext, slot = "coalescer"): ChildSpec {
+  const config = loadConfig(coalescerSettings, host.env);
+  return { id: slot, restart: "permanent", shutdownMs: 8000, actor: () => coalescerActor(host, config, slot) };
+}
+
+/** The coalescer as a pooled kind: `ops scale coalescers N` runs N instances over all hosts. */
+export const coalescerPool = { kind: "coalescer", defaultCount: 1, instance: coalescerChild } as const;

@@ -1,0 +1,326 @@
+/**
+ * The coalescer's I/O: its own durable pull consumer on `md.tick.>`, partition
+ * ownership through Membership leases, takeover of partitions, the flush timer and the
+ * `ticker.all` writer. The logic it drives lives in coalescer.ts; the runtime wrapper
+ * in mod.ts. See README.md for why the consumer is per member and when acks are sent.
+ */
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import type { KV } from "@nats-io/kv";
+import { getLogger } from "@logtape/logtape";
+import { nanos, rooms, STREAM, subjects } from "../bus/mod.ts";
+import { Membership } from "../lease/mod.ts";
+import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { Metrics } from "../metrics.ts";
+import type { TickerData } from "../../edge/protocol.ts";
+import { Coalescer, partitionKey, symbolOfTickSubject, TICKER_ALL_KEY } from "./coalescer.ts";
+import type { CoalescerConfig } from "./config.ts";
+import { decodeTickBatch } from "./fast-decode.ts";
+import { readLastPerSubject } from "./jetstream-read.ts";
+import { RoomPublisher } from "./room-publisher.ts";
+import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";
+import { tickerData } from "./ticker.ts";
+
+export interface CoalescerServiceOptions {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** The coalescer lease bucket (BUCKET.coalescers); its TTL is the lease. */
+  kv: KV;
+  clock: Clock;
+  leaseMs: number;
+  /** Unique per instance; also names the durable consumer. */
+  memberId: string;
+  config: CoalescerConfig;
+  metrics?: Metrics;
+  /** Membership poll period; default leaseMs / 5. */
+  pollMs?: number;
+  /** Background work failed beyond repair (the actor should crash). */
+  onError?: (err: unknown) => void;
+  /**
+   * Per acked tick message (benchmarks): ms from its receipt to the publish of the flush
+   * that covered it (messages handed to the client), and to that flush's last PubAck.
+   */
+  onLatency?: (sentMs: number, ackedMs: number, ticks: number) => void;
+}
+
+interface Held {
+  m: JsMsg;
+  at: number;
+  ticks: number;
+}
+
+/** Consumer names allow no `.`, `*`, `>` or whitespace. */
+export const durableName = (memberId: string): string => `coalescer_${memberId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+
+const sameTicker = (room: unknown, d: TickerData): boolean => {
+  const r = room as Partial<TickerData> | undefined;
+  return !!r && r.symbol === d.symbol && r.venue === d.venue && r.exchTs === d.exchTs && r.price === d.price;
+};
+
+export class CoalescerService {
+  readonly core: Coalescer;
+  readonly publisher: RoomPublisher;
+  readonly stats = { messages: 0, ticks: 0, skipped: 0, bad: 0, published: 0, flushes: 0, publishErrors: 0, takeovers: 0 };
+  readonly #o: CoalescerServiceOptions;
+  readonly #log;
+  readonly #durable: string;
+  #membership?: Membership;
+  #messages?: ConsumerMessages;
+  #held: Held[] = [];
+  #all?: { sub: Subscription; buffer: TickerAllBuffer };
+  #timer: TimerHandle | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #takeovers: Promise<void> = Promise.resolve();
+  #retryTimer: TimerHandle | undefined;
+  #stopped = false;
+  readonly #keys: string[];
+  readonly #m;
+
+  constructor(o: CoalescerServiceOptions) {
+    this.#o = o;
+    this.core = new Coalescer({ partitions: o.config.COALESCER_PARTITIONS, degradedAfterMs: o.config.COALESCER_DEGRADED_AFTER });
+    this.publisher = new RoomPublisher(o.js, o.jsm);
+    this.#durable = durableName(o.memberId);
+    this.#log = getLogger(["tickflow", "coalescer", o.memberId]);
+    this.#keys = [TICKER_ALL_KEY, ...Array.from({ length: this.core.partitions }, (_, i) => partitionKey(i))];
+    const m = o.metrics;
+    this.#m = m && {
+      ticks: m.counter("tickflow_coalescer_ticks_total", "Ticks applied by the coalescer"),
+      rooms: m.counter("tickflow_coalescer_room_messages_total", "Room messages published by the coalescer"),
+      bad: m.counter("tickflow_coalescer_bad_messages_total", "Tick messages that failed validation"),
+      latency: m.histogram("tickflow_coalescer_tick_to_publish_ms", "Tick receipt to room PubAck, ms"),
+      owned: m.gauge("tickflow_coalescer_partitions_owned", "Partitions this coalescer publishes"),
+    };
+  }
+
+  get memberId(): string {
+    return this.#o.memberId;
+  }
+
+  /** Create the consumer, join the membership and start flushing. */
+  async start(signal?: AbortSignal): Promise<void> {
+    const { jsm, js, config, leaseMs } = this.#o;
+    await jsm.consumers.add(STREAM.md, {
+      durable_name: this.#durable,
+      filter_subject: subjects.allTicks,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      ack_wait: nanos(config.COALESCER_ACK_WAIT),
+      max_ack_pending: config.COALESCER_MAX_ACK_PENDING,
+      // A member that dies without deleting its consumer leaves it to the server to clean up.
+      inactive_threshold: nanos(Math.max(60_000, 6 * leaseMs)),
+    });
+    const consumer = await js.consumers.get(STREAM.md, this.#durable);
+    this.#messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.#onMessage(m) });
+    void this.#watch(this.#messages);
+    this.#membership = new Membership({
+      kv: this.#o.kv,
+      memberId: this.#o.memberId,
+      leaseMs,
+      clock: this.#o.clock,
+      ...(this.#o.pollMs ? { pollMs: this.#o.pollMs } : {}),
+      info: { kind: "coalescer" },
+      onChange: () => this.#rebalance(),
+      onLost: () => this.#rebalance(),
+    });
+    await this.#membership.start(signal);
+    this.#rebalance();
+    this.#schedule();
+  }
+
+  /** Stop consuming, publish and ack what is held, give the lease up, delete the consumer. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#o.clock.clearTimeout(this.#retryTimer);
+    await this.#messages?.close().catch(() => {});
+    await this.#flushing;
+    if (this.#membership?.view().held) await this.#flush().catch(() => {});
+    await this.#membership?.stop();
+    this.#all?.sub.unsubscribe();
+    this.#all = undefined;
+    await this.#o.jsm.consumers.delete(STREAM.md, this.#durable).catch(() => {});
+  }
+
+  status(): Record<string, unknown> {
+    return {
+      member: this.#o.memberId,
+      partitions: this.core.ownedPartitions(),
+      tickerAll: !!this.#all,
+      symbols: this.core.latest.size,
+      held: this.#held.length,
+      ...this.stats,
+    };
+  }
+
+  async #watch(messages: ConsumerMessages): Promise<void> {
+    for await (const s of messages.status()) {
+      if (s.type === "consumer_deleted" || s.type === "consumer_not_found" || s.type === "stream_not_found") {
+        if (!this.#stopped) this.#o.onError?.(new Error(`tick consumer ${this.#durable}: ${s.type}`));
+        return;
+      }
+    }
+  }
+
+  #onMessage(m: JsMsg): void {
+    this.stats.messages++;
+    if (!this.core.owns(symbolOfTickSubject(m.subject))) {
+      // Not ours: "seen". Its owner has its own consumer.
+      this.stats.skipped++;
+      m.ack();
+      return;
+    }
+    const n = this.#apply(m.data, this.#o.clock.now());
+    if (n < 0) {
+      m.term(); // never valid, never redeliver
+      return;
+    }
+    this.#held.push({ m, at: this.#o.clock.now(), ticks: n });
+  }
+
+  /** Decode a TickBatch and offer its ticks; -1 if invalid. */
+  #apply(data: Uint8Array, now: number): number {
+    const r = decodeTickBatch(data);
+    if (!r.ok) {
+      this.stats.bad++;
+      this.#m?.bad.inc();
+      if (this.stats.bad === 1 || this.stats.bad % 1000 === 0) this.#log.warn("bad tick message: {error}", { error: r.error });
+      return -1;
+    }
+    for (const t of r.value.ticks) this.core.offer(t, now);
+    this.stats.ticks += r.value.ticks.length;
+    this.#m?.ticks.inc(undefined, r.value.ticks.length);
+    return r.value.ticks.length;
+  }
+
+  #rebalance(): void {
+    const ms = this.#membership;
+    if (this.#stopped || !ms) return;
+    const owned = ms.view().held ? ms.owned(this.#keys) : [];
+    const parts = owned.filter((k) => k !== TICKER_ALL_KEY).map((k) => Number(k.slice(1)));
+    const { added, removed } = this.core.assign(parts);
+    this.#m?.owned.set(parts.length);
+    if (added.length || removed.length) this.#log.info("partitions +[{added}] -[{removed}]", { added: added.join(","), removed: removed.join(",") });
+    this.#setTickerAll(owned.includes(TICKER_ALL_KEY));
+    if (added.length) this.#takeover();
+  }
+
+  #setTickerAll(own: boolean): void {
+    if (own && !this.#all) {
+      const buffer = new TickerAllBuffer();
+      const prefix = "room.ticker.";
+      const sub = this.#o.nc.subscribe(`${prefix}*`, {
+        callback: (_err, msg) => {
+          const symbol = msg.subject.slice(prefix.length);
+          // Our own partitions' tickers go in directly at flush time.
+          if (symbol === "all" || this.core.isActive(this.core.partition(symbol))) return;
+          const t = tickerOfRoomMessage(msg.data);
+          if (t) buffer.add(t);
+        },
+      });
+      this.#all = { sub, buffer };
+      this.publisher.forget(rooms.tickerAll);
+    } else if (!own && this.#all) {
+      this.#all.sub.unsubscribe();
+      this.#all = undefined;
+    }
+  }
+
+  /** Queue a takeover of the pending partitions (serialised; retried after a failure). */
+  #takeover(): void {
+    this.#takeovers = this.#takeovers.then(() => this.#loadPending()).catch((err) => {
+      if (this.#stopped) return;
+      this.#log.warn("partition takeover failed, retrying: {err}", { err: String(err) });
+      this.#retryTimer = this.#o.clock.setTimeout(() => this.#takeover(), 1000);
+    });
+  }
+
+  /** Load latest ticks (MD, last per subject) and each room's last seq (ROOMS), then activate. */
+  async #loadPending(): Promise<void> {
+    const pending = new Set(this.core.ownedPartitions().filter((p) => !this.core.isActive(p)));
+    if (this.#stopped || pending.size === 0) return;
+    this.stats.takeovers++;
+    await readLastPerSubject(this.#o.js, STREAM.md, subjects.allTicks, (m) => {
+      if (pending.has(this.core.partition(symbolOfTickSubject(m.subject)))) this.#apply(m.data, this.#o.clock.now());
+    });
+    for (const p of pending) {
+      if (this.core.isActive(p) || !this.core.ownedPartitions().includes(p)) continue;
+      await Promise.all(this.core.symbolsIn(p).map(async (symbol) => {
+        const room = rooms.ticker(symbol);
+        const last = await this.publisher.loadLast(room);
+        this.publisher.prime(room, last);
+        const e = this.core.latest.get(symbol);
+        // Publish on takeover only what the room does not show yet.
+        if (e && sameTicker(last.data, tickerData(e.tick))) this.core.latest.clean(symbol);
+      }));
+      this.core.activate(p);
+    }
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#flushing = this.#flush()
+        .catch((err) => this.#log.warn("flush failed: {err}", { err: String(err) }))
+        .finally(() => this.#schedule());
+    }, this.#o.config.COALESCE_INTERVAL);
+  }
+
+  /** Publish changed tickers (and ticker.all), then ack the tick messages they cover. */
+  async #flush(): Promise<void> {
+    const { clock } = this.#o;
+    const updates = this.core.take();
+    const held = this.#held;
+    this.#held = [];
+    let all: TickerData[] = [];
+    if (this.#all) {
+      for (const u of updates) this.#all.buffer.add(u.data);
+      all = this.#all.buffer.take();
+    }
+    if (updates.length === 0 && all.length === 0 && held.length === 0) return;
+    this.stats.flushes++;
+    const ts = clock.now();
+    let failed = false;
+    const jobs = updates.map((u) =>
+      this.publisher.publish(rooms.ticker(u.symbol), u.data, ts).then(
+        (p) => {
+          this.stats.published++;
+          if (p.duplicate) this.core.latest.markDirty(u.symbol); // another writer's message holds this seq
+        },
+        (err) => {
+          failed = true;
+          this.core.latest.markDirty(u.symbol);
+          this.#log.warn("publish failed: {err}", { err: String(err) });
+        },
+      )
+    );
+    if (all.length > 0) {
+      const buffer = this.#all?.buffer;
+      jobs.push(this.publisher.publish(rooms.tickerAll, { tickers: all }, ts).then(
+        () => void this.stats.published++,
+        (err) => {
+          failed = true;
+          buffer?.restore(all);
+          this.#log.warn("publish of ticker.all failed: {err}", { err: String(err) });
+        },
+      ));
+    }
+    const sent = clock.now();
+    await Promise.all(jobs);
+    this.#m?.rooms.inc(undefined, jobs.length);
+    if (failed) {
+      // Keep the messages unacked until a flush that covers them succeeds.
+      this.stats.publishErrors++;
+      this.#held = held.concat(this.#held);
+      return;
+    }
+    const done = clock.now();
+    for (const h of held) {
+      h.m.ack();
+      this.#m?.latency.observe(done - h.at);
+      this.#o.onLatency?.(sent - h.at, done - h.at, h.ticks);
+    }
+  }
+}

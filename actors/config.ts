@@ -1,0 +1,155 @@
+/**
+ * Configuration from environment variables (and an optional JSON file), validated
+ * with zod at start-up.
+ *
+ * Every setting is named by its environment variable. A JSON file named by
+ * `TICKFLOW_CONFIG` may hold the same names as keys; the environment wins over the
+ * file. A bad value stops start-up with a {@link ConfigError} that names the variable,
+ * the value and what was expected.
+ *
+ * Each component declares its own settings as a zod object shape keyed by variable
+ * name (see {@link natsSettings}); {@link loadConfig} validates them together.
+ */
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    message: string,
+    readonly problems: Array<{ variable: string; value: unknown; expected: string }> = [],
+  ) {
+    super(message);
+  }
+}
+export const isConfigError = (e: unknown): e is ConfigError => e instanceof Error && e.name === "ConfigError";
+
+type Env = Record<string, string | undefined>;
+
+/** Variables whose value must never be printed. */
+const SECRET = /PASS|TOKEN|SECRET|KEY|CREDS/i;
+
+export function redact(variable: string, value: unknown): unknown {
+  return SECRET.test(variable) && value !== undefined && value !== "" ? "***" : value;
+}
+
+/** Helpers for common variable kinds; they accept strings (from the environment) and typed values (from a file). */
+export const v = {
+  str: () => z.string().min(1),
+  int: (min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max),
+  num: (min = -Infinity, max = Infinity) => z.coerce.number().min(min).max(max),
+  bool: () =>
+    z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((x) =>
+      typeof x === "boolean" ? x : x === "true" || x === "1" || x === "yes"
+    ),
+  list: () =>
+    z.union([z.array(z.string()), z.string()]).transform((x) =>
+      (Array.isArray(x) ? x : x.split(",")).map((s) => s.trim()).filter(Boolean)
+    ),
+  url: (protocols: string[]) =>
+    z.string().refine((s) => {
+      try {
+        return protocols.includes(new URL(s).protocol.replace(/:$/, ""));
+      } catch {
+        return false;
+      }
+    }, `a URL with scheme ${protocols.join(" or ")}`),
+  /** A duration: plain milliseconds, or a number with ms/s/m/h. */
+  duration: () =>
+    z.union([z.number(), z.string()]).transform((x, ctx) => {
+      if (typeof x === "number") return x;
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(x.trim());
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: "a duration like 500ms, 10s, 5m, 2h or a number of ms" });
+        return z.NEVER;
+      }
+      const n = Number(m[1]);
+      return Math.round(n * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[(m[2] ?? "ms") as "ms"]);
+    }),
+};
+
+/** Connection settings shared by every process that talks to NATS. */
+export const natsSettings = {
+  NATS_URL: z.string().default("nats://127.0.0.1:4222").describe("comma-separated NATS server URLs"),
+  NATS_USER: z.string().optional(),
+  NATS_PASS: z.string().optional(),
+  NATS_TOKEN: z.string().optional(),
+  NATS_CREDS: z.string().optional().describe("path to a .creds file"),
+  NATS_TLS_CA: z.string().optional(),
+  NATS_TLS_CERT: z.string().optional(),
+  NATS_TLS_KEY: z.string().optional(),
+  NATS_TLS: v.bool().default(false),
+  NATS_NAME: z.string().optional(),
+};
+
+/** Settings of the streams and leases (read by every actor host). */
+export const busSettings = {
+  MD_MAX_AGE: v.duration().default(24 * 3600_000),
+  MD_MAX_BYTES: z.coerce.number().int().default(-1),
+  ROOMLOG_MAX_AGE: v.duration().default(24 * 3600_000),
+  STREAM_REPLICAS: v.int(1, 5).default(1),
+  LEASE_MS: v.duration().pipe(z.number().int().min(1000)).default(10_000),
+};
+
+export const logSettings = {
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"]).default("info"),
+  LOG_FORMAT: z.enum(["text", "json"]).default("text"),
+};
+
+type Shape = Record<string, z.ZodType>;
+
+/**
+ * Validate `env` (default: the process environment merged over `TICKFLOW_CONFIG`)
+ * against a shape. Throws ConfigError listing every bad variable.
+ */
+export function loadConfig<S extends Shape>(shape: S, env: Env = readEnv()): z.infer<z.ZodObject<S>> {
+  const input: Record<string, unknown> = {};
+  for (const key of Object.keys(shape)) {
+    const raw = env[key];
+    input[key] = raw === "" ? undefined : raw;
+  }
+  const r = z.object(shape).safeParse(input);
+  if (r.success) return r.data as z.infer<z.ZodObject<S>>;
+  const problems = r.error.issues.map((i) => {
+    const variable = String(i.path[0] ?? "?");
+    return { variable, value: redact(variable, input[variable]), expected: i.message };
+  });
+  const lines = problems.map((p) => `  ${p.variable}=${JSON.stringify(p.value ?? null)}: expected ${p.expected}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`, problems);
+}
+
+/** The process environment, over the JSON file named by TICKFLOW_CONFIG (if any). Works on Node and Deno. */
+export function readEnv(): Env {
+  const g = globalThis as unknown as {
+    process?: { env: Env };
+    Deno?: { env: { toObject(): Env }; readTextFileSync(p: string): string };
+  };
+  const env: Env = g.process?.env ?? g.Deno?.env.toObject() ?? {};
+  const file = env.TICKFLOW_CONFIG;
+  if (!file) return env;
+  let text: string;
+  try {
+    text = g.Deno ? g.Deno.readTextFileSync(file) : readFileSyncNode(file);
+  } catch (e) {
+    throw new ConfigError(`TICKFLOW_CONFIG=${JSON.stringify(file)}: cannot read the file (${(e as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`TICKFLOW_CONFIG=${JSON.stringify(file)}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`TICKFLOW_CONFIG=${JSON.stringify(file)}: expected a JSON object of VARIABLE: value`);
+  }
+  const fromFile: Env = {};
+  for (const [k, val] of Object.entries(parsed)) fromFile[k] = typeof val === "string" ? val : JSON.stringify(val);
+  return { ...fromFile, ...env };
+}
+
+function readFileSyncNode(path: string): string {
+  // Loaded lazily so this module has no static node: import (Deno reads files itself).
+  const req = (globalThis as unknown as { process?: { getBuiltinModule?: (m: string) => unknown } }).process
+    ?.getBuiltinModule?.("fs") as { readFileSync(p: string, e: string): string } | undefined;
+  if (!req) throw new Error("no file system access");
+  return req.readFileSync(path, "utf8");
+}

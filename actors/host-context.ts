@@ -1,0 +1,26 @@
+/**
+ * What an actor host hands to the actors it runs: connections, buckets, identity,
+ * clock, metrics and the raw environment. Each actor module exports a factory
+ * `(host: HostContext) => ChildSpec` and is listed in actors/registry.ts.
+ */
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import type { Clock } from "./runtime/types.ts";
+import type { Metrics } from "./metrics.ts";
+
+export interface HostContext {
+  /** Unique id of this host process, e.g. "host-a1b2". */
+  readonly hostId: string;
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** KV buckets by name (see BUCKET in actors/bus/streams.ts). */
+  readonly kv: Record<string, KV>;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  /** The environment (process env over TICKFLOW_CONFIG); pass it to loadConfig. */
+  readonly env: Record<string, string | undefined>;
+  /** Lease length in ms (LEASE_MS). */
+  readonly leaseMs: number;
+}

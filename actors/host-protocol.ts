@@ -1,0 +1,50 @@
+/**
+ * The contract between actor hosts and the ops CLI: the NATS service every host
+ * registers, its endpoints and the status it reports.
+ */
+import { z } from "zod";
+
+export const HOST_SERVICE = "tickflow-host";
+
+/** Endpoint subjects of one host's service. */
+export const hostSubjects = {
+  status: (hostId: string) => `tickflow.host.${hostId}.status`,
+  stop: (hostId: string) => `tickflow.host.${hostId}.stop`,
+  restart: (hostId: string) => `tickflow.host.${hostId}.restart`,
+  drain: (hostId: string) => `tickflow.host.${hostId}.drain`,
+} as const;
+
+export const ActorRow = z.object({
+  path: z.string(),
+  id: z.string(),
+  kind: z.enum(["actor", "supervisor"]),
+  state: z.string(),
+  restarts: z.number(),
+  mailboxDepth: z.number(),
+  droppedMessages: z.number().optional(),
+  lastError: z.string().optional(),
+  startedAt: z.number().optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+export type ActorRow = z.infer<typeof ActorRow>;
+
+export const HostStatus = z.object({
+  v: z.literal(1),
+  host: z.string(),
+  pid: z.number().optional(),
+  runtime: z.string(),
+  version: z.string(),
+  startedAt: z.number(),
+  uptimeMs: z.number(),
+  actors: z.array(ActorRow),
+});
+export type HostStatus = z.infer<typeof HostStatus>;
+
+/** Body of stop/restart requests. */
+export const ActorCommand = z.object({ path: z.string().min(1) });
+
+export const CommandReply = z.union([
+  z.object({ ok: z.literal(true), path: z.string() }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+export type CommandReply = z.infer<typeof CommandReply>;

@@ -1,0 +1,167 @@
+/**
+ * The shard's Binance order books: one {@link OrderBook} per owned product, REST
+ * snapshots fetched through cockatiel (bulkhead for concurrency, timeout, retry with
+ * backoff), raw diffs published as BookDelta, and the top levels published as a
+ * BookSnapshot every interval when the book moved.
+ */
+import { getLogger } from "@logtape/logtape";
+import { bulkhead, ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
+import { type BookDelta, type BookSnapshot, encode, msgIds, subjects } from "../../bus/mod.ts";
+import type { Clock, TimerHandle } from "../../runtime/types.ts";
+import type { Publisher } from "../publisher.ts";
+import { type DepthEvent, OrderBook } from "./book.ts";
+import { BinanceDepthSnapshot } from "./frames.ts";
+import { numericSnapshot } from "./normalise.ts";
+
+export interface BooksOptions {
+  venue: string;
+  restUrl: string;
+  snapshotLimit: number;
+  concurrency: number;
+  intervalMs: number;
+  depth: number;
+  clock: Clock;
+  publisher: Publisher;
+  symbolOf: (product: string) => string;
+  onGap: (product: string, expected: number, got: number) => void;
+  fetch?: typeof fetch;
+}
+
+export class SnapshotError extends Error {
+  override name = "SnapshotError";
+}
+
+interface Entry {
+  book: OrderBook;
+  fetching: boolean;
+  published: number;
+  /** Incremented on reset/removal so a late snapshot for an old incarnation is ignored. */
+  epoch: number;
+  /** After a failed fetch, no new one before this time (diffs arrive 10×/s). */
+  retryAt: number;
+}
+
+export class BinanceBooks {
+  private readonly books = new Map<string, Entry>();
+  private timer: TimerHandle | undefined;
+  private readonly policy;
+  private readonly log = getLogger(["tickflow", "ingest", "books"]);
+  private readonly abort = new AbortController();
+  snapshotsFetched = 0;
+  resyncs = 0;
+
+  constructor(private readonly o: BooksOptions) {
+    this.policy = wrap(
+      bulkhead(o.concurrency, 10_000),
+      retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }).dangerouslyUnref(),
+      timeout(10_000, TimeoutStrategy.Aggressive),
+    );
+  }
+
+  start(): void {
+    const loop = () => {
+      this.publishSnapshots();
+      this.timer = this.o.clock.setTimeout(loop, this.o.intervalMs);
+    };
+    this.timer = this.o.clock.setTimeout(loop, this.o.intervalMs);
+  }
+
+  stop(): void {
+    this.abort.abort();
+    if (this.timer !== undefined) this.o.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  add(product: string): void {
+    if (!this.books.has(product)) this.books.set(product, { book: new OrderBook(), fetching: false, published: 0, epoch: 0, retryAt: 0 });
+  }
+
+  remove(product: string): void {
+    const e = this.books.get(product);
+    if (e) e.epoch++;
+    this.books.delete(product);
+  }
+
+  /** Forget the state of a product's book (its stream was re-subscribed); it resyncs from the next diff. */
+  reset(product: string): void {
+    const e = this.books.get(product);
+    if (!e) return;
+    e.epoch++;
+    e.fetching = false;
+    e.book.reset();
+  }
+
+  get(product: string): OrderBook | undefined {
+    return this.books.get(product)?.book;
+  }
+
+  onDepth(product: string, ev: DepthEvent, delta: BookDelta): void {
+    const e = this.books.get(product);
+    if (!e) return;
+    void this.o.publisher.publish(
+      subjects.bookDelta(delta.venue, delta.symbol),
+      encode(delta),
+      msgIds.bookDelta(delta.venue, delta.symbol, delta.firstUpdateId, delta.lastUpdateId),
+    );
+    const r = e.book.onDiff(ev);
+    if (r.type === "gap") {
+      this.resyncs++;
+      this.o.onGap(product, r.expected, r.got);
+    }
+    if ((r.type === "gap" || r.type === "buffered") && !e.fetching && this.o.clock.now() >= e.retryAt) void this.fetch(product, e);
+  }
+
+  private async fetch(product: string, e: Entry): Promise<void> {
+    e.fetching = true;
+    const epoch = e.epoch;
+    const url = `${this.o.restUrl.replace(/\/$/, "")}/api/v3/depth?symbol=${encodeURIComponent(product)}&limit=${this.o.snapshotLimit}`;
+    const f = this.o.fetch ?? fetch;
+    try {
+      const snap = await this.policy.execute(async ({ signal }) => {
+        const res = await f(url, { signal });
+        if (!res.ok) throw new SnapshotError(`GET ${url}: HTTP ${res.status}`);
+        const parsed = BinanceDepthSnapshot.safeParse(await res.json());
+        if (!parsed.success) throw new SnapshotError(`GET ${url}: unexpected body: ${parsed.error.issues[0]?.message}`);
+        return numericSnapshot(parsed.data);
+      }, this.abort.signal);
+      if (e.epoch !== epoch || this.books.get(product) !== e) return;
+      this.snapshotsFetched++;
+      const r = e.book.onSnapshot(snap);
+      e.fetching = false;
+      if (r.type === "too-old") {
+        this.log.debug("{product}: snapshot {id} older than buffered diffs; fetching again", { product, id: snap.lastUpdateId });
+        this.o.clock.setTimeout(() => {
+          if (this.books.get(product) === e && e.epoch === epoch && !e.fetching) void this.fetch(product, e);
+        }, 100);
+      }
+    } catch (err) {
+      if (e.epoch === epoch) {
+        e.fetching = false;
+        e.retryAt = this.o.clock.now() + 2_000;
+      }
+      if (this.abort.signal.aborted) return;
+      this.log.warn("{product}: depth snapshot failed: {err}", { product, err: String(err) });
+      // The next diff event after retryAt triggers another attempt.
+    }
+  }
+
+  /** Publish the top levels of every synced book that moved since its last snapshot. */
+  publishSnapshots(): void {
+    const ts = this.o.clock.now();
+    for (const [product, e] of this.books) {
+      if (e.book.state !== "synced" || e.book.lastUpdateId === e.published) continue;
+      e.published = e.book.lastUpdateId;
+      const symbol = this.o.symbolOf(product);
+      const msg: BookSnapshot = {
+        v: 1,
+        venue: this.o.venue,
+        market: "spot",
+        symbol,
+        ts,
+        lastUpdateId: e.book.lastUpdateId,
+        levels: e.book.levels(this.o.depth),
+      };
+      void this.o.publisher.publish(subjects.book(this.o.venue, symbol), encode(msg), msgIds.book(this.o.venue, symbol, msg.lastUpdateId, ts));
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Coinbase Exchange frames → normalised ticks. Product ids are already `BASE-QUOTE`,
+ * which is the bus symbol format, so the symbol is the product id.
+ */
+import type { Tick } from "../../bus/mod.ts";
+import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
+import { COINBASE_SCHEMAS, type CoinbaseFrame, type CoinbaseTicker } from "./frames.ts";
+
+const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
+
+export function coinbaseTick(venue: string, t: CoinbaseTicker, recvTs: number): Tick {
+  const exch = t.time !== undefined ? Date.parse(t.time) : NaN;
+  const tick: Tick = {
+    venue,
+    symbol: t.product_id,
+    price: Number(t.price),
+    exchTs: Number.isFinite(exch) && exch >= 0 ? exch : recvTs,
+    recvTs,
+    seq: t.sequence,
+  };
+  // Only set fields the frame had, so absent stays absent (no undefined keys in JSON).
+  if (t.best_bid !== undefined) tick.bid = num(t.best_bid)!;
+  if (t.best_ask !== undefined) tick.ask = num(t.best_ask)!;
+  if (t.best_bid_size !== undefined) tick.bidSize = num(t.best_bid_size)!;
+  if (t.best_ask_size !== undefined) tick.askSize = num(t.best_ask_size)!;
+  if (t.open_24h !== undefined) tick.open24h = num(t.open_24h)!;
+  if (t.high_24h !== undefined) tick.high24h = num(t.high_24h)!;
+  if (t.low_24h !== undefined) tick.low24h = num(t.low_24h)!;
+  if (t.volume_24h !== undefined) tick.volume24h = num(t.volume_24h)!;
+  if (t.last_size !== undefined) tick.lastSize = num(t.last_size)!;
+  return tick;
+}
+
+/** Parse one text frame from the Coinbase feed. Never throws. */
+export function parseCoinbase(venue: string, raw: string, recvTs: number): FrameResult {
+  const j = parseJson(raw);
+  if (!j.ok) return bad(j.error, raw);
+  const type = (j.value as { type?: unknown } | null)?.type;
+  if (typeof type !== "string") return bad("type: expected a string", raw);
+  if (!Object.hasOwn(COINBASE_SCHEMAS, type)) return { kind: "ignored", type };
+  const r = COINBASE_SCHEMAS[type as keyof typeof COINBASE_SCHEMAS].safeParse(j.value) as ReturnType<typeof CoinbaseFrame.safeParse>;
+  if (!r.success) return bad(firstIssue(r.error), raw);
+  const f = r.data;
+  switch (f.type) {
+    case "ticker":
+      return { kind: "tick", product: f.product_id, tick: coinbaseTick(venue, f, recvTs) };
+    case "heartbeat":
+      return { kind: "heartbeat", product: f.product_id };
+    case "subscriptions":
+      return { kind: "ack", products: [...new Set(f.channels.flatMap((c) => c.product_ids))] };
+    case "error":
+      return { kind: "error", message: f.reason ? `${f.message}: ${f.reason}` : f.message };
+    case "l2update":
+      return { kind: "ignored", type: f.type };
+  }
+}

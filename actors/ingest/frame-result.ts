@@ -1,0 +1,42 @@
+/**
+ * What a venue parser makes of one upstream text frame. Parsers never throw: a frame
+ * that is not JSON or fails its schema becomes `bad` (counted, sampled, skipped).
+ */
+import type { BookDelta, Tick } from "../bus/mod.ts";
+import type { DepthEvent } from "./binance/book.ts";
+
+export type FrameResult =
+  /** A normalised tick; `product` is the venue's own product id (the ownership key part). */
+  | { kind: "tick"; product: string; tick: Tick }
+  /** Proof of life for a product, with the venue sequence if the frame carries one. */
+  | { kind: "heartbeat"; product: string; seq?: number }
+  /** A Binance diff-depth event, for the order-book sync. */
+  | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
+  /** The server confirmed (or listed) subscriptions. */
+  | { kind: "ack"; products?: string[] }
+  /** The server reported an error about our request. */
+  | { kind: "error"; message: string }
+  /** Valid but not used by the shard (other channels, candles...). */
+  | { kind: "ignored"; type: string }
+  | { kind: "bad"; error: string; sample: string };
+
+const SAMPLE = 200;
+
+export function bad(error: string, raw: string): FrameResult {
+  return { kind: "bad", error, sample: raw.length > SAMPLE ? raw.slice(0, SAMPLE) + "…" : raw };
+}
+
+/** JSON.parse that reports instead of throwing. */
+export function parseJson(raw: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch (e) {
+    return { ok: false, error: `invalid JSON: ${(e as Error).message}` };
+  }
+}
+
+/** First zod issue as "path: message". */
+export function firstIssue(err: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
+  const i = err.issues[0];
+  return i ? `${i.path.map(String).join(".") || "(root)"}: ${i.message}` : "invalid frame";
+}

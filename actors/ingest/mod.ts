@@ -1,0 +1,137 @@
+/**
+ * Ingest actors for an actor host:
+ *   shardPool          → the connection shard as a pooled kind ("shard"): the placement
+ *                        actor runs `ops scale shard N` instances over all hosts;
+ *   shardChild(host)   → a supervisor of SHARDS shards on this host (no placement);
+ *   pollerChild(host)  → the CoinGecko poller (runs everywhere, polls only as leader).
+ * Settings come from `ingestSettings` (settings.ts) over the host's environment.
+ */
+import { BUCKET } from "../bus/mod.ts";
+import { loadConfig } from "../config.ts";
+import type { HostContext } from "../host-context.ts";
+import type { Actor, ChildSpec } from "../runtime/types.ts";
+import { PollerLogic } from "./coingecko/poller.ts";
+import { type ProductLists, resolveProducts } from "./products.ts";
+import { coingeckoUrl, ingestSettings, type IngestSettings, venueEndpoints } from "./settings.ts";
+import { ShardLogic } from "./shard.ts";
+import { TokenBucket } from "./token-bucket.ts";
+
+export { ShardLogic } from "./shard.ts";
+export { PollerLogic } from "./coingecko/poller.ts";
+export { ingestSettings, type IngestSettings } from "./settings.ts";
+
+const rand = () => Math.random().toString(36).slice(2, 8);
+
+function requireBucket(host: HostContext, name: string) {
+  const kv = host.kv[name];
+  if (!kv) throw new TypeError(`host has no KV bucket ${name}; ensureBuckets() must run first`);
+  return kv;
+}
+
+/** Build one shard's logic (used by the actor, run.ts and tests). */
+export function makeShard(host: HostContext, s: IngestSettings, products: ProductLists, index: number, bucket?: TokenBucket): ShardLogic {
+  return new ShardLogic({
+    shardId: `${host.hostId}-shard-${index}-${rand()}`,
+    js: host.js,
+    nc: host.nc,
+    jsm: host.jsm,
+    kv: requireBucket(host, BUCKET.shards),
+    leaseMs: host.leaseMs,
+    clock: host.clock,
+    metrics: host.metrics,
+    settings: s,
+    endpoints: venueEndpoints(s),
+    products,
+    ...(bucket ? { bucket } : {}),
+    coinbaseGapCheck: s.COINBASE_GAP_CHECK ?? s.FEED === "sim",
+    info: { host: host.hostId, index },
+  });
+}
+
+/** Wraps a logic object with start/stop/status as a supervised actor. */
+function logicActor<L extends { start(): Promise<void>; stop(): Promise<void> }>(make: () => Promise<L>, status: (l: L) => Record<string, unknown>): Actor<never> {
+  let l: L | undefined;
+  return {
+    async start() {
+      l = await make();
+      await l.start();
+    },
+    async stop() {
+      await l?.stop();
+    },
+    status: () => (l ? status(l) : {}),
+  };
+}
+
+/** What the shards of one host share: settings, the product list (fetched once), one subscribe bucket (one IP). */
+interface HostShared {
+  s: IngestSettings;
+  bucket: TokenBucket;
+  lists(): Promise<ProductLists>;
+}
+const shared = new WeakMap<HostContext, HostShared>();
+
+function hostShared(host: HostContext): HostShared {
+  let h = shared.get(host);
+  if (!h) {
+    const s = loadConfig(ingestSettings, host.env);
+    let products: Promise<ProductLists> | undefined;
+    h = {
+      s,
+      bucket: new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, host.clock),
+      lists: () => (products ??= resolveProducts(s, venueEndpoints(s)).catch((e) => {
+        products = undefined; // try again on the next (re)start
+        throw e;
+      })),
+    };
+    shared.set(host, h);
+  }
+  return h;
+}
+
+/** One connection shard as a supervised child. Throws ConfigError (naming the variable) on a bad setting. */
+export function shardInstance(host: HostContext, slot = "shard-0"): ChildSpec {
+  const h = hostShared(host);
+  const index = Number(/(\d+)$/.exec(slot)?.[1] ?? 0);
+  return {
+    id: slot,
+    restart: "permanent",
+    shutdownMs: 8_000,
+    actor: () => logicActor(async () => makeShard(host, h.s, await h.lists(), index, h.bucket), (l) => l.status()),
+  };
+}
+
+/** The shard as a pooled kind: `ops scale shard N` runs N shards spread over the hosts. */
+export const shardPool = { kind: "shard", defaultCount: 1, instance: shardInstance } as const;
+
+/** SHARDS connection shards under one supervisor on this host (for hosts without placement). */
+export function shardChild(host: HostContext): ChildSpec {
+  const { s } = hostShared(host);
+  const children = Array.from({ length: s.SHARDS }, (_, i) => shardInstance(host, `shard-${i}`));
+  return { id: "ingest-shards", supervisor: { strategy: "one_for_one", children } };
+}
+
+/** The CoinGecko poller; every host may run one, only the LeaderLease holder polls. */
+export function pollerChild(host: HostContext): ChildSpec {
+  const s = loadConfig(ingestSettings, host.env);
+  return {
+    id: "coingecko-poller",
+    restart: "permanent",
+    shutdownMs: 8_000,
+    actor: () =>
+      logicActor(
+        async () =>
+          new PollerLogic({
+            holderId: `${host.hostId}-poller-${rand()}`,
+            js: host.js,
+            kv: requireBucket(host, BUCKET.leaders),
+            leaseMs: host.leaseMs,
+            clock: host.clock,
+            settings: s,
+            url: coingeckoUrl(s),
+            metrics: host.metrics,
+          }),
+        (l) => l.statusReport(),
+      ),
+  };
+}

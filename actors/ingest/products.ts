@@ -1,0 +1,99 @@
+/**
+ * Which products the shards own, per venue. Every shard must compute the same list
+ * (rendezvous hashing needs the same keys everywhere), so the list comes from config
+ * or from the upstream's own listing, sorted.
+ *
+ * PRODUCTS entries:
+ *   `coinbase:BTC-USD`, `binance:BTCUSDT`  one venue, its own product id;
+ *   `BTC-USD`                              every venue of the feed (Binance: BTCUSDT,
+ *                                          since Binance lists USDT rather than USD pairs);
+ *   `BTC`                                  shorthand for BTC-USD.
+ * An empty PRODUCTS means everything the upstream lists (the simulator:
+ * `/_sim/products`; Coinbase `/products`; Binance `/api/v3/exchangeInfo`), up to PRODUCTS_LIMIT.
+ */
+import { z } from "zod";
+import { ExponentialBackoff, handleAll, retry } from "cockatiel";
+import type { IngestSettings, VenueEndpoint } from "./settings.ts";
+import type { VenueName } from "./venues.ts";
+
+export type ProductLists = Partial<Record<VenueName, string[]>>;
+
+export class ProductListError extends Error {
+  override name = "ProductListError";
+}
+
+function forVenue(venue: VenueName, base: string, quote: string): string {
+  if (venue === "coinbase") return `${base}-${quote}`;
+  return `${base}${quote === "USD" ? "USDT" : quote}`;
+}
+
+/** Expand PRODUCTS entries for the given venues. Throws ProductListError on a malformed entry. */
+export function productsFromList(entries: readonly string[], venues: readonly VenueName[]): ProductLists {
+  const out: Record<string, Set<string>> = {};
+  for (const v of venues) out[v] = new Set();
+  for (const raw of entries) {
+    const e = raw.trim();
+    const m = /^(?:(coinbase|binance):)?([A-Za-z0-9]+)(?:-([A-Za-z0-9]+))?$/.exec(e);
+    if (!m) throw new ProductListError(`PRODUCTS: ${JSON.stringify(e)} is not BASE-QUOTE, BASE or venue:PRODUCT`);
+    const [, venue, a, b] = m;
+    if (venue) {
+      if (!venues.includes(venue as VenueName)) continue;
+      out[venue]!.add(venue === "binance" && !b ? a!.toUpperCase() : b ? `${a}-${b}`.toUpperCase() : a!.toUpperCase());
+      continue;
+    }
+    for (const v of venues) out[v]!.add(forVenue(v, a!.toUpperCase(), (b ?? "USD").toUpperCase()));
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, s]) => [k, [...s].sort()]));
+}
+
+const SimProducts = z.array(z.object({ coinbase: z.string(), binance: z.string() }).loose());
+const CoinbaseProducts = z.array(z.object({ id: z.string(), status: z.string().optional() }).loose());
+const BinanceInfo = z.object({ symbols: z.array(z.object({ symbol: z.string(), status: z.string() }).loose()) }).loose();
+
+const policy = retry(handleAll, { maxAttempts: 4, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) })
+  .dangerouslyUnref();
+
+async function getJson(url: string, f: typeof fetch): Promise<unknown> {
+  return await policy.execute(async () => {
+    const res = await f(url, { headers: { accept: "application/json" } });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new ProductListError(`GET ${url}: HTTP ${res.status}`);
+    }
+    return await res.json();
+  });
+}
+
+/** The product lists for these endpoints. Throws ProductListError when the upstream cannot be listed. */
+export async function resolveProducts(s: IngestSettings, endpoints: readonly VenueEndpoint[], f: typeof fetch = fetch): Promise<ProductLists> {
+  const venues = endpoints.map((e) => e.venue);
+  if (s.PRODUCTS.length > 0) return productsFromList(s.PRODUCTS, venues);
+  const limit = s.PRODUCTS_LIMIT;
+  if (s.FEED === "sim") {
+    // The simulator lists its universe (every venue's name for each product) at /_sim/products.
+    const out: Record<string, string[]> = {};
+    for (const v of venues) out[v] = [];
+    for (let offset = 0, n = 0; n < limit; ) {
+      const body = SimProducts.safeParse(await getJson(`${s.SIM_URL.replace(/\/$/, "")}/_sim/products?offset=${offset}&limit=1000`, f));
+      if (!body.success) throw new ProductListError("simulator /_sim/products: unexpected body");
+      for (const p of body.data.slice(0, limit - n)) for (const v of venues) out[v]!.push(p[v]);
+      n += body.data.length;
+      offset += body.data.length;
+      if (body.data.length < 1000) break;
+    }
+    return Object.fromEntries(Object.entries(out).map(([k, xs]) => [k, xs.sort()]));
+  }
+  const out: ProductLists = {};
+  for (const ep of endpoints) {
+    if (ep.venue === "coinbase") {
+      const body = CoinbaseProducts.safeParse(await getJson("https://api.exchange.coinbase.com/products", f));
+      if (!body.success) throw new ProductListError("coinbase /products: unexpected body");
+      out.coinbase = body.data.filter((p) => (p.status ?? "online") === "online").map((p) => p.id).sort().slice(0, limit);
+    } else {
+      const body = BinanceInfo.safeParse(await getJson(`${ep.restUrl}/api/v3/exchangeInfo`, f));
+      if (!body.success) throw new ProductListError("binance /exchangeInfo: unexpected body");
+      out.binance = body.data.symbols.filter((p) => p.status === "TRADING").map((p) => p.symbol).sort().slice(0, limit);
+    }
+  }
+  return out;
+}

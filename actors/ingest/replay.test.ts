@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { AddressInfo } from "node:net";
+import { BUCKET, subjects, type TickBatch } from "../bus/mod.ts";
+import { systemClock } from "../runtime/clock.ts";
+import { Publisher } from "./publisher.ts";
+import { ShardLogic } from "./shard.ts";
+import { venueEndpoints } from "./settings.ts";
+import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
+
+const LEASE = 2000;
+let bus: Bus;
+let wss: WebSocketServer;
+/** What the fake Coinbase sends to the next connection that subscribes: ticker sequences. */
+let script: number[] = [];
+const sockets = new Set<WebSocket>();
+
+const frame = (seq: number) =>
+  JSON.stringify({ type: "ticker", sequence: seq, product_id: "BTC-USD", price: `${100 + seq}.5`, time: new Date(1_700_000_000_000 + seq).toISOString() });
+
+beforeAll(async () => {
+  bus = await startBus(LEASE);
+  wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  wss.on("connection", (ws) => {
+    sockets.add(ws);
+    ws.on("close", () => sockets.delete(ws));
+    ws.on("message", (d) => {
+      const m = JSON.parse(d.toString()) as { type: string };
+      if (m.type !== "subscribe") return;
+      ws.send(JSON.stringify({ type: "subscriptions", channels: [{ name: "ticker", product_ids: ["BTC-USD"] }] }));
+      for (const s of script) ws.send(frame(s));
+    });
+  });
+  await new Promise((r) => wss.once("listening", r));
+});
+afterAll(async () => {
+  for (const s of sockets) s.terminate();
+  await new Promise((r) => wss.close(r));
+  await bus.close();
+});
+
+function shard(id: string, fastPublish = false): ShardLogic {
+  const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/coinbase`, STALE_MS: "60000" });
+  return new ShardLogic({
+    shardId: id, js: bus.js, ...(fastPublish ? { nc: bus.nc } : {}), jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
+    settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["BTC-USD"] }, coinbaseGapCheck: true,
+  });
+}
+
+const stored = async () =>
+  (await readStored<TickBatch>(bus.js, bus.jsm, subjects.tick("coinbase", "BTC-USD"))).flatMap((m) => m.value.ticks.map((t) => t.seq));
+
+describe("replayed frames", () => {
+  it("the same frame replayed is stored once: after a reconnect, and by another shard", async () => {
+    script = [1, 2, 3, 4, 5];
+    const a = shard("replay-a", true);
+    await a.start();
+    await waitFor("5 ticks", async () => (await stored()).length >= 5 || undefined);
+    // The upstream replays 3..5 after a reconnect, then continues.
+    script = [3, 4, 5, 6, 7, 8];
+    for (const s of sockets) s.terminate();
+    await waitFor("ticks up to 8", async () => (await stored()).includes(8) || undefined);
+    await a.stop();
+    expect(await stored()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+    // A fresh shard (no memory of what was published, publishing through js.publish) gets the whole history again.
+    script = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const b = shard("replay-b");
+    await b.start();
+    await waitFor("tick 9", async () => (await stored()).includes(9) || undefined);
+    await b.stop();
+    expect(await stored()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("JetStream stores a tick batch once when two publishers send it with the same msgID", async () => {
+    const tick = { venue: "coinbase", symbol: "ETH-USD", price: 1, exchTs: 1, recvTs: 2, seq: 77 };
+    for (const _ of [1, 2]) {
+      const p = new Publisher(bus.js, { lingerMs: 1, maxBatch: 10, maxInFlight: 10, clock: systemClock });
+      p.tick(tick);
+      await p.flush();
+    }
+    const got = await readStored<TickBatch>(bus.js, bus.jsm, subjects.tick("coinbase", "ETH-USD"));
+    expect(got.map((m) => m.value.ticks.map((t) => t.seq))).toEqual([[77]]);
+  });
+});

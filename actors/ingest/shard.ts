@@ -1,0 +1,363 @@
+/**
+ * The connection-shard: owns products by rendezvous hashing over the live shard leases
+ * (actors/lease Membership in BUCKET.shards), keeps upstream connections for them,
+ * validates and normalises every frame, drops replays, reports gaps (GapEvent +
+ * resubscribe, or a Binance book resync), publishes ticks / books / feed status to
+ * JetStream, and stops its connections the moment its lease cannot be renewed.
+ *
+ * `ShardLogic` has no actor-runtime dependency (tests drive it directly); mod.ts wraps
+ * it as a supervised actor.
+ */
+import type { JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import type { KV } from "@nats-io/kv";
+import { getLogger } from "@logtape/logtape";
+import { encode, type FeedStatus, type GapEvent, STREAM, subjects, TickBatch, decode } from "../bus/mod.ts";
+import { Membership } from "../lease/mod.ts";
+import { Metrics } from "../metrics.ts";
+import type { Clock } from "../runtime/types.ts";
+import { BinanceBooks } from "./binance/books.ts";
+import { breakerState, venuePolicies } from "./connection.ts";
+import type { FrameResult } from "./frame-result.ts";
+import { AsyncJetStream } from "./js-async.ts";
+import { type JsPublish, Publisher } from "./publisher.ts";
+import { SeqTracker } from "./sequence.ts";
+import type { IngestSettings, VenueEndpoint } from "./settings.ts";
+import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
+import { TokenBucket } from "./token-bucket.ts";
+import { VenueSockets } from "./venue-sockets.ts";
+import { binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
+
+export interface ShardDeps {
+  shardId: string;
+  /** Publishes through `js` unless `nc` is given, then through the faster AsyncJetStream on it. */
+  js: JsPublish;
+  nc?: NatsConnection;
+  /** For the replay floor (last stored tick per product); optional in tests. */
+  jsm?: JetStreamManager;
+  kv: KV;
+  leaseMs: number;
+  clock: Clock;
+  metrics?: Metrics;
+  settings: IngestSettings;
+  endpoints: VenueEndpoint[];
+  /** Products per venue (venue ids, e.g. BTC-USD / BTCUSDT). */
+  products: Partial<Record<VenueName, string[]>>;
+  /** Shared by the shards of one host (same IP); default: one per shard. */
+  bucket?: TokenBucket;
+  /** Coinbase tick sequences are contiguous (true for the simulator). */
+  coinbaseGapCheck?: boolean;
+  info?: Record<string, unknown>;
+}
+
+interface Venue {
+  protocol: VenueProtocol;
+  sockets: VenueSockets;
+  books?: BinanceBooks;
+  breaker: ReturnType<typeof venuePolicies>["breaker"];
+}
+
+export class ShardLogic {
+  readonly membership: Membership;
+  readonly publisher: Publisher;
+  readonly venues = new Map<VenueName, Venue>();
+  private readonly flusher: SubscriptionFlusher;
+  private readonly bucket: TokenBucket;
+  private readonly seqs = new SeqTracker();
+  /** Ticks held while the replay floor of a newly owned product is looked up. */
+  private readonly gates = new Map<string, FrameResult[]>();
+  private readonly log;
+  private readonly m;
+  private readonly lastBadLog = new Map<string, number>();
+  private suppressedBad = 0;
+  private stopping = false;
+  private readonly disposers: Array<{ dispose(): void }> = [];
+  private readonly labels;
+  private readonly asyncJs: AsyncJetStream | undefined;
+
+  constructor(private readonly d: ShardDeps) {
+    const s = d.settings;
+    this.log = getLogger(["tickflow", "ingest", "shard", d.shardId]);
+    this.labels = { shard: d.shardId };
+    const metrics = d.metrics ?? new Metrics();
+    this.m = {
+      frames: metrics.counter("ingest_frames_total", "upstream frames received"),
+      bad: metrics.counter("ingest_bad_frames_total", "upstream frames that failed validation (skipped)"),
+      dups: metrics.counter("ingest_replayed_ticks_total", "ticks dropped as replays (sequence already seen)"),
+      gaps: metrics.counter("ingest_gaps_total", "sequence gaps detected"),
+      unowned: metrics.counter("ingest_unowned_frames_total", "frames for products this connection no longer carries"),
+      reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
+      errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
+    };
+    metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
+    this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
+    this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
+    if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
+    this.publisher = new Publisher(this.asyncJs ?? d.js, {
+      lingerMs: s.PUBLISH_LINGER_MS,
+      maxBatch: s.PUBLISH_MAX_BATCH,
+      maxInFlight: s.PUBLISH_MAX_IN_FLIGHT,
+      clock: d.clock,
+      metrics,
+      labels: this.labels,
+    });
+    for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
+    this.membership = new Membership({
+      kv: d.kv,
+      memberId: d.shardId,
+      leaseMs: d.leaseMs,
+      clock: d.clock,
+      info: { kind: "shard", ...d.info },
+      onChange: () => this.reconcile(),
+      onLost: (err) => this.lost(err),
+    });
+  }
+
+  private makeVenue(ep: VenueEndpoint): Venue {
+    const s = this.d.settings;
+    const protocol = ep.venue === "coinbase" ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true) : binanceProtocol(s.BOOKS);
+    const { breaker, open } = venuePolicies({
+      baseMs: s.RECONNECT_BASE_MS,
+      maxMs: s.RECONNECT_MAX_MS,
+      breakerFailures: s.BREAKER_FAILURES,
+      halfOpenMs: s.BREAKER_HALF_OPEN_MS,
+    });
+    this.disposers.push(
+      breaker.onBreak(() => this.feedStatus(ep.venue, "down", "circuit breaker open: upstream keeps failing")),
+      breaker.onReset(() => this.feedStatus(ep.venue, "up", "circuit breaker closed")),
+    );
+    const v: Venue = { protocol, breaker, sockets: undefined as unknown as VenueSockets };
+    if (protocol.books && ep.restUrl) {
+      v.books = new BinanceBooks({
+        venue: ep.venue,
+        restUrl: ep.restUrl,
+        snapshotLimit: s.BOOK_SNAPSHOT_LIMIT,
+        concurrency: s.BOOK_SNAPSHOT_CONCURRENCY,
+        intervalMs: s.BOOK_INTERVAL_MS,
+        depth: s.BOOK_DEPTH,
+        clock: this.d.clock,
+        publisher: this.publisher,
+        symbolOf: protocol.symbolOf,
+        onGap: (product, expected, got) => this.gap(v, product, expected, got, false),
+      });
+    }
+    v.sockets = new VenueSockets({
+      shardId: this.d.shardId,
+      protocol,
+      url: ep.wsUrl,
+      ...(s.SHARD_LOCAL_ADDRESS ? { localAddress: s.SHARD_LOCAL_ADDRESS } : {}),
+      cap: s.PRODUCTS_PER_CONNECTION,
+      staleMs: s.STALE_MS,
+      connectTimeoutMs: s.CONNECT_TIMEOUT_MS,
+      shortSessionPauseMs: s.RECONNECT_BASE_MS,
+      policy: open,
+      clock: this.d.clock,
+      flusher: this.flusher,
+      onFrame: (slot, raw) => this.onFrame(v, slot, raw),
+      onSubscribed: (ps) => {
+        for (const p of ps) {
+          this.seqs.resetBaseline(`${protocol.venue}:${p}`);
+          v.books?.reset(p);
+        }
+      },
+      onReconnect: () => this.m.reconnects.inc({ venue: protocol.venue, ...this.labels }),
+    });
+    return v;
+  }
+
+  get id(): string {
+    return this.d.shardId;
+  }
+
+  /** Join the membership and start owning products. */
+  async start(): Promise<void> {
+    for (const v of this.venues.values()) v.books?.start();
+    await this.membership.start();
+    this.reconcile();
+  }
+
+  /** All ownership keys, `venue:product`. */
+  private keys(): string[] {
+    const out: string[] = [];
+    for (const [venue, ps] of Object.entries(this.d.products)) {
+      if (this.venues.has(venue as VenueName)) for (const p of ps ?? []) out.push(`${venue}:${p}`);
+    }
+    return out;
+  }
+
+  /** Products owned right now, as ownership keys (sorted). */
+  owned(): string[] {
+    const out: string[] = [];
+    for (const [venue, v] of this.venues) for (const p of v.sockets.products()) out.push(`${venue}:${p}`);
+    return out.sort();
+  }
+
+  private ownedCount(): number {
+    let n = 0;
+    for (const v of this.venues.values()) n += v.sockets.products().length;
+    return n;
+  }
+
+  /** Bring connections in line with what this member should own now. */
+  reconcile(): void {
+    if (this.stopping) return;
+    const mine = this.membership.view().held ? this.membership.owned(this.keys()) : [];
+    for (const [venue, v] of this.venues) {
+      const prefix = `${venue}:`;
+      const ps = mine.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+      const { added, removed } = v.sockets.apply(ps);
+      for (const p of removed) {
+        this.seqs.forget(prefix + p);
+        this.gates.delete(prefix + p);
+        v.books?.remove(p);
+      }
+      for (const p of added) {
+        v.books?.add(p);
+        this.openGate(v, p);
+      }
+      if (added.length || removed.length) {
+        this.log.info("{shard} {venue}: +{added} -{removed} products, {n} owned on {c} connections", {
+          shard: this.d.shardId, venue, added: added.length, removed: removed.length, n: ps.length, c: v.sockets.connections().length,
+        });
+      }
+    }
+  }
+
+  /** Lease renewal failed: another shard may own our products any moment, so drop everything now. */
+  private lost(err: unknown): void {
+    this.log.warn("{shard}: lease lost ({err}); closing all upstream connections", { shard: this.d.shardId, err: String(err) });
+    for (const [venue, v] of this.venues) {
+      for (const p of v.sockets.products()) {
+        this.seqs.forget(`${venue}:${p}`);
+        v.books?.remove(p);
+      }
+      v.sockets.closeAll();
+    }
+    this.gates.clear();
+  }
+
+  /**
+   * Look up the last tick already stored for a product (another shard may have owned it)
+   * so frames it already published are not stored twice; its ticks wait meanwhile.
+   */
+  private openGate(v: Venue, product: string): void {
+    const jsm = this.d.jsm;
+    if (!jsm) return;
+    const key = `${v.protocol.venue}:${product}`;
+    const queue: FrameResult[] = [];
+    this.gates.set(key, queue);
+    const subject = subjects.tick(v.protocol.venue, v.protocol.symbolOf(product));
+    jsm.streams
+      .getMessage(STREAM.md, { last_by_subj: subject })
+      .then((m) => {
+        if (!m) return;
+        const r = decode(TickBatch, m.data);
+        if (r.ok) this.seqs.raiseFloor(key, r.value.ticks[r.value.ticks.length - 1]!.seq);
+      })
+      .catch(() => { /* nothing stored yet */ })
+      .finally(() => {
+        if (this.gates.get(key) !== queue) return;
+        this.gates.delete(key);
+        for (const f of queue) if (f.kind === "tick") this.onTick(v, f.product, f);
+      });
+  }
+
+  private onFrame(v: Venue, slot: Slot, raw: string): void {
+    if (this.stopping) return;
+    const venue = v.protocol.venue;
+    this.m.frames.inc({ venue });
+    const r = v.protocol.parse(raw, this.d.clock.now());
+    switch (r.kind) {
+      case "tick": {
+        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
+        const gate = this.gates.get(`${venue}:${r.product}`);
+        if (gate) gate.push(r);
+        else this.onTick(v, r.product, r);
+        return;
+      }
+      case "depth":
+        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
+        v.books?.onDepth(r.product, r.event, r.delta);
+        return;
+      case "bad":
+        return this.badFrame(venue, r.error, r.sample);
+      case "error":
+        this.m.errors.inc({ venue });
+        return this.badFrame(venue, `upstream error: ${r.message}`, "");
+      default:
+        return;
+    }
+  }
+
+  private onTick(v: Venue, product: string, r: Extract<FrameResult, { kind: "tick" }>): void {
+    const venue = v.protocol.venue;
+    const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck);
+    if (c.type === "dup") return this.m.dups.inc({ venue });
+    if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
+    this.publisher.tick(r.tick);
+  }
+
+  private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {
+    const venue = v.protocol.venue;
+    const symbol = v.protocol.symbolOf(product);
+    this.m.gaps.inc({ venue });
+    this.log.info("{venue} {symbol}: sequence gap, expected {expected} got {got}", { venue, symbol, expected, got });
+    const ev: GapEvent = { v: 1, venue, symbol, expected, got, ts: this.d.clock.now() };
+    void this.publisher.publish(subjects.gap(venue, symbol), encode(ev), `g:${venue}:${symbol}:${expected}-${got}`);
+    if (resubscribe) v.sockets.resubscribe(product);
+  }
+
+  private badFrame(venue: string, error: string, sample: string): void {
+    this.m.bad.inc({ venue });
+    const now = this.d.clock.now();
+    const last = this.lastBadLog.get(venue);
+    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
+      this.suppressedBad++;
+      return;
+    }
+    this.lastBadLog.set(venue, now);
+    this.log.warn("{venue}: skipped a bad frame ({error}); sample: {sample} ({suppressed} more since the last report)", {
+      venue, error, sample, suppressed: this.suppressedBad,
+    });
+    this.suppressedBad = 0;
+  }
+
+  private feedStatus(venue: string, state: FeedStatus["state"], reason: string): void {
+    const msg: FeedStatus = { v: 1, venue, state, reason, ts: this.d.clock.now() };
+    this.log.warn("{venue} feed {state}: {reason}", { venue, state, reason });
+    void this.publisher.publish(subjects.feed(venue), encode(msg), `f:${venue}:${this.d.shardId}:${msg.ts}:${state}`);
+  }
+
+  /**
+   * Stop in order: stop taking frames and unsubscribe (best effort within the token
+   * budget), flush buffered ticks and wait for their acks (at most `flushMs`), close the
+   * connections, then give the lease back so other shards take over at once.
+   */
+  async stop(flushMs = 5_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.flusher.stop();
+    const take = () => this.bucket.tryTake();
+    for (const v of this.venues.values()) v.sockets.unsubscribeAll(take);
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.publisher.flush(), new Promise((r) => (t = setTimeout(r, flushMs)))]);
+    clearTimeout(t);
+    for (const v of this.venues.values()) {
+      v.sockets.closeAll();
+      v.books?.stop();
+    }
+    for (const d of this.disposers) d.dispose();
+    this.asyncJs?.close();
+    await this.membership.stop();
+  }
+
+  status(): Record<string, unknown> {
+    const out: Record<string, unknown> = { shard: this.d.shardId, owned: this.ownedCount(), members: this.membership.view().members.length };
+    for (const [venue, v] of this.venues) {
+      const conns = v.sockets.connections();
+      out[venue] = { products: v.sockets.products().length, connections: conns.length, open: conns.filter((c) => c.open).length, breaker: breakerState(v.breaker.state) };
+    }
+    out.publishQueue = this.publisher.queued();
+    return out;
+  }
+}

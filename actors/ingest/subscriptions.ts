@@ -1,0 +1,161 @@
+/**
+ * Subscription bookkeeping of one upstream connection (a "slot") and the shard-wide
+ * flusher that sends the changes: every subscribe/unsubscribe message takes a token
+ * from one bucket (≤ 8/s by default), and changes that arrive within the batch window
+ * leave together as one message per connection and direction.
+ */
+import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { TokenBucket } from "./token-bucket.ts";
+
+export interface SlotTransport {
+  isOpen(): boolean;
+  send(text: string): boolean;
+}
+
+export class Slot {
+  /** Products this connection should carry. */
+  readonly products = new Set<string>();
+  /** Products the server was asked to send (subscribe sent, no unsubscribe since). */
+  readonly live = new Set<string>();
+  pendingAdd = new Set<string>();
+  pendingRemove = new Set<string>();
+  private requestId = 0;
+
+  constructor(
+    readonly id: string,
+    readonly transport: SlotTransport,
+    private readonly encode: {
+      subscribe(products: readonly string[], id: number): string;
+      unsubscribe(products: readonly string[], id: number): string;
+    },
+    /** Called with the products of each subscribe actually sent. */
+    private readonly onSubscribed: (products: readonly string[]) => void,
+    /** Per-connection message limit on top of the shared one (Binance cuts a connection over 5 msgs/s). */
+    readonly limit?: TokenBucket,
+  ) {}
+
+  add(p: string): void {
+    this.products.add(p);
+    this.pendingRemove.delete(p);
+    if (!this.live.has(p)) this.pendingAdd.add(p);
+  }
+
+  remove(p: string): void {
+    this.products.delete(p);
+    this.pendingAdd.delete(p);
+    if (this.live.has(p)) this.pendingRemove.add(p);
+  }
+
+  /** Unsubscribe and subscribe again (after a sequence gap). */
+  resubscribe(p: string): void {
+    if (!this.products.has(p)) return;
+    if (this.live.has(p)) this.pendingRemove.add(p);
+    this.pendingAdd.add(p);
+  }
+
+  /** The socket (re)opened: the server knows nothing, so everything is to be subscribed. */
+  opened(): void {
+    this.live.clear();
+    this.pendingRemove.clear();
+    this.pendingAdd = new Set(this.products);
+  }
+
+  dirty(): boolean {
+    return this.pendingAdd.size > 0 || this.pendingRemove.size > 0;
+  }
+
+  /** Send what is pending, taking one token per message; returns false when tokens ran out. */
+  flush(take: () => boolean): boolean {
+    if (this.pendingRemove.size > 0) {
+      if (!take()) return false;
+      const ps = [...this.pendingRemove].sort();
+      this.pendingRemove = new Set();
+      if (this.transport.send(this.encode.unsubscribe(ps, ++this.requestId))) for (const p of ps) this.live.delete(p);
+    }
+    if (this.pendingAdd.size > 0) {
+      if (!take()) return false;
+      const ps = [...this.pendingAdd].sort();
+      this.pendingAdd = new Set();
+      if (this.transport.send(this.encode.subscribe(ps, ++this.requestId))) {
+        for (const p of ps) this.live.add(p);
+        this.onSubscribed(ps);
+      }
+    }
+    return true;
+  }
+}
+
+export class SubscriptionFlusher {
+  private readonly dirty = new Set<Slot>();
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+  messagesSent = 0;
+
+  constructor(
+    private readonly bucket: TokenBucket,
+    private readonly batchMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  mark(slot: Slot): void {
+    if (this.stopped) return;
+    this.dirty.add(slot);
+    this.schedule(this.batchMs);
+  }
+
+  forget(slot: Slot): void {
+    this.dirty.delete(slot);
+  }
+
+  pending(): number {
+    return this.dirty.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty.clear();
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer !== undefined || this.stopped) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, ms);
+  }
+
+  private flush(): void {
+    let wait = Infinity;
+    for (const slot of this.dirty) {
+      // A closed socket re-marks itself when it opens again (Slot.opened).
+      if (!slot.transport.isOpen() || !slot.dirty()) {
+        this.dirty.delete(slot);
+        continue;
+      }
+      let limited = false;
+      const take = () => {
+        if (slot.limit && slot.limit.msUntil(1) > 0) {
+          limited = true;
+          return false;
+        }
+        if (!this.bucket.tryTake()) return false;
+        slot.limit?.tryTake();
+        this.messagesSent++;
+        return true;
+      };
+      if (slot.flush(take)) {
+        this.dirty.delete(slot);
+        continue;
+      }
+      if (!limited) {
+        // The shared bucket is empty: nobody can send until it refills.
+        this.schedule(Math.max(1, this.bucket.msUntil(1)));
+        return;
+      }
+      wait = Math.min(wait, slot.limit!.msUntil(1));
+    }
+    if (wait !== Infinity) this.schedule(Math.max(1, wait));
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Group membership by leases in a NATS KV bucket whose TTL is the lease length
+ * (nats-server 2.9 has no per-key TTL, so each lease kind has its own bucket).
+ *
+ * Each member creates its key, renews it by revision every leaseMs/3, and lists the
+ * bucket every pollMs to learn the live members. Work is split by rendezvous hashing.
+ * A member gives a key up as soon as it sees a member that outranks it, but claims a
+ * key only once it has held its own lease for joinGraceMs (longer than one poll), so
+ * the old owner has let go before the new one starts: no double ownership during a
+ * join. A crashed member's key expires within leaseMs and its work is claimed at the
+ * next poll. If a renewal fails the member is told at once (`onLost`) and must stop
+ * its work; it then tries to join again.
+ */
+import type { KV } from "@nats-io/kv";
+import { getLogger } from "@logtape/logtape";
+import type { Clock } from "../runtime/types.ts";
+import { rendezvousOwner } from "./hash.ts";
+import { realClock, sleep } from "./sleep.ts";
+
+export interface MembershipOptions {
+  kv: KV;
+  memberId: string;
+  leaseMs: number;
+  clock?: Clock;
+  pollMs?: number;
+  joinGraceMs?: number;
+  info?: Record<string, unknown>;
+  onChange?: (view: MembershipView) => void;
+  onLost?: (err: unknown) => void;
+}
+
+export interface MembershipView {
+  self: string;
+  members: string[];
+  settled: boolean;
+  held: boolean;
+}
+
+export class Membership {
+  private readonly log;
+  private readonly clock: Clock;
+  private readonly pollMs: number;
+  private readonly joinGraceMs: number;
+  private revision = 0;
+  private heldSince = 0;
+  private members: string[] = [];
+  private stopped = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly opts: MembershipOptions) {
+    if (!(opts.leaseMs > 0)) throw new RangeError(`leaseMs must be > 0, got ${opts.leaseMs}`);
+    this.clock = opts.clock ?? realClock;
+    this.pollMs = opts.pollMs ?? Math.max(50, Math.floor(opts.leaseMs / 5));
+    this.joinGraceMs = opts.joinGraceMs ?? this.pollMs * 2;
+    this.log = getLogger(["tickflow", "lease", opts.memberId]);
+  }
+
+  get id(): string {
+    return this.opts.memberId;
+  }
+
+  /** Acquire the lease and start the renew and poll loops. Resolves once the lease is held and members are known. */
+  async start(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener("abort", () => this.stopped.abort(), { once: true });
+    await this.acquire();
+    await this.poll();
+    this.loops.push(this.renewLoop(), this.pollLoop());
+  }
+
+  view(): MembershipView {
+    const held = this.revision > 0;
+    return {
+      self: this.opts.memberId,
+      members: this.members,
+      held,
+      settled: held && this.clock.now() - this.heldSince >= this.joinGraceMs,
+    };
+  }
+
+  owns(key: string): boolean {
+    const v = this.view();
+    return v.settled && rendezvousOwner(key, v.members) === v.self;
+  }
+
+  owned<K extends string>(keys: Iterable<K>): K[] {
+    const v = this.view();
+    if (!v.settled) return [];
+    const out: K[] = [];
+    for (const k of keys) if (rendezvousOwner(k, v.members) === v.self) out.push(k);
+    return out;
+  }
+
+  /** Delete the lease so the others take over at their next poll. */
+  async stop(): Promise<void> {
+    this.stopped.abort();
+    await Promise.allSettled(this.loops);
+    if (this.revision > 0) {
+      this.revision = 0;
+      try {
+        await this.opts.kv.delete(this.opts.memberId);
+      } catch (err) {
+        this.log.warn("could not delete lease on stop: {err}", { err: String(err) });
+      }
+    }
+  }
+
+  private value(): string {
+    const now = this.clock.now();
+    return JSON.stringify({ v: 1, holder: this.opts.memberId, acquiredAt: this.heldSince || now, renewedAt: now, ...this.opts.info });
+  }
+
+  private async acquire(): Promise<void> {
+    this.heldSince = this.clock.now();
+    this.revision = await this.opts.kv.create(this.opts.memberId, this.value());
+    this.log.info("joined as {id}", { id: this.opts.memberId });
+  }
+
+  private renewTimeoutMs(): number {
+    return Math.max(200, Math.min(5000, Math.floor(this.opts.leaseMs / 3)));
+  }
+
+  private async renewLoop(): Promise<void> {
+    const every = Math.max(20, Math.floor(this.opts.leaseMs / 3));
+    while (!this.stopped.signal.aborted) {
+      await sleep(this.clock, every, this.stopped.signal);
+      if (this.stopped.signal.aborted) return;
+      try {
+        if (this.revision === 0) {
+          await this.acquire();
+          this.emit();
+        } else {
+          // A renewal must fail fast (well inside the lease) when the server is away, so
+          // the member stops its work before someone else can take it, and rejoins sooner.
+          this.revision = await this.opts.kv.update(this.opts.memberId, this.value(), this.revision, this.renewTimeoutMs());
+        }
+      } catch (err) {
+        if (this.revision !== 0) {
+          this.revision = 0;
+          this.log.warn("lease {id} lost: {err}", { id: this.opts.memberId, err: String(err) });
+          this.opts.onLost?.(err);
+          this.emit();
+        }
+        // The key may still exist with our stale revision until it expires; retry joining next round.
+      }
+    }
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (!this.stopped.signal.aborted) {
+      await sleep(this.clock, this.pollMs, this.stopped.signal);
+      if (this.stopped.signal.aborted) return;
+      try {
+        await this.poll();
+      } catch (err) {
+        this.log.debug("member poll failed: {err}", { err: String(err) });
+      }
+    }
+  }
+
+  private wasSettled = false;
+
+  private async poll(): Promise<void> {
+    const keys = await this.listKeys();
+    if (!keys) return; // listing stalled; keep the last view and try again next poll
+    keys.sort();
+    const changed = keys.join("\n") !== this.members.join("\n");
+    this.members = keys;
+    const settled = this.view().settled;
+    if (changed || settled !== this.wasSettled) {
+      this.wasSettled = settled;
+      this.emit();
+    }
+  }
+
+  /**
+   * The bucket's keys, or undefined when listing takes longer than a lease. kv.keys()
+   * runs an ordered consumer, which can wait for its idle heartbeat when a key is
+   * deleted mid-listing; a stalled poll must not freeze the view for 30 s.
+   */
+  private async listKeys(): Promise<string[] | undefined> {
+    const keys: string[] = [];
+    const listing = (async () => {
+      for await (const k of await this.opts.kv.keys()) keys.push(k);
+      return keys;
+    })();
+    let timer: unknown;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve(undefined), Math.max(500, this.opts.leaseMs / 2));
+    });
+    try {
+      return await Promise.race([listing, timeout]);
+    } finally {
+      this.clock.clearTimeout(timer);
+      listing.catch(() => {});
+    }
+  }
+
+  private emit(): void {
+    try {
+      this.opts.onChange?.(this.view());
+    } catch (err) {
+      this.log.error("onChange threw: {err}", { err: String(err) });
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The mover-ranker's logic in one place, without a network: it takes ticks and market
+ * snapshots, and produces room payloads to publish. The caller owns the clock (`now`
+ * arguments) and the I/O (service.ts).
+ *
+ * Rooms and when they are produced:
+ * - movers, topcoins: when the content (rows, not `asOf`) changed, at most every
+ *   `minIntervalMs` (1 s), and at least every `maxIntervalMs` (90 s) even unchanged;
+ *   only once live (caught up), so a replay does not publish stale rankings;
+ * - pulse: one message per closed 30 s window (watermark.ts);
+ * - alerts: one message per alert, as the tick that raises it arrives;
+ * - candles.<SYMBOL>.1m: final candles when a minute closes, and in-progress candles
+ *   (final: false) every `candlePartialMs` when they changed (0 disables them).
+ */
+import type { MarketSnapshot, Tick } from "../bus/mod.ts";
+import { rooms } from "../bus/mod.ts";
+import type { MoversData, TopCoinsData } from "../../edge/protocol.ts";
+import { LatestTicks } from "../coalescer/ticker.ts";
+import { AlertDetector } from "./alerts.ts";
+import { CandleBook } from "./candles.ts";
+import { MarketIndex, rankMovers, rankTopCoins, type SymbolState, symbolStateOf } from "./movers.ts";
+import { PulseWindows } from "./pulse.ts";
+import { Watermark } from "./watermark.ts";
+
+export interface RankerOptions {
+  moversTopN?: number;
+  topCoinsN?: number;
+  minIntervalMs?: number;
+  maxIntervalMs?: number;
+  alertThresholdPct?: number;
+  alertCooldownMs?: number;
+  latenessMs?: number;
+  idleMs?: number;
+  pulseWindowMs?: number;
+  candlePartialMs?: number;
+  degradedAfterMs?: number;
+}
+
+export interface RoomOutput {
+  room: string;
+  data: unknown;
+}
+
+/** Decides when a snapshot room is due: changed and ≥ min interval, or ≥ max interval. */
+export class Throttle {
+  #lastAt = -Infinity;
+  #lastKey: string | undefined;
+  constructor(readonly minMs: number, readonly maxMs: number) {}
+  due(now: number, key: string): boolean {
+    const since = now - this.#lastAt;
+    return since >= this.maxMs || (since >= this.minMs && key !== this.#lastKey);
+  }
+  mark(now: number, key: string): void {
+    this.#lastAt = now;
+    this.#lastKey = key;
+  }
+}
+
+export class Ranker {
+  readonly latest: LatestTicks;
+  readonly markets = new MarketIndex();
+  readonly pulse: PulseWindows;
+  readonly candles = new CandleBook();
+  readonly alerts: AlertDetector;
+  readonly watermark: Watermark;
+  readonly stats = { ticks: 0, late: 0, alerts: 0 };
+  readonly #o: Required<RankerOptions>;
+  readonly #movers: Throttle;
+  readonly #topcoins: Throttle;
+  #lastPartialAt = -Infinity;
+  #out: RoomOutput[] = [];
+
+  constructor(o: RankerOptions = {}) {
+    this.#o = {
+      moversTopN: 10,
+      topCoinsN: 20,
+      minIntervalMs: 1000,
+      maxIntervalMs: 90_000,
+      alertThresholdPct: 10,
+      alertCooldownMs: 300_000,
+      latenessMs: 5000,
+      idleMs: 5000,
+      pulseWindowMs: 30_000,
+      candlePartialMs: 10_000,
+      degradedAfterMs: 15_000,
+      ...o,
+    };
+    this.latest = new LatestTicks(this.#o.degradedAfterMs);
+    this.pulse = new PulseWindows({ windowMs: this.#o.pulseWindowMs });
+    this.alerts = new AlertDetector({ thresholdPct: this.#o.alertThresholdPct, cooldownMs: this.#o.alertCooldownMs });
+    this.watermark = new Watermark({ latenessMs: this.#o.latenessMs, idleMs: this.#o.idleMs });
+    this.#movers = new Throttle(this.#o.minIntervalMs, this.#o.maxIntervalMs);
+    this.#topcoins = new Throttle(this.#o.minIntervalMs, this.#o.maxIntervalMs);
+  }
+
+  /** Apply a tick; `now` is the local receive time (for degraded-tick precedence). */
+  offerTick(t: Tick, now: number): void {
+    this.stats.ticks++;
+    this.latest.offer(t, now);
+    this.watermark.observe(t.exchTs);
+    if (this.pulse.offer(t) === "late") this.stats.late++;
+    if (this.candles.offer(t) === "late") this.stats.late++;
+    const a = this.alerts.offer(t);
+    if (a) {
+      this.stats.alerts++;
+      this.#out.push({ room: rooms.alerts, data: a });
+    }
+  }
+
+  offerMarket(m: MarketSnapshot): void {
+    this.markets.offer(m);
+    if (m.marketCap !== null) this.pulse.setMarketCap(m.symbol, m.marketCap);
+  }
+
+  /** Update the latest state only (a warm start from the last tick per subject): no windows, no alerts. */
+  warm(t: Tick, now: number): void {
+    this.latest.offer(t, now);
+  }
+
+  #states(): SymbolState[] {
+    const out: SymbolState[] = [];
+    for (const s of this.latest.symbols()) out.push(symbolStateOf(this.latest.get(s)!.tick));
+    return out;
+  }
+
+  moversNow(now: number): MoversData {
+    return { ...rankMovers(this.#states(), this.#o.moversTopN), asOf: now };
+  }
+
+  topCoinsNow(now: number): TopCoinsData {
+    return { coins: rankTopCoins(this.#states(), this.markets, this.#o.topCoinsN), asOf: now };
+  }
+
+  /** Note that `room` was published with this payload at `now` (e.g. by a refresh). */
+  published(room: "movers" | "topcoins", data: MoversData | TopCoinsData, now: number): void {
+    const { asOf: _, ...rest } = data;
+    (room === rooms.movers ? this.#movers : this.#topcoins).mark(now, JSON.stringify(rest));
+  }
+
+  /**
+   * Time-driven outputs at `now`: closed windows and minutes, partial candles, and
+   * (when `live`) movers and top coins if due. Then everything pending is returned.
+   */
+  poll(now: number, live: boolean): RoomOutput[] {
+    const wm = this.watermark.value(live ? now : undefined);
+    for (const p of this.pulse.advance(wm)) this.#out.push({ room: rooms.pulse, data: p });
+    for (const c of this.candles.advance(wm)) this.#out.push({ room: rooms.candles(c.symbol), data: c });
+    if (live && this.#o.candlePartialMs > 0 && now - this.#lastPartialAt >= this.#o.candlePartialMs) {
+      this.#lastPartialAt = now;
+      for (const c of this.candles.partials()) this.#out.push({ room: rooms.candles(c.symbol), data: c });
+    }
+    if (live) {
+      const movers = this.moversNow(now);
+      const mk = JSON.stringify({ gainers: movers.gainers, losers: movers.losers });
+      if (this.#movers.due(now, mk)) {
+        this.#movers.mark(now, mk);
+        this.#out.push({ room: rooms.movers, data: movers });
+      }
+      const top = this.topCoinsNow(now);
+      const tk = JSON.stringify({ coins: top.coins });
+      if (this.#topcoins.due(now, tk)) {
+        this.#topcoins.mark(now, tk);
+        this.#out.push({ room: rooms.topcoins, data: top });
+      }
+    }
+    return this.drain();
+  }
+
+  /** Pending outputs (alerts raised since the last call), oldest first. */
+  drain(): RoomOutput[] {
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The mover-ranker's I/O shell: a LeaderLease (one leader at a time in
+ * BUCKET.leaders, name RANKER_LEADER_NAME), a Leadership while elected, and the
+ * candle-history responder, which every instance runs (it only reads ROOMLOG).
+ *
+ * All computations (movers, topcoins, pulse, alerts, candles) share one leader: they
+ * consume the same ticks, so one decode of the tick stream feeds them all and a
+ * failover rebuilds them all from one replay.
+ */
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import type { KV } from "@nats-io/kv";
+import { getLogger } from "@logtape/logtape";
+import { LeaderLease } from "../lease/mod.ts";
+import type { Clock } from "../runtime/types.ts";
+import type { Metrics } from "../metrics.ts";
+import type { RankerConfig } from "./config.ts";
+import { serveCandleHistory } from "./history.ts";
+import { Leadership } from "./leadership.ts";
+
+export interface RankerServiceOptions {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** The leader bucket (BUCKET.leaders); its TTL is the lease. */
+  kv: KV;
+  clock: Clock;
+  leaseMs: number;
+  holderId: string;
+  config: RankerConfig;
+  metrics?: Metrics;
+  /** Leadership could not start (JetStream unreadable): the actor should crash and release the lease. */
+  onError?: (err: unknown) => void;
+}
+
+export class RankerService {
+  readonly #o: RankerServiceOptions;
+  readonly #log;
+  #lease?: LeaderLease;
+  #run?: Leadership;
+  #history?: Subscription;
+  #stopped = false;
+  elections = 0;
+
+  constructor(o: RankerServiceOptions) {
+    this.#o = o;
+    this.#log = getLogger(["tickflow", "ranker", o.holderId]);
+    const m = o.metrics;
+    m?.gauge("tickflow_ranker_leader", "1 while this instance leads the ranker").set(() => (this.#run ? 1 : 0), { holder: o.holderId });
+    m?.gauge("tickflow_ranker_late_ticks", "Ticks dropped for closed windows or minutes").set(() => this.#run?.ranker.stats.late ?? 0);
+    m?.gauge("tickflow_ranker_alerts", "Alerts raised by this leader").set(() => this.#run?.ranker.stats.alerts ?? 0);
+  }
+
+  /** The running leadership, if this instance leads. */
+  get leadership(): Leadership | undefined {
+    return this.#run;
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    const { nc, js, clock, config } = this.#o;
+    this.#history = serveCandleHistory(nc, js, () => clock.now());
+    this.#lease = new LeaderLease({
+      kv: this.#o.kv,
+      name: config.RANKER_LEADER_NAME,
+      holderId: this.#o.holderId,
+      leaseMs: this.#o.leaseMs,
+      clock,
+      onElected: () => this.#elect(),
+      onDeposed: () => this.#depose(),
+    });
+    await this.#lease.start(signal);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#lease?.stop();
+    await this.#depose();
+    this.#history?.unsubscribe();
+  }
+
+  status(): Record<string, unknown> {
+    const r = this.#run;
+    return {
+      holder: this.#o.holderId,
+      leader: !!r,
+      live: r?.live ?? false,
+      elections: this.elections,
+      ...(r ? { ...r.ranker.stats, ...r.stats, symbols: r.ranker.latest.size } : {}),
+    };
+  }
+
+  #elect(): void {
+    if (this.#stopped) return;
+    this.elections++;
+    const run = new Leadership({ ...this.#o, log: this.#log });
+    this.#run = run;
+    run.begin().catch(async (err) => {
+      if (run.ended) return;
+      this.#log.error("ranker leadership failed to start: {err}", { err: String(err) });
+      await this.#depose();
+      this.#o.onError?.(err);
+    });
+  }
+
+  async #depose(): Promise<void> {
+    const run = this.#run;
+    this.#run = undefined;
+    await run?.end();
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Edge benchmark (`npm run bench:edge`): N dashboards on EDGE_WORKERS edge processes.
+ *
+ *   npm run bench:edge -- --clients 1000,10000,50000 --edge-workers 3 --duration 30
+ *
+ * Starts a nats-server (or uses NATS_URL), the edge (edge/main.ts as a child process),
+ * a publisher (500 ticker rooms at 10 Hz coalesced + movers/pulse/alerts by default)
+ * and client worker processes (≤ 15,000 sockets each, each from its own 127.0.0.x
+ * address). For each client count it ramps up, warms up, then measures over
+ * `--duration` s: NATS → client latency on probe connections (p50/p99/p99.9),
+ * delivered messages/s, edge CPU µs per delivered message (/proc/<pid>/stat of the
+ * edge processes) and edge RSS per connection above the idle baseline. Results go to
+ * BENCHMARKS.md, section "edge" (ops/bench/report.ts; BENCHMARKS_FILE overrides).
+ * Every child process is killed on exit, error, timeout or Ctrl-C.
+ *
+ * Options (or env BENCH_<NAME>): --clients (comma list, default 1000), --edge-workers
+ * (default max(cores, ceil(max clients / 18000))), --duration 10, --warmup 3,
+ * --rooms 500, --hz 10, --active 0.2, --tickers 10-20, --probes-per-worker 50,
+ * --timeout 900 (s, whole run), --no-report.
+ */
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { ensureStreams } from "../actors/bus/mod.ts";
+import { table, writeBenchSection } from "../ops/bench/report.ts";
+import { freePort, startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
+import type { ClientWorkerConfig, FromWorker } from "./bench/clients.ts";
+import { childPids, cpuSeconds, percentile, rssBytes } from "./bench/procstat.ts";
+import { BenchPublisher, symbolsFor } from "./bench/publisher.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const SOCKETS_PER_WORKER = 15_000;
+
+function opt(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1]!;
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
+  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`] ?? def;
+}
+const num = (name: string, def: number) => {
+  const v = Number(opt(name, String(def)));
+  if (!Number.isFinite(v) || v < 0) throw new RangeError(`--${name} must be a non-negative number, got ${opt(name, "")}`);
+  return v;
+};
+
+const stages = opt("clients", "1000").split(",").map(Number);
+if (stages.some((n) => !Number.isInteger(n) || n < 1)) throw new RangeError(`--clients must be positive integers, got ${opt("clients", "")}`);
+const maxClients = Math.max(...stages);
+const edgeWorkers = num("edge-workers", Math.max(availableParallelism(), Math.ceil(maxClients / 18_000)));
+const durationS = num("duration", 10);
+const warmupS = num("warmup", 3);
+const [minT, maxT] = opt("tickers", "10-20").split("-").map(Number) as [number, number];
+const pubOpts = { symbols: symbolsFor(num("rooms", 500)), hz: num("hz", 10), active: num("active", 0.2) };
+const probesPerWorker = num("probes-per-worker", 50);
+const report = !process.argv.includes("--no-report");
+
+const children: ChildProcess[] = [];
+let ns: NatsServerHandle | undefined;
+let publisher: BenchPublisher | undefined;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function killAll(signal: NodeJS.Signals): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+}
+process.on("exit", () => {
+  killAll("SIGKILL");
+  // The nats-server started by the test helper is not in `children`.
+  if (ns?.pid) {
+    try {
+      process.kill(ns.pid, "SIGKILL");
+    } catch { /* already gone */ }
+  }
+});
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    console.error(`${sig}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+const deadline = setTimeout(() => {
+  console.error(`bench:edge timed out after ${num("timeout", 900)} s`);
+  void cleanup().finally(() => process.exit(1));
+}, num("timeout", 900) * 1000);
+deadline.unref();
+
+async function cleanup(): Promise<void> {
+  publisher?.stop();
+  for (const w of workers) if (w.proc.connected) w.proc.send({ type: "stop" });
+  killAll("SIGTERM");
+  const t = Date.now();
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() - t < 10_000) await sleep(100);
+  killAll("SIGKILL");
+  await ns?.cleanup();
+}
+
+async function health(port: number): Promise<number> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: "close" } })).status;
+  } catch {
+    return 0;
+  }
+}
+
+interface Worker {
+  proc: ChildProcess;
+  count: number;
+  ramp: { opened: number; failed: number };
+  pending?: (s: Extract<FromWorker, { type: "stats" }>) => void;
+}
+const workers: Worker[] = [];
+
+function spawnWorker(url: string, count: number, index: number): Worker {
+  const cfg: ClientWorkerConfig = {
+    url,
+    count,
+    probes: Math.min(probesPerWorker, count),
+    localAddress: `127.0.0.${2 + index}`,
+    symbols: pubOpts.symbols,
+    minTickers: minT,
+    maxTickers: maxT,
+    concurrency: 100,
+  };
+  const proc = fork(join(ROOT, "edge/bench/clients.ts"), [JSON.stringify(cfg)], {
+    execArgv: ["--import", "tsx", "--max-old-space-size=4096"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  children.push(proc);
+  const w: Worker = { proc, count, ramp: { opened: 0, failed: 0 } };
+  proc.on("message", (m: FromWorker) => {
+    if (m.type === "ramp") w.ramp = { opened: m.opened, failed: m.failed };
+    else w.pending?.(m);
+  });
+  return w;
+}
+
+async function stats(): Promise<Array<Extract<FromWorker, { type: "stats" }>>> {
+  return await Promise.all(workers.map((w) =>
+    new Promise<Extract<FromWorker, { type: "stats" }>>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("client worker did not answer stats within 10 s")), 10_000);
+      w.pending = (s) => {
+        clearTimeout(t);
+        resolve(s);
+      };
+      w.proc.send({ type: "stats" });
+    })
+  ));
+}
+
+function edgePids(primary: number): number[] {
+  return edgeWorkers > 1 ? [primary, ...childPids(primary)] : [primary];
+}
+
+async function main(): Promise<void> {
+  const natsUrl = process.env.NATS_URL ?? (ns = await startNatsServer()).url;
+  const nc = await connect({ servers: natsUrl });
+  await ensureStreams(await jetstreamManager(nc));
+
+  const port = await freePort();
+  const edge = spawn(process.execPath, ["--import", "tsx", "edge/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NATS_URL: natsUrl,
+      EDGE_PORT: String(port),
+      EDGE_WORKERS: String(edgeWorkers),
+      EDGE_MAX_CONNS_PER_IP: "1000000",
+      EDGE_IDLE_TIMEOUT: "120s",
+      LOG_LEVEL: "warning",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  children.push(edge);
+  const t0 = Date.now();
+  while ((await health(port)) !== 200 || edgePids(edge.pid!).length < Math.max(1, edgeWorkers > 1 ? edgeWorkers + 1 : 1)) {
+    if (edge.exitCode !== null) throw new Error(`edge exited with ${edge.exitCode}`);
+    if (Date.now() - t0 > 60_000) throw new Error("edge not healthy within 60 s");
+    await sleep(200);
+  }
+  await sleep(1000); // every worker ready, not just the first to answer
+  publisher = new BenchPublisher(nc, pubOpts);
+  publisher.start();
+  await sleep(2000);
+  const baselineRss = edgePids(edge.pid!).reduce((a, p) => a + rssBytes(p), 0);
+  console.log(`edge: ${edgeWorkers} worker(s) on :${port}, baseline RSS ${(baselineRss / 2 ** 20).toFixed(1)} MiB`);
+
+  const url = `ws://127.0.0.1:${port}/ws`;
+  const rows: Array<Array<string | number>> = [];
+  let have = 0;
+  for (const n of stages) {
+    while (have < n) {
+      const count = Math.min(SOCKETS_PER_WORKER, n - have);
+      workers.push(spawnWorker(url, count, workers.length));
+      have += count;
+    }
+    const rampStart = Date.now();
+    const rampLimit = 60_000 + n * 5;
+    while (workers.some((w) => w.ramp.opened + w.ramp.failed < w.count)) {
+      if (Date.now() - rampStart > rampLimit) throw new Error(`ramp to ${n} clients not done within ${rampLimit} ms`);
+      await sleep(250);
+    }
+    const rampS = (Date.now() - rampStart) / 1000;
+    await sleep(warmupS * 1000);
+
+    const pids = edgePids(edge.pid!);
+    const rss = pids.reduce((a, p) => a + rssBytes(p), 0);
+    const s0 = await stats();
+    const cpu0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const pub0 = publisher.published;
+    const m0 = Date.now();
+    await sleep(durationS * 1000);
+    const cpu1 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const s1 = await stats();
+    const elapsed = (Date.now() - m0) / 1000;
+
+    const delivered = s1.reduce((a, s) => a + s.delivered, 0) - s0.reduce((a, s) => a + s.delivered, 0);
+    const held = s1.reduce((a, s) => a + s.open, 0);
+    const failed = s1.reduce((a, s) => a + s.failed, 0);
+    const lat = s1.flatMap((s) => s.latencies).sort((a, b) => a - b);
+    const cpuUs = delivered > 0 ? ((cpu1 - cpu0) * 1e6) / delivered : NaN;
+    const row = [
+      n,
+      held,
+      failed,
+      pids.length,
+      Math.round((publisher.published - pub0) / elapsed),
+      Math.round(delivered / elapsed),
+      percentile(lat, 50),
+      percentile(lat, 99),
+      percentile(lat, 99.9),
+      cpuUs.toFixed(2),
+      (((cpu1 - cpu0) / elapsed) * 100).toFixed(0),
+      ((rss - baselineRss) / held / 1024).toFixed(2),
+      rampS.toFixed(1),
+    ];
+    rows.push(row);
+    console.log(`clients ${n}: held ${held}, failed ${failed}, delivered ${row[5]}/s, latency p50/p99/p99.9 ${row[6]}/${row[7]}/${row[8]} ms (${lat.length} samples), CPU ${row[9]} µs/msg, RSS ${row[11]} KB/conn`);
+  }
+
+  const header = ["clients", "held", "failed", "edge procs", "published msg/s", "delivered msg/s", "p50 ms", "p99 ms", "p99.9 ms", "edge CPU µs/msg", "edge CPU %", "RSS KB/conn", "ramp s"];
+  const md = [
+    `Each client subscribes movers, pulse, alerts and ${minT}–${maxT} ticker rooms; publisher: ${pubOpts.symbols.length} ticker rooms at ${pubOpts.hz} Hz, each changing with probability ${pubOpts.active} per tick, plus ticker.all, movers and pulse at 1 Hz and an alert every 5 s. ` +
+    `Latency is NATS publish (producer ts) → client receive on ${probesPerWorker} probe connections per client worker; measured over ${durationS} s after ${warmupS} s warm-up. ` +
+    `Client workers run on the same machine and compete with the edge for CPU. Targets: 50,000 held, p99 ≤ 50 ms, ≤ 6 KB/conn, ≤ 2 µs CPU/msg.`,
+    "",
+    table(header, rows),
+  ].join("\n");
+  console.log("\n" + md);
+  if (report) writeBenchSection("edge", "Edge fan-out (uWebSockets.js)", md);
+  await nc.close();
+}
+
+try {
+  await main();
+  await cleanup();
+  process.exit(0);
+} catch (e) {
+  console.error(`bench:edge failed: ${e instanceof Error ? e.message : String(e)}`);
+  await cleanup();
+  process.exit(1);
+}

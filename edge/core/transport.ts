@@ -1,0 +1,91 @@
+/**
+ * What the edge core needs from a WebSocket + HTTP server. Two adapters implement it:
+ * transport/uws.ts (uWebSockets.js, the production path) and transport/ws.ts (the `ws`
+ * package on node:http, for runtimes where uWS cannot load). The core never imports
+ * either.
+ */
+
+/** Result of a direct send, as uWS reports it. */
+export const SendResult = { Backpressure: 0, Ok: 1, Dropped: 2 } as const;
+export type SendResult = (typeof SendResult)[keyof typeof SendResult];
+
+/** One client socket. Valid from `open` until `onClose`; calls after that are no-ops. */
+export interface Conn {
+  /** Sends a text frame. Dropped (2) when the socket is over its backpressure limit. */
+  send(frame: Uint8Array | string): SendResult;
+  /** Runs `fn` with the socket's writes batched into one syscall. */
+  cork(fn: () => void): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  bufferedAmount(): number;
+  /** Close handshake with a code; if the peer never reads, the adapter tears the socket down later. */
+  end(code: number, reason: string): void;
+}
+
+/** The parts of an upgrade request the core decides on. */
+export interface UpgradeInfo {
+  ip: string;
+  origin: string;
+  host: string;
+}
+
+/** Callbacks the core gives a transport. `S` is the core's per-socket state. */
+export interface SocketHandlers<S> {
+  /**
+   * A new socket is open. Returns its state. The core may end the socket at once
+   * (e.g. per-address cap) and still returns a state so close is reported uniformly.
+   */
+  open(conn: Conn, info: UpgradeInfo): S;
+  /** One client frame; `data` is only valid during the call. */
+  message(state: S, data: Uint8Array, isBinary: boolean): void;
+  close(state: S, code: number): void;
+  /** Whether upgrades are accepted now (false until ready and while shutting down). */
+  accepting(): boolean;
+}
+
+/** A plain HTTP request/response, enough for health, metrics and static files. */
+export interface HttpRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  header(lowerCaseName: string): string;
+}
+export interface HttpReply {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Uint8Array | string;
+}
+export type HttpHandler = (req: HttpRequest) => HttpReply;
+
+export interface TransportOptions<S> {
+  host: string;
+  port: number;
+  /** Frames up to this size reach the core (which answers oversized ones with an error); larger ones close the socket. */
+  hardMaxPayload: number;
+  maxBackpressure: number;
+  idleTimeoutMs: number;
+  sockets: SocketHandlers<S>;
+  http: HttpHandler;
+  /** Path of the WebSocket endpoint, e.g. "/ws". */
+  wsPath: string;
+}
+
+export interface Transport {
+  /** "uws-native", "uws-fallback" or "ws". */
+  readonly build: string;
+  /** Extra build detail for logs and /healthz (e.g. the native binary's name). */
+  readonly detail?: string;
+  /** The port actually listened on (resolves port 0). */
+  readonly port: number;
+  /** Sends `bytes` (a text frame) to every socket subscribed to `topic`, skipping sockets over the backpressure limit. */
+  publish(topic: string, bytes: Uint8Array): void;
+  /** Publishes skipped for slow sockets, if the transport can count them (uWS cannot). */
+  skipped?(): number;
+  /** Stop accepting connections (existing sockets stay). */
+  stopListening(): void;
+  /** Tear down every remaining socket and free the server. */
+  close(): Promise<void>;
+}
+
+/** Starts a transport; rejects when it cannot listen. */
+export type TransportFactory = <S>(opts: TransportOptions<S>) => Promise<Transport>;

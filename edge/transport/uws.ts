@@ -1,0 +1,204 @@
+/**
+ * The uWebSockets.js transport: one App serving `/ws` and plain HTTP on one port,
+ * listening with SO_REUSEPORT (uSockets' default unless LIBUS_LISTEN_EXCLUSIVE_PORT is
+ * passed), so several worker processes can share the port.
+ *
+ * The package (an npm alias of @trufflesuite/uws-js-unofficial) silently falls back to
+ * a JavaScript re-implementation on top of `ws` when its native binary cannot load or
+ * UWS_USE_FALLBACK is set. {@link loadUws} detects which one loaded; the fallback is
+ * refused unless explicitly allowed.
+ */
+import { createRequire } from "node:module";
+import type * as UWS from "uWebSockets.js";
+import {
+  type Conn,
+  SendResult,
+  type Transport,
+  type TransportOptions,
+} from "../core/transport.ts";
+
+export class UwsFallbackRefusedError extends Error {
+  override name = "UwsFallbackRefusedError";
+}
+export const isUwsFallbackRefusedError = (e: unknown): e is UwsFallbackRefusedError =>
+  e instanceof Error && e.name === "UwsFallbackRefusedError";
+
+export interface UwsBuild {
+  uws: typeof UWS;
+  native: boolean;
+  /** "uws-native" or "uws-fallback". */
+  build: string;
+  /** The native binary's file name, when native. */
+  binary?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Load uWS and tell native from fallback: the binary must be in require.cache and native-only exports present. */
+export function loadUws(): UwsBuild {
+  const uws = require("uWebSockets.js") as typeof UWS & { getParts?: unknown };
+  const binary = Object.keys(require.cache).find((k) => /uWebSockets\.js[\\/].*\.node$/.test(k));
+  const native = binary !== undefined && typeof uws.getParts === "function";
+  return {
+    uws,
+    native,
+    build: native ? "uws-native" : "uws-fallback",
+    ...(native ? { binary: binary!.split(/[\\/]/).pop()! } : {}),
+  };
+}
+
+interface UserData<S> {
+  ip: string;
+  origin: string;
+  host: string;
+  conn?: UwsConn;
+  state?: S;
+}
+
+const dec = new TextDecoder();
+
+class UwsConn implements Conn {
+  closed = false;
+  constructor(private readonly ws: UWS.WebSocket<unknown>) {}
+  send(frame: Uint8Array | string): SendResult {
+    return this.closed ? SendResult.Dropped : (this.ws.send(frame, false, false) as SendResult);
+  }
+  cork(fn: () => void): void {
+    if (this.closed) fn();
+    else this.ws.cork(fn);
+  }
+  subscribe(topic: string): void {
+    if (!this.closed) this.ws.subscribe(topic);
+  }
+  unsubscribe(topic: string): void {
+    if (!this.closed) this.ws.unsubscribe(topic);
+  }
+  bufferedAmount(): number {
+    return this.closed ? 0 : this.ws.getBufferedAmount();
+  }
+  end(code: number, reason: string): void {
+    // uWS sends the close frame, calls the close handler at once and tears the socket
+    // down itself if the peer never answers.
+    if (!this.closed) this.ws.end(code, reason);
+  }
+  terminate(): void {
+    if (!this.closed) this.ws.close();
+  }
+}
+
+/**
+ * Start a uWS transport on a native build (see {@link loadUws}). The package's
+ * JavaScript fallback cannot serve the edge (it implements no topics, no custom
+ * upgrade and no user data), so server.ts never hands it here.
+ */
+export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuild): Promise<Transport> {
+  const { uws } = b;
+  const app = uws.App();
+  const open = new Set<UwsConn>();
+  // uWS rejects idle timeouts between 1 and 8 s (and aborts the process doing so).
+  const idle = opts.idleTimeoutMs <= 0 ? 0 : Math.max(9, Math.round(opts.idleTimeoutMs / 1000));
+
+  app.ws<UserData<S>>(opts.wsPath, {
+    maxPayloadLength: opts.hardMaxPayload,
+    maxBackpressure: opts.maxBackpressure,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: idle,
+    sendPingsAutomatically: true,
+    compression: uws.DISABLED,
+    upgrade: (res, req, context) => {
+      if (!opts.sockets.accepting()) {
+        res.cork(() => res.writeStatus("503 Service Unavailable").writeHeader("Retry-After", "1").end("not ready"));
+        return;
+      }
+      const ud: UserData<S> = {
+        ip: dec.decode(res.getRemoteAddressAsText()),
+        origin: req.getHeader("origin"),
+        host: req.getHeader("host"),
+      };
+      res.upgrade(
+        ud,
+        req.getHeader("sec-websocket-key"),
+        req.getHeader("sec-websocket-protocol"),
+        req.getHeader("sec-websocket-extensions"),
+        context,
+      );
+    },
+    open: (ws) => {
+      const ud = ws.getUserData();
+      const conn = new UwsConn(ws as UWS.WebSocket<unknown>);
+      ud.conn = conn;
+      open.add(conn);
+      ud.state = opts.sockets.open(conn, ud);
+      // Only needed to decide on the connection; do not keep them for its lifetime.
+      ud.origin = ud.host = "";
+    },
+    message: (ws, message, isBinary) => {
+      const ud = ws.getUserData();
+      if (ud.state !== undefined) opts.sockets.message(ud.state, new Uint8Array(message), isBinary);
+    },
+    close: (ws, code) => {
+      const ud = ws.getUserData();
+      if (ud.conn) {
+        ud.conn.closed = true;
+        open.delete(ud.conn);
+      }
+      if (ud.state !== undefined) opts.sockets.close(ud.state, code);
+    },
+  });
+
+  app.any("/*", (res, req) => {
+    const method = req.getMethod().toUpperCase();
+    const reply = opts.http({ method, path: req.getUrl(), header: (n) => req.getHeader(n) });
+    res.cork(() => {
+      res.writeStatus(statusLine(reply.status));
+      for (const [k, v] of reply.headers) res.writeHeader(k, v);
+      if (method === "HEAD") res.endWithoutBody(typeof reply.body === "string" ? Buffer.byteLength(reply.body) : reply.body.byteLength);
+      else res.end(reply.body);
+    });
+  });
+
+  const listenSocket = await new Promise<UWS.us_listen_socket>((resolve, reject) => {
+    app.listen(opts.host, opts.port, (ls) => {
+      if (ls) resolve(ls);
+      else reject(new Error(`uWS could not listen on ${opts.host}:${opts.port}`));
+    });
+  });
+  const port = uws.us_socket_local_port(listenSocket as unknown as UWS.us_socket);
+  let listening = true;
+
+  return {
+    build: b.build,
+    ...(b.binary ? { detail: b.binary } : {}),
+    port,
+    publish: (topic, bytes) => {
+      app.publish(topic, bytes, false, false);
+    },
+    stopListening: () => {
+      if (!listening) return;
+      listening = false;
+      uws.us_listen_socket_close(listenSocket);
+    },
+    close: async () => {
+      if (listening) {
+        listening = false;
+        uws.us_listen_socket_close(listenSocket);
+      }
+      for (const c of [...open]) c.terminate();
+      open.clear();
+    },
+  };
+}
+
+const REASONS: Record<number, string> = {
+  200: "OK",
+  304: "Not Modified",
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+function statusLine(status: number): string {
+  return `${status} ${REASONS[status] ?? "Status"}`;
+}

@@ -1,0 +1,62 @@
+/** The ops CLI's commands: name, one-line summary, help text and implementation. */
+import { parseArgs } from "node:util";
+import { withNats } from "./nats-conn.ts";
+import { refreshCmd, streamsCmd } from "./streams.ts";
+import { drainCmd, scaleCmd } from "./scale.ts";
+import { runCommands } from "./run.ts";
+import { LAKE_HELP, lakeCommand } from "../lake/mod.ts";
+import { collectStatus, formatStatus } from "./status.ts";
+import { up, upHelp } from "./up.ts";
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const status: Command = {
+  name: "status",
+  summary: "every host and actor: state, restarts, mailbox depth, detail",
+  help: `Usage: tickflow status [--json] [--timeout MS]
+
+Discovers every actor host through its NATS service and prints one table of all
+actors on all hosts. --json prints the raw status documents.`,
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, timeout: { type: "string" } } });
+    const statuses = await withNats((nc) => collectStatus(nc, Number(values.timeout ?? 1500)));
+    console.log(values.json ? JSON.stringify(statuses, null, 2) : formatStatus(statuses));
+    return 0;
+  },
+};
+
+const upCmd: Command = {
+  name: "up",
+  summary: "run the local stack (what npm start runs): nats, simulator, hosts, edge",
+  help: upHelp,
+  run: up,
+};
+
+const lakeCmd: Command = {
+  name: "lake",
+  summary: "query the archive lake with DuckDB SQL; compact a day's files",
+  help: LAKE_HELP,
+  run: (argv) => lakeCommand(argv),
+};
+
+export const commands: Command[] = [status, scaleCmd, drainCmd, streamsCmd, refreshCmd, lakeCmd, upCmd, ...runCommands];
+
+export function commandFor(name: string): Command | undefined {
+  return commands.find((c) => c.name === name);
+}
+
+export function usage(): string {
+  const w = Math.max(...commands.map((c) => c.name.length));
+  return `Usage: tickflow <command> [options]   (npm run ops -- <command>)
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join("\n")}
+
+Every command accepts --help. NATS settings come from NATS_URL, NATS_USER/NATS_PASS,
+NATS_TOKEN, NATS_CREDS and NATS_TLS_* (the same as the actors).`;
+}

@@ -1,0 +1,213 @@
+/**
+ * A per-product order book that follows the price, and the Binance diff-depth
+ * bookkeeping around it.
+ *
+ * Levels sit on a grid (`step` price units). The best bid is always the grid level at
+ * or below the last price and the best ask the one above, with up to `WINDOW` levels
+ * per side; levels leaving the window are deleted. Every change is recorded as an
+ * absolute quantity (0 = delete) in the pending diff, so replaying a diff twice is
+ * harmless: that is what makes Binance's snapshot + buffered-diff sync procedure work.
+ */
+import { fixed8 } from "./fmt.ts";
+import type { Prng } from "./prng.ts";
+
+/** Levels per side. Below the REST default limit (100), so a default snapshot is complete. */
+export const WINDOW = 30;
+const FILL = 0.85;
+
+export interface BookSpec {
+  readonly step: number;
+  readonly typQty: number;
+  readonly dec: number;
+  readonly qtyDec: number;
+}
+
+export interface DepthDiff {
+  U: number;
+  u: number;
+  /** JSON arrays `[["price","qty"],...]`, ready to splice into an event. */
+  b: string;
+  a: string;
+}
+
+/** Ring slots per side: live levels always span less than this many grid indices. */
+const SLOTS = 128;
+const MASK = SLOTS - 1;
+type Pending = Map<number, number>;
+
+export class Book {
+  /** Size per grid index, in ring slots (index & MASK); 0 = no level. */
+  private readonly bids = new Float64Array(SLOTS);
+  private readonly asks = new Float64Array(SLOTS);
+  /** Id of the last applied update; every price move that changes the book adds 1. */
+  updateId: number;
+  /** Id covered by the last 100 ms diff. */
+  private flushedId: number;
+  private flushed1000Id: number;
+  private readonly pendBids: Pending = new Map();
+  private readonly pendAsks: Pending = new Map();
+  private readonly slowBids: Pending = new Map();
+  private readonly slowAsks: Pending = new Map();
+  /** Grid index of the best bid. */
+  private g: number;
+  /**
+   * Record changes for diffs? Off while nobody follows this book's depth streams. A
+   * client subscribing later still syncs: its snapshot is taken after it subscribed,
+   * so it already holds every change this book did not record.
+   */
+  tracking = false;
+
+  constructor(
+    private readonly rng: Prng,
+    private readonly spec: BookSpec,
+    px: number,
+  ) {
+    this.updateId = 1_000_000 + rng.int(9_000_000);
+    this.flushedId = this.flushed1000Id = this.updateId;
+    this.g = Math.floor(px / spec.step);
+    for (let o = 0; o < WINDOW; o++) {
+      if (o === 0 || rng.next() < FILL) this.bids[(this.g - o) & MASK] = this.qty(o);
+      if (o === 0 || rng.next() < FILL) this.asks[(this.g + 1 + o) & MASK] = this.qty(o);
+    }
+  }
+
+  get bestBid(): number {
+    return this.g * this.spec.step;
+  }
+  get bestAsk(): number {
+    return (this.g + 1) * this.spec.step;
+  }
+  get bestBidQty(): number {
+    return this.bids[this.g & MASK]!;
+  }
+  get bestAskQty(): number {
+    return this.asks[(this.g + 1) & MASK]!;
+  }
+
+  /** Follow a new last price and churn a few levels: one update id. */
+  move(px: number): void {
+    const g1 = Math.floor(px / this.spec.step);
+    const g0 = this.g;
+    const d = g1 - g0;
+    const r = this.rng;
+    if (Math.abs(d) >= WINDOW) {
+      for (let o = 0; o < WINDOW; o++) {
+        this.set(this.bids, this.pendBids, g0 - o, 0);
+        this.set(this.asks, this.pendAsks, g0 + 1 + o, 0);
+      }
+      for (let o = 0; o < WINDOW; o++) {
+        if (r.next() < FILL) this.set(this.bids, this.pendBids, g1 - o, this.qty(o));
+        if (r.next() < FILL) this.set(this.asks, this.pendAsks, g1 + 1 + o, this.qty(o));
+      }
+    } else if (d > 0) {
+      for (let k = g0 + 1; k <= g1; k++) this.set(this.asks, this.pendAsks, k, 0);
+      for (let k = g0 - WINDOW + 1; k <= g1 - WINDOW; k++) this.set(this.bids, this.pendBids, k, 0);
+      for (let k = g0 + 1; k <= g1; k++) if (r.next() < FILL) this.set(this.bids, this.pendBids, k, this.qty(g1 - k));
+      for (let k = g0 + WINDOW + 1; k <= g1 + WINDOW; k++) if (r.next() < FILL) this.set(this.asks, this.pendAsks, k, this.qty(k - g1));
+    } else if (d < 0) {
+      for (let k = g1 + 1; k <= g0; k++) this.set(this.bids, this.pendBids, k, 0);
+      for (let k = g1 + WINDOW + 1; k <= g0 + WINDOW; k++) this.set(this.asks, this.pendAsks, k, 0);
+      for (let k = g1 + 1; k <= g0; k++) if (r.next() < FILL) this.set(this.asks, this.pendAsks, k, this.qty(k - g1));
+      for (let k = g1 - WINDOW + 1; k <= g0 - WINDOW; k++) if (r.next() < FILL) this.set(this.bids, this.pendBids, k, this.qty(g1 - k));
+    }
+    this.g = g1;
+    // Churn: a few levels change size or vanish, biased towards the top of the book.
+    const n = 1 + r.int(3);
+    for (let i = 0; i < n; i++) {
+      const o = Math.floor(WINDOW * r.next() ** 2);
+      const bid = r.next() < 0.5;
+      const k = bid ? g1 - o : g1 + 1 + o;
+      const q = o > 0 && r.next() < 0.25 ? 0 : this.qty(o);
+      if (bid) this.set(this.bids, this.pendBids, k, q);
+      else this.set(this.asks, this.pendAsks, k, q);
+    }
+    // The top of each side is always quoted, so the spread stays one grid step.
+    if (this.bids[g1 & MASK] === 0) this.set(this.bids, this.pendBids, g1, this.qty(0));
+    if (this.asks[(g1 + 1) & MASK] === 0) this.set(this.asks, this.pendAsks, g1 + 1, this.qty(0));
+    this.updateId++;
+  }
+
+  /**
+   * The diff since the last call (the 100 ms stream), or null if nothing changed.
+   * `slow`: someone follows the 1000 ms stream, so keep its diff too; otherwise that
+   * stream just moves its start past what nobody will receive. `build`: false when no
+   * one follows the 100 ms stream either (the diff is then returned without levels).
+   */
+  take100(slow: boolean, build = true): DepthDiff | null {
+    if (this.updateId === this.flushedId) return null;
+    const diff: DepthDiff = {
+      U: this.flushedId + 1,
+      u: this.updateId,
+      b: build ? this.levels(this.pendBids) : "",
+      a: build ? this.levels(this.pendAsks) : "",
+    };
+    if (slow) {
+      for (const [k, q] of this.pendBids) this.slowBids.set(k, q);
+      for (const [k, q] of this.pendAsks) this.slowAsks.set(k, q);
+    } else {
+      this.flushed1000Id = this.updateId;
+      this.slowBids.clear();
+      this.slowAsks.clear();
+    }
+    this.pendBids.clear();
+    this.pendAsks.clear();
+    this.flushedId = this.updateId;
+    return diff;
+  }
+
+  /** The diff since the last call (the 1000 ms stream); call right after take100. */
+  take1000(): DepthDiff | null {
+    if (this.updateId === this.flushed1000Id) return null;
+    const diff: DepthDiff = { U: this.flushed1000Id + 1, u: this.updateId, b: this.levels(this.slowBids), a: this.levels(this.slowAsks) };
+    this.slowBids.clear();
+    this.slowAsks.clear();
+    this.flushed1000Id = this.updateId;
+    return diff;
+  }
+
+  /**
+   * Lose one update id on the 100 ms stream (fault injection): call right after
+   * take100, so the next diff starts 2 past the previous one and clients see a gap.
+   */
+  skipId(): void {
+    if (this.updateId !== this.flushedId) return;
+    this.updateId++;
+    this.flushedId = this.updateId;
+  }
+
+  /** The top `limit` levels per side as Binance's REST snapshot. */
+  snapshot(limit: number): { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] } {
+    const { step, dec, qtyDec } = this.spec;
+    const bids: [string, string][] = [];
+    const asks: [string, string][] = [];
+    for (let o = 0; o < WINDOW && bids.length < limit; o++) {
+      const q = this.bids[(this.g - o) & MASK]!;
+      if (q > 0) bids.push([fixed8((this.g - o) * step, dec), fixed8(q, qtyDec)]);
+    }
+    for (let o = 0; o < WINDOW && asks.length < limit; o++) {
+      const q = this.asks[(this.g + 1 + o) & MASK]!;
+      if (q > 0) asks.push([fixed8((this.g + 1 + o) * step, dec), fixed8(q, qtyDec)]);
+    }
+    return { lastUpdateId: this.updateId, bids, asks };
+  }
+
+  private set(side: Float64Array, pend: Pending, k: number, q: number): void {
+    const slot = k & MASK;
+    if (side[slot] === q) return;
+    side[slot] = q;
+    if (this.tracking) pend.set(k, q);
+  }
+
+  /** A random size; deeper levels are a little larger on average. */
+  private qty(depth: number): number {
+    return Math.max(1, Math.round(this.spec.typQty * this.rng.logRange(0.05, 3) * (1 + depth / 10)));
+  }
+
+  private levels(m: Pending): string {
+    if (m.size === 0) return "[]";
+    const { step, dec, qtyDec } = this.spec;
+    let s = "[";
+    for (const [k, q] of m) s += (s.length > 1 ? ',["' : '["') + fixed8(k * step, dec) + '","' + fixed8(q, qtyDec) + '"]';
+    return s + "]";
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Coinbase Exchange WebSocket feed (path /coinbase): subscribe/unsubscribe with the
+ * `subscriptions` reply, `ticker` and `heartbeat` channels, per-product sequence
+ * numbers, the 5 s subscribe deadline and the incoming-message rate limit.
+ * Message shapes follow /work/shared/fixtures/exchange/coinbase_exchange_*.json.
+ */
+import { getLogger } from "@logtape/logtape";
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { WebSocket } from "ws";
+import { z } from "zod";
+import { type ConnContext, Conn, MsgRate } from "./conn.ts";
+import { fixed, isoMicros } from "./fmt.ts";
+import type { Market, TickListener } from "./market.ts";
+import type { Product, Universe } from "./universe.ts";
+
+export interface CoinbaseOptions {
+  /** Incoming messages allowed per second before the client is cut off (Coinbase: 8). */
+  msgLimit: number;
+  /** Count the limit per connection, or per client IP as Coinbase does. */
+  limitScope: "connection" | "ip";
+  /** Disconnect clients that have not subscribed within this many ms (Coinbase: 5000). */
+  subscribeTimeoutMs: number;
+  heartbeatMs: number;
+}
+
+const log = getLogger(["tickflow", "simulator", "coinbase"]);
+
+const CHANNELS = ["ticker", "heartbeat"] as const;
+type Channel = (typeof CHANNELS)[number];
+
+const ChannelEntry = z.union([z.string(), z.object({ name: z.string(), product_ids: z.array(z.string()).optional() })]);
+const Request = z.object({
+  type: z.enum(["subscribe", "unsubscribe"]),
+  product_ids: z.array(z.string()).optional(),
+  channels: z.array(ChannelEntry).min(1),
+});
+
+class RequestError extends Error {
+  override name = "RequestError";
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
+class CoinbaseConn extends Conn {
+  readonly channels = new Map<Channel, Set<Product>>();
+  subscribed = false;
+  timeout: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    ws: WebSocket,
+    socket: Socket,
+    path: string,
+    ctx: ConnContext,
+    readonly rate: MsgRate,
+    private readonly onGone: (c: CoinbaseConn) => void,
+  ) {
+    super("coinbase", ws, socket, path, ctx);
+  }
+  protected override onClosed(): void {
+    clearTimeout(this.timeout);
+    this.onGone(this);
+  }
+}
+
+export class CoinbaseVenue implements TickListener {
+  private readonly tickerSubs: CoinbaseConn[][] = [];
+  private readonly heartbeatConns = new Set<CoinbaseConn>();
+  private readonly ipRates = new Map<string, MsgRate>();
+  private readonly hbTimer: ReturnType<typeof setInterval>;
+  private micro = 0;
+  private timeMs = 0;
+
+  constructor(
+    private readonly universe: Universe,
+    private readonly market: Market,
+    private readonly ctx: ConnContext,
+    private readonly opts: CoinbaseOptions,
+  ) {
+    this.hbTimer = setInterval(() => this.heartbeats(Date.now()), opts.heartbeatMs);
+    market.listen(this);
+  }
+
+  stop(): void {
+    clearInterval(this.hbTimer);
+  }
+
+  /** Take over an upgraded socket. */
+  accept(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
+    const ip = socket.remoteAddress ?? "?";
+    let rate = new MsgRate(this.opts.msgLimit);
+    if (this.opts.limitScope === "ip") {
+      rate = this.ipRates.get(ip) ?? rate;
+      this.ipRates.set(ip, rate);
+    }
+    const c = new CoinbaseConn(ws, socket, req.url ?? "/coinbase", this.ctx, rate, (x) => this.gone(x));
+    c.timeout = setTimeout(() => {
+      if (c.subscribed) return;
+      this.ctx.stats.disconnects.subscribeTimeout++;
+      c.close(1008, "subscribe timeout");
+    }, this.opts.subscribeTimeoutMs);
+    ws.on("message", (data, isBinary) => {
+      try {
+        this.onMessage(c, isBinary ? "" : data.toString());
+      } catch (e) {
+        log.error("coinbase message handling failed: {error}", { error: e });
+        c.close(1011, "internal error");
+      }
+    });
+  }
+
+  onTick(p: Product, now: number): void {
+    const subs = this.tickerSubs[p.index];
+    if (subs === undefined || subs.length === 0) return;
+    const f = this.ctx.faults;
+    if (f.skipArmed && f.skip("coinbase", p)) p.cbSeq++;
+    const frame = this.ticker(p, now);
+    const shared = subs.length > 1 ? Buffer.from(frame) : undefined;
+    for (const c of subs) c.sendData(frame, now, shared);
+    this.ctx.stats.ticksSent += subs.length;
+  }
+
+  private onMessage(c: CoinbaseConn, text: string): void {
+    if (c.closed) return;
+    this.ctx.stats.messagesIn++;
+    if (c.rate.hit(Date.now())) {
+      this.ctx.stats.disconnects.rateLimit++;
+      this.error(c, "rate limit exceeded", `more than ${this.opts.msgLimit} messages per second`);
+      c.close(1008, "rate limit exceeded");
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return this.error(c, "Malformed JSON", "the message is not valid JSON text");
+    }
+    const r = Request.safeParse(json);
+    if (!r.success) {
+      const type = (json as { type?: unknown } | null)?.type;
+      if (type !== "subscribe" && type !== "unsubscribe") {
+        return this.error(c, "Failed to subscribe", `unsupported message type ${JSON.stringify(type ?? null)}`);
+      }
+      return this.error(c, "Failed to subscribe", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    }
+    try {
+      const wanted = this.resolve(r.data);
+      if (r.data.type === "subscribe") this.subscribe(c, wanted);
+      else this.unsubscribe(c, wanted);
+    } catch (e) {
+      if (e instanceof RequestError) return this.error(c, e.message, e.reason);
+      throw e;
+    }
+  }
+
+  /** Channel → products named by a request (the top-level product_ids apply to every channel). */
+  private resolve(req: z.infer<typeof Request>): Map<Channel, Product[] | "all"> {
+    const verb = req.type === "subscribe" ? "Failed to subscribe" : "Failed to unsubscribe";
+    const out = new Map<Channel, Product[] | "all">();
+    for (const entry of req.channels) {
+      const name = typeof entry === "string" ? entry : entry.name;
+      if (!(CHANNELS as readonly string[]).includes(name)) {
+        throw new RequestError(verb, `${name} is not a valid channel (the simulator serves ${CHANNELS.join(", ")})`);
+      }
+      const ids = [...(req.product_ids ?? []), ...(typeof entry === "string" ? [] : entry.product_ids ?? [])];
+      if (ids.length === 0) {
+        if (req.type === "subscribe") throw new RequestError(verb, `no product_ids for channel ${name}`);
+        out.set(name as Channel, "all");
+        continue;
+      }
+      const products = ids.map((id) => {
+        const p = this.universe.coinbase(id);
+        if (!p) throw new RequestError(verb, `${id} is not a valid product`);
+        return p;
+      });
+      const prev = out.get(name as Channel);
+      out.set(name as Channel, prev === undefined || prev === "all" ? products : [...prev, ...products]);
+    }
+    return out;
+  }
+
+  private subscribe(c: CoinbaseConn, wanted: Map<Channel, Product[] | "all">): void {
+    const fresh: Product[] = [];
+    for (const [ch, products] of wanted) {
+      if (products === "all") continue;
+      let set = c.channels.get(ch);
+      if (!set) c.channels.set(ch, (set = new Set()));
+      for (const p of products) {
+        if (set.has(p)) continue;
+        set.add(p);
+        this.market.retain(p);
+        if (ch === "ticker") {
+          (this.tickerSubs[p.index] ??= []).push(c);
+          fresh.push(p);
+        } else this.heartbeatConns.add(c);
+      }
+    }
+    c.subscribed = true;
+    clearTimeout(c.timeout);
+    this.sendSubscriptions(c);
+    // Like Coinbase, the ticker channel starts with the product's latest ticker.
+    const now = Date.now();
+    for (const p of fresh) c.sendData(this.ticker(p, now), now);
+  }
+
+  private unsubscribe(c: CoinbaseConn, wanted: Map<Channel, Product[] | "all">): void {
+    for (const [ch, products] of wanted) {
+      const set = c.channels.get(ch);
+      if (!set) continue;
+      for (const p of products === "all" ? [...set] : products) {
+        if (set.delete(p)) this.drop(c, ch, p);
+      }
+      if (set.size === 0) c.channels.delete(ch);
+    }
+    if (!c.channels.has("heartbeat")) this.heartbeatConns.delete(c);
+    this.sendSubscriptions(c);
+  }
+
+  private drop(c: CoinbaseConn, ch: Channel, p: Product): void {
+    this.market.release(p);
+    if (ch !== "ticker") return;
+    const subs = this.tickerSubs[p.index];
+    const i = subs ? subs.indexOf(c) : -1;
+    if (subs && i >= 0) subs.splice(i, 1);
+  }
+
+  private gone(c: CoinbaseConn): void {
+    for (const [ch, set] of c.channels) for (const p of set) this.drop(c, ch, p);
+    c.channels.clear();
+    this.heartbeatConns.delete(c);
+  }
+
+  private sendSubscriptions(c: CoinbaseConn): void {
+    const channels = [...c.channels].map(([name, set]) => ({ name, product_ids: [...set].map((p) => p.cbId) }));
+    c.sendControl(JSON.stringify({ type: "subscriptions", channels }));
+  }
+
+  private error(c: CoinbaseConn, message: string, reason: string): void {
+    this.ctx.stats.errorsSent++;
+    c.sendControl(JSON.stringify({ type: "error", message, reason }));
+  }
+
+  private heartbeats(now: number): void {
+    const time = this.time(now);
+    for (const c of this.heartbeatConns) {
+      for (const p of c.channels.get("heartbeat") ?? []) {
+        if (p.stalledUntil > now) continue;
+        c.sendData(
+          `{"type":"heartbeat","sequence":${p.cbSeq},"last_trade_id":${p.tradeId},"product_id":"${p.cbId}","time":"${time}"}`,
+          now,
+        );
+      }
+    }
+  }
+
+  /** Coinbase prints microseconds; a counter fills them so times within one ms stay ordered. */
+  private time(now: number): string {
+    if (now !== this.timeMs) {
+      this.timeMs = now;
+      this.micro = 0;
+    } else if (this.micro < 999) this.micro++;
+    return isoMicros(now, this.micro);
+  }
+
+  /** A ticker message with the fixture's fields, in the fixture's order. */
+  private ticker(p: Product, now: number): string {
+    const b = p.book;
+    return `{"type":"ticker","sequence":${p.cbSeq},"product_id":"${p.cbId}","price":"${p.pxStr}","open_24h":"${p.openStr}",` +
+      `"volume_24h":"${fixed(p.vol24, p.qtyDec)}","low_24h":"${p.lowStr}","high_24h":"${p.highStr}",` +
+      `"volume_30d":"${fixed(p.vol30d, p.qtyDec)}","best_bid":"${fixed(b.bestBid, p.dec)}",` +
+      `"best_bid_size":"${fixed(b.bestBidQty, p.qtyDec)}","best_ask":"${fixed(b.bestAsk, p.dec)}",` +
+      `"best_ask_size":"${fixed(b.bestAskQty, p.qtyDec)}","side":"${p.side}","time":"${this.time(now)}",` +
+      `"trade_id":${p.tradeId},"last_size":"${fixed(p.lastQty, p.qtyDec)}"}`;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Control endpoints under /_sim/ (JSON), for tests, benchmarks and operators:
+ *   GET  /_sim/stats        counters, target and achieved tick rate, per venue
+ *   GET  /_sim/connections  live WebSocket connections (id, venue, remote port...)
+ *   GET  /_sim/products     the universe (?offset=&limit=)
+ *   GET  /_sim/book?symbol= the simulator's own full book for a Binance symbol
+ *   GET  /_sim/faults       fault knobs;  POST /_sim/faults  set them (see faults.ts)
+ *   POST /_sim/rate         {"ticksPerSecond": N}
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import type { Registry } from "./conn.ts";
+import { FaultRequest, type Faults } from "./faults.ts";
+import { BodyTooLargeError, intParam, readBody, sendJson } from "./http.ts";
+import type { Market } from "./market.ts";
+import type { VenueStats } from "./stats.ts";
+import type { Universe } from "./universe.ts";
+
+export interface SimCore {
+  readonly universe: Universe;
+  readonly market: Market;
+  readonly faults: Faults;
+  readonly registry: Registry;
+  readonly stats: { coinbase: VenueStats; binance: VenueStats; coingecko: VenueStats };
+  readonly seed: number;
+  readonly startedAt: number;
+  /** Calls per minute the CoinGecko endpoints allow. */
+  readonly coingeckoRpm: number;
+}
+
+const Rate = z.strictObject({ ticksPerSecond: z.number().int().min(1).max(1_000_000) });
+
+export function simStats(core: SimCore): Record<string, unknown> {
+  const { market, universe, stats } = core;
+  return {
+    seed: core.seed,
+    uptimeMs: Date.now() - core.startedAt,
+    products: universe.products.length,
+    activeProducts: market.active.length,
+    tickRate: { target: market.tickRate, achieved: market.achieved },
+    ticks: market.ticks,
+    connections: core.registry.size,
+    venues: { coinbase: stats.coinbase.toJSON(), binance: stats.binance.toJSON(), coingecko: { ...stats.coingecko.toJSON(), rpm: core.coingeckoRpm } },
+    faults: core.faults.toJSON(),
+  };
+}
+
+/** Handle GET/POST /_sim/...; always answers. */
+export async function control(core: SimCore, path: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const route = `${req.method} ${path}`;
+  switch (route) {
+    case "GET /_sim/stats":
+      return sendJson(res, 200, simStats(core));
+    case "GET /_sim/connections":
+      return sendJson(
+        res,
+        200,
+        core.registry.all().map((c) => ({
+          id: c.id,
+          venue: c.venue,
+          path: c.path,
+          remoteAddress: c.remoteAddress,
+          remotePort: c.remotePort,
+          openedAt: c.openedAt,
+          framesSent: c.framesSent,
+          stalledUntil: c.stalledUntil,
+        })),
+      );
+    case "GET /_sim/products": {
+      const offset = intParam(q, "offset", 0);
+      const limit = intParam(q, "limit", 1000);
+      if (Number.isNaN(offset) || Number.isNaN(limit)) return sendJson(res, 400, { error: "offset and limit must be non-negative integers" });
+      const rows = core.universe.products.slice(offset, offset + limit).map((p) => ({
+        index: p.index,
+        base: p.base,
+        name: p.name,
+        coinbase: p.cbId,
+        binance: p.bnSymbol,
+        coingecko: p.cgId,
+        price: p.pxStr,
+        change24hPct: Number(((p.px / p.open - 1) * 100).toFixed(3)),
+        active: p.activeAt >= 0,
+      }));
+      return sendJson(res, 200, rows);
+    }
+    case "GET /_sim/book": {
+      const sym = q.get("symbol") ?? "";
+      const p = core.universe.binance(sym) ?? core.universe.find(sym);
+      if (!p) return sendJson(res, 404, { error: `unknown symbol ${JSON.stringify(sym)}` });
+      return sendJson(res, 200, { symbol: p.bnSymbol, ...p.book.snapshot(Number.MAX_SAFE_INTEGER) });
+    }
+    case "GET /_sim/faults":
+      return sendJson(res, 200, core.faults.toJSON());
+    case "POST /_sim/faults":
+      return withBody(req, res, FaultRequest, (body) => sendJson(res, 200, applyFaults(core, body)));
+    case "POST /_sim/rate":
+      return withBody(req, res, Rate, (body) => {
+        core.market.tickRate = body.ticksPerSecond;
+        sendJson(res, 200, { tickRate: core.market.tickRate });
+      });
+    default:
+      return sendJson(res, 404, {
+        error: `no such control endpoint: ${route}`,
+        endpoints: ["GET /_sim/stats", "GET /_sim/connections", "GET /_sim/products", "GET /_sim/book?symbol=", "GET|POST /_sim/faults", "POST /_sim/rate"],
+      });
+  }
+}
+
+/** Apply a fault request; drops and stalls happen now, the rest are knobs. */
+export function applyFaults(core: SimCore, body: FaultRequest): Record<string, unknown> {
+  const now = Date.now();
+  // Resolve every target before changing anything, so a bad request changes nothing.
+  let stallTargets: Array<{ stalledUntil: number }> = [];
+  if (body.stall) {
+    const { product, connection, venue } = body.stall;
+    if (product !== undefined) {
+      const p = core.universe.find(product);
+      if (!p) throw new RangeError(`stall.product: unknown product ${JSON.stringify(product)}`);
+      stallTargets = [p];
+    } else if (connection !== undefined) {
+      const c = core.registry.get(connection);
+      if (!c) throw new RangeError(`stall.connection: no connection with id ${connection}`);
+      stallTargets = [c];
+    } else stallTargets = core.registry.all(venue);
+  }
+  const skipProduct = body.skipSequence?.product;
+  if (skipProduct !== undefined && !core.universe.find(skipProduct)) {
+    throw new RangeError(`skipSequence.product: unknown product ${JSON.stringify(skipProduct)}`);
+  }
+  core.faults.apply(body, (name) => core.universe.find(name));
+  for (const t of stallTargets) t.stalledUntil = now + body.stall!.ms;
+  let dropped = 0;
+  if (body.drop) {
+    const venue = body.drop === true ? "all" : (body.drop.venue ?? "all");
+    for (const c of core.registry.all(venue)) {
+      core.stats[c.venue].disconnects.faultDrop++;
+      c.terminate();
+      dropped++;
+    }
+  }
+  return { ok: true, dropped, stalled: stallTargets.length, faults: core.faults.toJSON() };
+}
+
+async function withBody<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>, then: (body: T) => void): Promise<void> {
+  let text: string;
+  try {
+    text = await readBody(req);
+  } catch (e) {
+    return sendJson(res, e instanceof BodyTooLargeError ? 413 : 400, { error: (e as Error).message });
+  }
+  let json: unknown;
+  try {
+    json = text === "" ? {} : JSON.parse(text);
+  } catch {
+    return sendJson(res, 400, { error: "the body is not valid JSON" });
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    return sendJson(res, 400, { error: "invalid request", issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+  }
+  try {
+    then(r.data);
+  } catch (e) {
+    if (e instanceof RangeError) return sendJson(res, 400, { error: e.message });
+    throw e;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Simulator settings: environment variables (validated by actors/config.ts
+ * `loadConfig`) and the equivalent options of `startSimulator`.
+ */
+import { z } from "zod";
+import { loadConfig, v } from "../../actors/config.ts";
+
+const ms = () => v.duration().pipe(z.number().int().min(1));
+
+/** Environment variables of the simulator, with their defaults. */
+export const simulatorSettings = {
+  SIM_PORT: v.int(0, 65535).default(8790).describe("listen port; 0 = any free port"),
+  SIM_HOST: z.string().min(1).default("127.0.0.1"),
+  SIM_SEED: v.int(0, 2 ** 32 - 1).default(42).describe("PRNG seed: same seed, same universe and price sequences"),
+  SIM_SYMBOLS: v.int(1, 20_000).default(500).describe("number of products"),
+  SIM_TICK_RATE: v.int(1, 1_000_000).default(1000).describe("total ticks per second over the subscribed products"),
+  SIM_BATCH_MS: v.int(1, 1000).default(10).describe("tick generation timer period"),
+  SIM_COINBASE_MSG_LIMIT: v.int(1, 100_000).default(8).describe("incoming Coinbase messages per second before disconnect"),
+  SIM_COINBASE_LIMIT_SCOPE: z.enum(["connection", "ip"]).default("connection"),
+  SIM_SUBSCRIBE_TIMEOUT_MS: ms().default(5000).describe("Coinbase: disconnect if no subscribe within this time"),
+  SIM_HEARTBEAT_MS: ms().default(1000).describe("Coinbase heartbeat period"),
+  SIM_BINANCE_MSG_LIMIT: v.int(1, 100_000).default(5).describe("incoming Binance messages (incl. ping/pong) per second"),
+  SIM_BINANCE_MAX_STREAMS: v.int(1, 100_000).default(1024),
+  SIM_BINANCE_PING_MS: ms().default(20_000),
+  SIM_BINANCE_PONG_TIMEOUT_MS: ms().default(60_000),
+  SIM_COINGECKO_RPM: v.int(1, 1_000_000).default(30).describe("CoinGecko calls per minute before 429"),
+  SIM_MAX_BUFFERED_BYTES: v.int(1024).default(64 * 1024 * 1024).describe("cut a WebSocket client with more unsent bytes than this"),
+};
+
+export interface SimulatorOptions {
+  /** Default 0 (any free port) when started programmatically; 8790 from the environment. */
+  port?: number;
+  host?: string;
+  seed?: number;
+  symbols?: number;
+  tickRate?: number;
+  batchMs?: number;
+  coinbaseMsgLimit?: number;
+  coinbaseLimitScope?: "connection" | "ip";
+  subscribeTimeoutMs?: number;
+  heartbeatMs?: number;
+  binanceMsgLimit?: number;
+  binanceMaxStreams?: number;
+  binancePingMs?: number;
+  binancePongTimeoutMs?: number;
+  coingeckoRpm?: number;
+  maxBufferedBytes?: number;
+}
+
+export type ResolvedOptions = Required<SimulatorOptions>;
+
+/** Which environment variable each option mirrors. */
+const ENV_OF = {
+  port: "SIM_PORT",
+  host: "SIM_HOST",
+  seed: "SIM_SEED",
+  symbols: "SIM_SYMBOLS",
+  tickRate: "SIM_TICK_RATE",
+  batchMs: "SIM_BATCH_MS",
+  coinbaseMsgLimit: "SIM_COINBASE_MSG_LIMIT",
+  coinbaseLimitScope: "SIM_COINBASE_LIMIT_SCOPE",
+  subscribeTimeoutMs: "SIM_SUBSCRIBE_TIMEOUT_MS",
+  heartbeatMs: "SIM_HEARTBEAT_MS",
+  binanceMsgLimit: "SIM_BINANCE_MSG_LIMIT",
+  binanceMaxStreams: "SIM_BINANCE_MAX_STREAMS",
+  binancePingMs: "SIM_BINANCE_PING_MS",
+  binancePongTimeoutMs: "SIM_BINANCE_PONG_TIMEOUT_MS",
+  coingeckoRpm: "SIM_COINGECKO_RPM",
+  maxBufferedBytes: "SIM_MAX_BUFFERED_BYTES",
+} as const satisfies Record<keyof SimulatorOptions, keyof typeof simulatorSettings>;
+
+/**
+ * Options from environment variables (default: the process environment).
+ * @throws ConfigError naming every bad variable.
+ */
+export function optionsFromEnv(env?: Record<string, string | undefined>): ResolvedOptions {
+  const c = loadConfig(simulatorSettings, env);
+  const out: Record<string, unknown> = {};
+  for (const [opt, name] of Object.entries(ENV_OF)) out[opt] = c[name];
+  return out as ResolvedOptions;
+}
+
+/**
+ * Options with every default filled in, checked by the same rules as the variables
+ * (the port defaults to 0 here: any free port).
+ * @throws ConfigError naming the variable of each bad option.
+ */
+export function resolveOptions(o: SimulatorOptions = {}): ResolvedOptions {
+  const env: Record<string, string | undefined> = { SIM_PORT: "0" };
+  for (const [opt, name] of Object.entries(ENV_OF)) {
+    const val = o[opt as keyof SimulatorOptions];
+    if (val !== undefined) env[name] = String(val);
+  }
+  return optionsFromEnv(env);
+}

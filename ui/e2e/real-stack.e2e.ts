@@ -1,0 +1,312 @@
+/**
+ * The dashboard in real headless Chromium against the real stack, all started here:
+ * a private nats-server, the exchange simulator, an actor host running every actor
+ * (shard → JetStream → coalescer/ranker → rooms; poller, archiver into a temp dir) and
+ * an edge serving the built ui/dist. Prices come from simulator ticks; scrolling is
+ * checked through the edge's /metrics and the frames the page sends; the edge is then
+ * stopped and a new one started on the same port.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { subjects } from "../../actors/bus/mod.ts";
+import { type Host, startHost } from "../../actors/host.ts";
+import { type EdgeHandle, startEdge } from "../../edge/server.ts";
+import { type SimulatorHandle, startSimulator } from "../../ops/simulator/mod.ts";
+import { freePort, type NatsServerHandle, startNatsServer } from "../../ops/testing/nats-server.ts";
+import { artifact, launch } from "./browser.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const UI_DIST = join(ROOT, "ui", "dist");
+const COIN = "BTC-USD";
+
+let nats: NatsServerHandle | undefined;
+let sim: SimulatorHandle | undefined;
+let host: Host | undefined;
+let edge: EdgeHandle | undefined;
+let watcher: NatsConnection | undefined;
+let browser: Browser | undefined;
+let work: string | undefined;
+let edgePort = 0;
+const hostErrors: unknown[] = [];
+/** Room messages seen on NATS, by room (what the actors produced). */
+const produced = new Map<string, number>();
+
+const baseUrl = () => `http://127.0.0.1:${edgePort}`;
+
+async function startTheEdge(): Promise<EdgeHandle> {
+  return await startEdge({
+    env: {
+      NATS_URL: nats!.url,
+      EDGE_HOST: "127.0.0.1",
+      EDGE_PORT: String(edgePort),
+      EDGE_ID: "edge-ui-e2e",
+      UI_DIST,
+      // Every room with a subscriber shows up in edge_room_subscribers.
+      EDGE_METRICS_TOP_ROOMS: "1000",
+    },
+  });
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) {
+      const seen = [...produced].slice(0, 8).map(([r, n]) => `${r}×${n}`).join(", ");
+      throw new Error(`${what} not within ${timeoutMs} ms; rooms produced: ${produced.size} (${seen}); sim ${JSON.stringify(sim?.stats())}; host errors ${hostErrors.length}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(UI_DIST, "index.html"))) {
+    const r = spawnSync("npx", ["vite", "build", "--config", "ui/vite.config.ts", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`vite build failed with ${r.status}`);
+  }
+  work = await mkdtemp(join(tmpdir(), "tf-ui-real-"));
+  nats = await startNatsServer();
+  // 100 products → 200 symbols (Coinbase X-USD and Binance X-USDT); ~3 ticks/s each.
+  sim = await startSimulator({ port: 0, seed: 7, symbols: 100, tickRate: 300 });
+  watcher = await connect({ servers: nats.url, name: "ui e2e watcher" });
+  watcher.subscribe(subjects.allRooms, {
+    callback: (_e, m) => {
+      const room = m.subject.slice("room.".length);
+      produced.set(room, (produced.get(room) ?? 0) + 1);
+    },
+  });
+  host = await startHost({
+    env: {
+      NATS_URL: nats.url,
+      HOST_ID: "ui-e2e",
+      LEASE_MS: "3000",
+      FEED: "sim",
+      SIM_URL: `http://127.0.0.1:${sim.port}`,
+      BOOKS: "false",
+      SUBSCRIBE_RATE: "50",
+      SUBSCRIBE_BURST: "50",
+      ARCHIVE_URL: join(work, "lake"),
+      ARCHIVE_STAGING_DIR: join(work, "staging"),
+      ARCHIVE_CACHE_DIR: join(work, "lake-cache"),
+      // Short ranker windows so candles, movers and pulse appear within seconds.
+      CANDLE_PARTIAL_INTERVAL: "1s",
+      ALLOWED_LATENESS: "500ms",
+      WATERMARK_IDLE: "1s",
+      MOVERS_MIN_INTERVAL: "500ms",
+      PULSE_WINDOW: "5s",
+    },
+    exitOnDrain: false,
+    onGiveUp: (e) => void hostErrors.push(e),
+  });
+  edgePort = await freePort();
+  edge = await startTheEdge();
+  // The shard needs a few seconds to subscribe upstream and the coalescer to take its lease.
+  await waitFor(`ticks for ${COIN} through the coalescer`, () => produced.has(`ticker.${COIN}`) && produced.has("ticker.all"), 60_000);
+  browser = await launch();
+}, 100_000);
+
+afterAll(async () => {
+  const steps: Array<[string, (() => Promise<unknown>) | undefined]> = [
+    ["browser", browser && (() => browser!.close())],
+    ["edge", edge && (() => edge!.stop(200))],
+    ["watcher", watcher && (() => watcher!.close())],
+    ["host", host && (() => host!.stop())],
+    ["simulator", sim && (() => sim!.close())],
+    ["nats", nats && (() => nats!.cleanup())],
+    // Retries: an archiver flush that outlived its stop deadline on a busy machine may still be writing.
+    ["temp dir", work ? () => rm(work!, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 }) : undefined],
+  ];
+  for (const [name, step] of steps) await step?.().catch((e: unknown) => console.error(`stopping ${name}:`, e));
+}, 40_000);
+
+interface Sent {
+  op: string;
+  rooms?: string[];
+  since?: Record<string, number>;
+}
+
+/** A page that records the frames it sends and the room updates it receives. */
+async function openPage(path: string, opts: { width?: number; height?: number } = {}) {
+  const ctx = await browser!.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, colorScheme: "dark" });
+  const page = await ctx.newPage();
+  const sent: Sent[] = [];
+  const received = new Map<string, number>();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  page.on("websocket", (ws) => {
+    ws.on("framesent", (f) => {
+      if (typeof f.payload === "string") sent.push(JSON.parse(f.payload) as Sent);
+    });
+    ws.on("framereceived", (f) => {
+      if (typeof f.payload !== "string") return;
+      const room = /"room":"([^"]+)"/.exec(f.payload)?.[1];
+      if (room) received.set(room, (received.get(room) ?? 0) + 1);
+    });
+  });
+  await page.goto(baseUrl() + path);
+  return { page, sent, received };
+}
+
+const connected = (page: Page, timeout = 30_000) =>
+  page.waitForFunction(() => document.querySelector("[role=status]")?.getAttribute("data-status") === "connected", null, { timeout });
+
+/** Prices of the rendered grid rows, by symbol. */
+const gridPrices = (page: Page) =>
+  page.locator(".grid-body .grid-row").evaluateAll((rows) =>
+    Object.fromEntries(rows.map((r) => [r.getAttribute("data-symbol") ?? "", r.querySelector(".c-price")?.textContent ?? ""])));
+
+/** Resolves when at least `n` of the given rows show a different price than in `before`. */
+const pricesMove = (page: Page, before: Record<string, string>, n: number, timeout = 20_000) =>
+  page.waitForFunction(([prev, want]) => {
+    let moved = 0;
+    for (const row of document.querySelectorAll(".grid-body .grid-row")) {
+      const sym = row.getAttribute("data-symbol") ?? "";
+      const now = row.querySelector(".c-price")?.textContent;
+      if (sym in prev && now && /\d/.test(now) && now !== prev[sym]) moved++;
+    }
+    return moved >= want;
+  }, [before, n] as const, { timeout });
+
+/** Ticker rooms (not ticker.all) that the edge's /metrics lists with subscribers. */
+async function subscribedTickerRooms(): Promise<Set<string>> {
+  const text = await (await fetch(`${baseUrl()}/metrics`)).text();
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^edge_room_subscribers\{[^}]*room="(ticker\.[^"]+)"[^}]*\}\s+(\S+)/gm)) {
+    if (m[1] !== "ticker.all" && Number(m[2]) > 0) out.add(m[1]!);
+  }
+  return out;
+}
+
+describe("dashboard on the real stack", () => {
+  it("loads the simulator's symbols and their prices change", async () => {
+    const { page } = await openPage("/#/markets");
+    await page.waitForSelector(".grid-body .grid-row", { timeout: 30_000 });
+    await connected(page);
+    // ticker.all brings the symbol list; 100 simulated products are 200 symbols over both venues.
+    await page.waitForFunction(() => Number(/^(\d+) symbols$/.exec(document.querySelector(".count")?.textContent ?? "")?.[1]) >= 100, null, { timeout: 30_000 });
+    const before = await gridPrices(page);
+    expect(Object.values(before).filter((p) => /\d/.test(p)).length).toBeGreaterThan(5);
+    await pricesMove(page, before, 3);
+    await page.screenshot({ path: artifact("real-stack-markets.png") });
+    await page.context().close();
+  });
+
+  it("changes the rooms subscribed at the edge when the grid is scrolled", async () => {
+    const { page, sent } = await openPage("/#/markets");
+    await page.waitForSelector(".grid-body .grid-row", { timeout: 30_000 });
+    await page.waitForFunction(() => Number(/^(\d+) symbols$/.exec(document.querySelector(".count")?.textContent ?? "")?.[1]) >= 100, null, { timeout: 30_000 });
+    // Rows re-sort under live volumes and subscriptions follow within a flush interval:
+    // wait for a moment where the edge's rooms are exactly rooms of rendered rows.
+    let top = new Set<string>();
+    const consistent = async () => {
+      const subs = await subscribedTickerRooms();
+      const rendered = Object.keys(await gridPrices(page));
+      return { subs, ok: subs.size > 5 && [...subs].every((r) => rendered.includes(r.slice("ticker.".length))) };
+    };
+    await expect.poll(async () => {
+      const c = await consistent();
+      top = c.subs;
+      return c.ok;
+    }, { timeout: 20_000 }).toBe(true);
+
+    await page.locator("[data-testid=grid-body]").evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await expect.poll(async () => {
+      const now = await subscribedTickerRooms();
+      return now.size > 5 && ![...now].some((r) => top.has(r));
+    }, { timeout: 15_000 }).toBe(true);
+    await expect.poll(async () => (await consistent()).ok, { timeout: 20_000 }).toBe(true);
+    // The page said so itself: it left the top rows' rooms and kept ticker.all.
+    await expect.poll(() => sent.some((f) => f.op === "unsubscribe" && f.rooms?.some((r) => top.has(r))), { timeout: 5_000 }).toBe(true);
+    expect(sent.some((f) => f.op === "subscribe" && f.rooms?.includes("ticker.all"))).toBe(true);
+    expect(sent.some((f) => f.op === "unsubscribe" && f.rooms?.includes("ticker.all"))).toBe(false);
+    // The rows now in view have live prices too.
+    await pricesMove(page, await gridPrices(page), 2);
+    await page.context().close();
+  });
+
+  it("keeps the watchlist across a reload", async () => {
+    const { page } = await openPage("/#/markets");
+    // Sort by symbol so rows stay put while live volumes change (a click must land on the row we read).
+    await page.locator(".grid-head button.sort", { hasText: "Symbol" }).click();
+    await page.waitForTimeout(300);
+    const third = page.locator(".grid-body .grid-row").nth(2);
+    await third.waitFor({ timeout: 30_000 });
+    const sym = (await third.getAttribute("data-symbol"))!;
+    // Rows re-sort as live volumes change: address the row by its symbol, not its position.
+    const row = page.locator(`.grid-body .grid-row[data-symbol="${sym}"]`);
+    await row.locator("button.star").click();
+    await expect.poll(() => page.locator(`.grid-body .grid-row[data-symbol="${sym}"] button.star`).getAttribute("aria-pressed"), { timeout: 10_000 }).toBe("true");
+    await page.reload();
+    await page.waitForSelector(".grid-body .grid-row", { timeout: 30_000 });
+    await page.getByLabel("Watchlist only").check();
+    await expect.poll(() => page.locator(".grid-body .grid-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-symbol"))), { timeout: 10_000 })
+      .toEqual([sym]);
+    await page.goto(baseUrl() + "/#/portfolio");
+    await page.waitForSelector(`[data-testid=watchlist] tr[data-symbol="${sym}"]`, { timeout: 15_000 });
+    await page.screenshot({ path: artifact("real-stack-portfolio.png") });
+    await page.context().close();
+  });
+
+  it("fills the coin chart from the candle room and live ticks", async () => {
+    const { page, sent, received } = await openPage(`/#/coin/${COIN}`);
+    const candles = `candles.${COIN}.1m`;
+    const points = async () => Number(await page.getAttribute("[data-testid=price-chart]", "data-points"));
+    await page.waitForSelector("[data-testid=price-chart]", { timeout: 30_000 });
+    await connected(page);
+    // Frames the page sent reach this test through the DevTools protocol, a little later.
+    await expect.poll(() => sent.some((f) => f.op === "subscribe" && f.rooms?.includes(candles) && f.since?.[candles] === 0), { timeout: 10_000 }).toBe(true);
+    // Partial candles of the current minute come from the ranker every second.
+    await expect.poll(() => received.get(candles) ?? 0, { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(1);
+    const n = await points();
+    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(n);
+    expect(await page.locator("[data-testid=coin-price]").textContent()).toMatch(/\d/);
+    await page.waitForTimeout(1000); // a few more live points for the screenshot
+    await page.screenshot({ path: artifact("real-stack-coin.png") });
+    await page.context().close();
+  });
+
+  it("renders the overview's whole-market chart", async () => {
+    const { page } = await openPage("/#/overview");
+    await page.waitForFunction(() => Number(document.querySelector(".chart-box.bars")?.getAttribute("data-bars")) >= 100, null, { timeout: 30_000 });
+    await page.waitForTimeout(1500); // the bar chart redraws once a second
+    await page.screenshot({ path: artifact("real-stack-overview.png"), fullPage: true });
+    await page.context().close();
+  });
+
+  it("shows stale prices under a banner while the edge is down and resumes on a new edge", async () => {
+    const { page } = await openPage("/#/markets");
+    await page.waitForSelector(".grid-body .grid-row", { timeout: 30_000 });
+    await connected(page);
+    await pricesMove(page, await gridPrices(page), 1);
+
+    await edge!.stop(200);
+    edge = undefined;
+    await page.waitForSelector("[data-testid=offline-banner]", { timeout: 10_000 });
+    expect(await page.locator("[data-testid=offline-banner]").textContent()).toMatch(/last known prices/);
+    expect(await page.locator(".grid-panel").getAttribute("class")).toContain("stale");
+    const stale = await gridPrices(page);
+    expect(Object.values(stale).filter((p) => /\d/.test(p)).length).toBeGreaterThan(5);
+    await page.screenshot({ path: artifact("real-stack-offline.png") });
+    // Ticks keep flowing into NATS, but nothing reaches the page.
+    const producedBefore = produced.get("ticker.all") ?? 0;
+    await page.waitForTimeout(2000);
+    expect(produced.get("ticker.all") ?? 0).toBeGreaterThan(producedBefore);
+    expect(await gridPrices(page)).toEqual(stale);
+
+    edge = await startTheEdge();
+    await page.waitForSelector("[data-testid=offline-banner]", { state: "detached", timeout: 30_000 });
+    expect(await page.getAttribute("[role=status]", "data-status")).toBe("connected");
+    expect(await page.locator(".grid-panel").getAttribute("class")).not.toContain("stale");
+    await pricesMove(page, stale, 3);
+    expect(edge.hub.sessions.size).toBeGreaterThan(0);
+    await expect.poll(async () => (await subscribedTickerRooms()).size, { timeout: 10_000 }).toBeGreaterThan(5);
+    await page.context().close();
+    expect(hostErrors).toEqual([]);
+  });
+});

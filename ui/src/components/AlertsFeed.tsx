@@ -1,0 +1,30 @@
+/** Alerts, newest first, with their time (stream room `alerts`, replayed on reconnect). */
+import { For, Show } from "solid-js";
+import { rooms } from "../../../actors/bus/subjects.ts";
+import * as fmt from "../core/format.ts";
+import { app } from "../state/app.ts";
+import { useRooms } from "../state/use-rooms.ts";
+
+export default function AlertsFeed(props: { limit?: number }) {
+  useRooms(rooms.alerts);
+  const list = () => app.alerts().slice(0, props.limit ?? 50);
+  return (
+    <section class="panel alerts" aria-labelledby="alerts-title">
+      <h2 id="alerts-title">Alerts</h2>
+      <Show when={list().length} fallback={<p class="muted">No alerts yet.</p>}>
+        <ol class="feed" aria-live="polite" aria-relevant="additions">
+          <For each={list()}>
+            {(a) => (
+              <li class="feed-item">
+                <time datetime={new Date(a.at).toISOString()} class="muted">{fmt.time(a.at)}</time>
+                <span class={`kind ${(a.change24hPct ?? 0) >= 0 ? "up" : "down"}`}>{a.kind}</span>
+                <a href={`#/coin/${encodeURIComponent(a.symbol)}`}>{a.symbol}</a>
+                <span class="msg">{a.message}</span>
+              </li>
+            )}
+          </For>
+        </ol>
+      </Show>
+    </section>
+  );
+}

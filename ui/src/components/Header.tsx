@@ -1,0 +1,17 @@
+/** App header: name, navigation, connection status and theme switch. */
+import NavTabs from "./NavTabs.tsx";
+import StatusIndicator from "./StatusIndicator.tsx";
+import ThemeToggle from "./ThemeToggle.tsx";
+
+export default function Header() {
+  return (
+    <header class="header">
+      <a class="brand" href="#/markets"><span aria-hidden="true">◆</span> Tickflow</a>
+      <NavTabs />
+      <div class="header-right">
+        <StatusIndicator />
+        <ThemeToggle />
+      </div>
+    </header>
+  );
+}

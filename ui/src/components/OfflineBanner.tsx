@@ -1,0 +1,25 @@
+/**
+ * Shown while the socket is down: prices on screen are the last known ones, marked
+ * stale. After 5 minutes offline the automatic retries are 30 s apart, so a
+ * "Reconnect now" button lets the user skip the wait.
+ */
+import { Show } from "solid-js";
+import * as fmt from "../core/format.ts";
+import { app } from "../state/app.ts";
+
+export default function OfflineBanner() {
+  const since = () => app.disconnectedAt();
+  return (
+    <Show when={app.status() === "reconnecting" || app.status() === "offline"}>
+      <div class="banner" role="alert" data-testid="offline-banner">
+        <span>
+          <strong>{app.status() === "offline" ? "Offline." : "Connection lost — reconnecting."}</strong>{" "}
+          Showing last known prices{since() !== undefined ? ` from ${fmt.time(since())}` : ""}; they are stale.
+        </span>
+        <Show when={app.status() === "offline"}>
+          <button type="button" class="btn" onClick={() => app.reconnectNow()}>Reconnect now</button>
+        </Show>
+      </div>
+    </Show>
+  );
+}

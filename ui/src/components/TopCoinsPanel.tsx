@@ -1,0 +1,39 @@
+/** Top coins by volume with CoinGecko rank and market cap (room `topcoins`). */
+import { Index, Show } from "solid-js";
+import { rooms } from "../../../actors/bus/subjects.ts";
+import * as fmt from "../core/format.ts";
+import { app } from "../state/app.ts";
+import { useRooms } from "../state/use-rooms.ts";
+
+export default function TopCoinsPanel() {
+  useRooms(rooms.topcoins);
+  return (
+    <section class="panel" aria-labelledby="top-title" classList={{ stale: app.stale() }}>
+      <h2 id="top-title">Top coins</h2>
+      <Show when={app.topcoins()?.coins.length} fallback={<p class="muted">Waiting for data…</p>}>
+        <div class="scroll-x">
+          <table class="table">
+            <thead>
+              <tr><th scope="col" class="num">Rank</th><th scope="col">Symbol</th><th scope="col" class="num">Price</th>
+                <th scope="col" class="num">24h</th><th scope="col" class="num">Market cap</th><th scope="col" class="num hide-sm">Volume</th></tr>
+            </thead>
+            <tbody>
+              <Index each={app.topcoins()?.coins}>
+                {(c) => (
+                  <tr>
+                    <td class="num muted">{c().rank ?? "—"}</td>
+                    <td><a href={`#/coin/${encodeURIComponent(c().symbol)}`}>{c().symbol}</a></td>
+                    <td class="num">{fmt.price(c().price)}</td>
+                    <td class="num" classList={{ up: (c().change24hPct ?? 0) > 0, down: (c().change24hPct ?? 0) < 0 }}>{fmt.pct(c().change24hPct)}</td>
+                    <td class="num">{fmt.compact(c().marketCap)}</td>
+                    <td class="num hide-sm">{fmt.compact(c().volume24h)}</td>
+                  </tr>
+                )}
+              </Index>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import type { CandleData } from "../../../edge/protocol.ts";
+import { AlertFeed } from "./alerts.ts";
+import { CandleSeries } from "./candles.ts";
+
+const candle = (start: number, close: number | null, final = true): CandleData => ({
+  symbol: "BTC-USD", start, open: close, high: close, low: close, close, volume: 1, trades: close === null ? 0 : 1, empty: close === null, final,
+});
+
+describe("CandleSeries", () => {
+  it("merges history and live updates of the same minute by start time", () => {
+    const s = new CandleSeries("BTC-USD");
+    s.upsert(candle(120_000, 3, false));
+    s.upsert(candle(0, 1));
+    s.upsert(candle(60_000, 2));
+    s.upsert(candle(120_000, 4, false));
+    expect(s.list().map((c) => c.close)).toEqual([1, 2, 4]);
+    s.upsert(candle(120_000, 5, true));
+    expect(s.list().at(-1)).toMatchObject({ close: 5, final: true });
+  });
+
+  it("turns closes into chart points, skipping empty minutes", () => {
+    const s = new CandleSeries("BTC-USD");
+    s.upsert(candle(0, 1));
+    s.upsert(candle(60_000, null));
+    s.upsert(candle(120_000, 3));
+    expect(s.closes()).toEqual([{ x: 0, y: 1 }, { x: 120_000, y: 3 }]);
+  });
+
+  it("ignores other symbols' candles and keeps at most `max` minutes", () => {
+    const s = new CandleSeries("BTC-USD", 3);
+    expect(s.upsert({ ...candle(0, 1), symbol: "ETH-USD" })).toBe(false);
+    for (let i = 0; i < 5; i++) s.upsert(candle(i * 60_000, i));
+    expect(s.list().map((c) => c.close)).toEqual([2, 3, 4]);
+  });
+});
+
+describe("AlertFeed", () => {
+  const alert = (id: string, at: number) => ({ id, symbol: "BTC-USD", kind: "surge", message: "up", at });
+
+  it("lists alerts newest first, even when a replay delivers older ones later", () => {
+    const f = new AlertFeed();
+    f.add(alert("b", 2));
+    f.add(alert("c", 3));
+    f.add(alert("a", 1));
+    expect(f.list().map((a) => a.id)).toEqual(["c", "b", "a"]);
+  });
+
+  it("drops duplicates and malformed alerts, and keeps only the newest `max`", () => {
+    const f = new AlertFeed(2);
+    expect(f.add(alert("a", 1))).toBe(true);
+    expect(f.add(alert("a", 1))).toBe(false);
+    expect(f.add({ id: 3 })).toBe(false);
+    f.add(alert("b", 2));
+    f.add(alert("c", 3));
+    expect(f.list().map((a) => a.id)).toEqual(["c", "b"]);
+  });
+});

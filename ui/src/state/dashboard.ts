@@ -1,0 +1,200 @@
+/**
+ * The one module that owns the socket and the stores. Frames are routed into plain
+ * stores (market, alerts, candles) and surfaced to components through signals that
+ * change at most every 100 ms; small rooms (movers, topcoins, pulse) are set directly.
+ * DOM-free: app.ts wires it to the browser's WebSocket, location and localStorage.
+ */
+import { batch, createRoot, createSignal, type Accessor } from "solid-js";
+import type { AlertData, MoversData, PulseData, ServerFrame, TopCoinsData } from "../../../edge/protocol.ts";
+import { rooms } from "../../../actors/bus/subjects.ts";
+import { AlertFeed } from "../core/alerts.ts";
+import { Backoff } from "../core/backoff.ts";
+import { CandleSeries } from "../core/candles.ts";
+import { Connection, type ConnStatus, type SocketLike } from "../core/connection.ts";
+import { isTicker, tickersOf, withArrays } from "../core/frames.ts";
+import { MarketStore } from "../core/market.ts";
+import { PortfolioStore, type Holding, type StorageLike } from "../core/portfolio.ts";
+import { diffRooms } from "../core/viewport.ts";
+import { createLiveMarket, type LiveMarket } from "./live.ts";
+
+export interface DashboardOptions {
+  url: string;
+  createSocket: (url: string) => SocketLike;
+  storage?: StorageLike;
+  backoff?: Backoff;
+  pingIntervalMs?: number;
+  offlineAfterMs?: number;
+}
+
+export interface CandleHandle {
+  series: CandleSeries;
+  /** Bumps when the series changed. */
+  version: Accessor<number>;
+  release(): void;
+}
+
+export type Dashboard = ReturnType<typeof createDashboard>;
+
+export function createDashboard(opts: DashboardOptions) {
+  return createRoot((dispose) => {
+    const market = new MarketStore();
+    const live: LiveMarket = createLiveMarket(market);
+    const feed = new AlertFeed(100);
+    const portfolio = new PortfolioStore(opts.storage);
+
+    const [status, setStatus] = createSignal<ConnStatus>("connecting");
+    const [disconnectedAt, setDisconnectedAt] = createSignal<number | undefined>();
+    const [lastFrameTs, setLastFrameTs] = createSignal<number | undefined>();
+    const [movers, setMovers] = createSignal<MoversData>();
+    const [topcoins, setTopcoins] = createSignal<TopCoinsData>();
+    const [pulse, setPulse] = createSignal<PulseData>();
+    const [alerts, setAlerts] = createSignal<readonly AlertData[]>([]);
+    const [watchlist, setWatchlist] = createSignal<ReadonlySet<string>>(new Set(portfolio.watchlist));
+    const [holdings, setHoldings] = createSignal<readonly Holding[]>(portfolio.holdings);
+    const [lastError, setLastError] = createSignal<string>();
+
+    const candles = new Map<string, { series: CandleSeries; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean }>();
+    let alertsDirty = false;
+    let newestTs = 0;
+
+    live.onFlush(() => {
+      if (alertsDirty) {
+        alertsDirty = false;
+        setAlerts([...feed.list()]);
+      }
+      for (const c of candles.values()) if (c.dirty) { c.dirty = false; c.bump(); }
+      if (newestTs) setLastFrameTs(newestTs);
+    });
+
+    const onFrame = (f: ServerFrame) => {
+      if (f.type === "snapshot" || f.type === "update") {
+        if (f.ts > newestTs) newestTs = f.ts;
+        route(f.room, f.data);
+      } else if (f.type === "resync") {
+        const c = candleOf(f.room);
+        if (c && f.reason === "too_old") { c.series.clear(); c.dirty = true; live.request(); }
+      } else if (f.type === "error") {
+        setLastError(`${f.code}: ${f.message}`);
+      }
+    };
+
+    const route = (room: string, data: unknown) => {
+      if (room === rooms.tickerAll) {
+        for (const t of tickersOf(data)) market.apply(t);
+        live.request();
+      } else if (room.startsWith("ticker.")) {
+        if (isTicker(data)) { market.apply(data); live.request(); }
+      } else if (room === rooms.movers) {
+        const m = withArrays<MoversData>(data, "gainers", "losers");
+        if (m) setMovers(m);
+      } else if (room === rooms.topcoins) {
+        const t = withArrays<TopCoinsData>(data, "coins");
+        if (t) setTopcoins(t);
+      } else if (room === rooms.pulse) {
+        const p = withArrays<PulseData>(data, "coins");
+        if (p) setPulse(p);
+      } else if (room === rooms.alerts) {
+        if (feed.add(data)) { alertsDirty = true; live.request(); }
+      } else {
+        const c = candleOf(room);
+        if (c && c.series.upsert(data as never)) { c.dirty = true; live.request(); }
+      }
+    };
+
+    const candleRooms = new Map<string, string>(); // room → symbol
+    const candleOf = (room: string) => {
+      const sym = candleRooms.get(room);
+      return sym === undefined ? undefined : candles.get(sym);
+    };
+
+    const conn = new Connection({
+      url: opts.url,
+      createSocket: opts.createSocket,
+      backoff: opts.backoff,
+      pingIntervalMs: opts.pingIntervalMs,
+      offlineAfterMs: opts.offlineAfterMs,
+      onFrame,
+      onStatus: (s) => batch(() => {
+        // Frames that arrived before the drop are the last known prices: show them
+        // in the same render as the banner, not one throttle period later.
+        if (s !== "connected") live.flushNow();
+        setStatus(s);
+        setDisconnectedAt(conn.disconnectedAt);
+      }),
+      onBadFrame: (e) => setLastError(e.message),
+    });
+
+    /** Hold some rooms while a component is mounted; call the result to release them. */
+    const use = (list: string[]): (() => void) => {
+      conn.subscribe(list);
+      let done = false;
+      return () => {
+        if (!done) { done = true; conn.unsubscribe(list); }
+      };
+    };
+
+    // The grid's visible rows: one `ticker.<SYM>` room each, replaced as the user scrolls.
+    let visible = new Set<string>();
+    const setVisibleSymbols = (symbols: Iterable<string>) => {
+      const next = new Set<string>();
+      for (const s of symbols) next.add(rooms.ticker(s));
+      const { add, remove } = diffRooms(visible, next);
+      visible = next;
+      if (add.length) conn.subscribe(add);
+      if (remove.length) conn.unsubscribe(remove);
+    };
+
+    /** 1-minute candles of a symbol (history replayed from seq 0, then live). */
+    const useCandles = (symbol: string): CandleHandle => {
+      let c = candles.get(symbol);
+      const room = rooms.candles(symbol);
+      if (!c) {
+        const [version, setVersion] = createSignal(0);
+        c = { series: new CandleSeries(symbol), refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false };
+        candles.set(symbol, c);
+        candleRooms.set(room, symbol);
+      }
+      c.refs++;
+      conn.subscribe([room]);
+      const entry = c;
+      let released = false;
+      return {
+        series: entry.series,
+        version: entry.version,
+        release: () => {
+          if (released) return;
+          released = true;
+          conn.unsubscribe([room]);
+          if (--entry.refs === 0) { candles.delete(symbol); candleRooms.delete(room); }
+        },
+      };
+    };
+
+    const toggleWatch = (symbol: string) => {
+      portfolio.toggleWatch(symbol);
+      setWatchlist(new Set(portfolio.watchlist));
+    };
+    const addHolding = (h: Holding) => {
+      portfolio.addHolding(h);
+      setHoldings(portfolio.holdings);
+    };
+    const removeHolding = (symbol: string) => {
+      portfolio.removeHolding(symbol);
+      setHoldings(portfolio.holdings);
+    };
+
+    // Always on: the symbol list and market-wide values (sorting, bar chart, portfolio).
+    conn.subscribe([rooms.tickerAll]);
+
+    return {
+      market, live, conn, status, disconnectedAt, lastFrameTs, lastError,
+      movers, topcoins, pulse, alerts, watchlist, holdings,
+      use, setVisibleSymbols, useCandles, toggleWatch, addHolding, removeHolding,
+      visibleRooms: () => [...visible],
+      stale: () => status() !== "connected",
+      start: () => conn.start(),
+      reconnectNow: () => conn.reconnectNow(),
+      dispose: () => { conn.stop(); dispose(); },
+    };
+  });
+}
