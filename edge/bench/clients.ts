@@ -1,17 +1,22 @@
 /**
  * One client worker of the edge benchmark (forked by edge/bench.ts with IPC): opens
- * `count` WebSocket connections from its own 127.0.0.x source address (so 50,000
- * sockets do not exhaust one address's ephemeral ports), subscribes each like a
+ * `count` WebSocket connections from its own 127.0.0.x source addresses (so 50,000
+ * sockets neither exhaust nor crowd one address's ephemeral ports), subscribes each like a
  * dashboard, counts delivered frames, and measures NATS → client latency on a few
- * probe connections (the others never parse a frame, to keep client CPU low).
+ * probe connections (the others never parse a frame, to keep client CPU low). Sockets
+ * are the load runner's lean client (load/runner/wire.ts): at 50,000 sockets the
+ * clients share two cores with the edge, and `ws` cost several µs per message.
  */
-import WebSocket from "ws";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { WireSocket } from "../../load/runner/wire.ts";
 
 export interface ClientWorkerConfig {
   url: string;
   count: number;
   probes: number;
-  localAddress: string;
+  /** Sockets rotate over 127.0.0.<sourceBase> … 127.0.0.<sourceBase + sources − 1>. */
+  sourceBase: number;
+  sources: number;
   /** Ticker symbols to pick each client's rooms from. */
   symbols: string[];
   minTickers: number;
@@ -23,7 +28,7 @@ export interface ClientWorkerConfig {
 export type ToWorker = { type: "stats" } | { type: "stop" };
 export type FromWorker =
   | { type: "ramp"; opened: number; failed: number }
-  | { type: "stats"; open: number; opened: number; failed: number; closed: number; delivered: number; bytes: number; latencies: number[] };
+  | { type: "stats"; open: number; opened: number; failed: number; closed: number; delivered: number; bytes: number; latencies: number[]; lagP99Ms: number; cpuS: number };
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as ClientWorkerConfig;
 const send = (m: FromWorker) => process.send?.(m);
@@ -34,7 +39,11 @@ let open = 0;
 let delivered = 0;
 let bytes = 0;
 let latencies: number[] = [];
-const sockets: WebSocket[] = [];
+// This worker's own event-loop delay: the part of a probe's latency that is the load
+// generator's queueing, not the edge's.
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+const sockets: WireSocket[] = [];
 const TS = /"ts":(\d+)/;
 
 function rooms(i: number): string[] {
@@ -48,8 +57,6 @@ function rooms(i: number): string[] {
 function connectOne(i: number): Promise<void> {
   return new Promise((resolve) => {
     const probe = i < cfg.probes;
-    const ws = new WebSocket(cfg.url, { localAddress: cfg.localAddress, perMessageDeflate: false, handshakeTimeout: 30_000 });
-    sockets.push(ws);
     let settled = false;
     let wasOpen = false;
     const done = () => {
@@ -58,32 +65,35 @@ function connectOne(i: number): Promise<void> {
         resolve();
       }
     };
-    ws.on("open", () => {
-      opened++;
-      open++;
-      wasOpen = true;
-      ws.send(JSON.stringify({ op: "subscribe", rooms: rooms(i) }));
-      done();
-    });
-    ws.on("message", (data: Buffer) => {
-      delivered++;
-      bytes += data.length;
-      if (probe && data[9] === 117 /* {"type":"u */) {
-        const m = TS.exec(data.toString("latin1", 0, 120));
-        if (m && latencies.length < 1_000_000) latencies.push(Date.now() - Number(m[1]));
-      }
-    });
-    ws.on("error", () => {
-      if (!settled) failed++;
-      done();
-    });
-    ws.on("close", () => {
-      if (wasOpen) {
-        open--;
-        closed++;
-      }
-      done();
-    });
+    const ws: WireSocket = new WireSocket(cfg.url, {
+      open: () => {
+        opened++;
+        open++;
+        wasOpen = true;
+        ws.send(JSON.stringify({ op: "subscribe", rooms: rooms(i) }));
+        done();
+      },
+      message: (data) => {
+        delivered++;
+        bytes += data.length;
+        if (probe && data[9] === 117 /* {"type":"u */) {
+          const m = TS.exec(data.toString("latin1", 0, 120));
+          if (m && latencies.length < 1_000_000) latencies.push(Date.now() - Number(m[1]));
+        }
+      },
+      error: () => {
+        if (!wasOpen && !settled) failed++;
+        done();
+      },
+      close: () => {
+        if (wasOpen) {
+          open--;
+          closed++;
+        } else if (!settled) failed++;
+        done();
+      },
+    }, { localAddress: `127.0.0.${cfg.sourceBase + (i % cfg.sources)}`, handshakeTimeoutMs: 30_000 });
+    sockets.push(ws);
   });
 }
 
@@ -102,8 +112,10 @@ async function ramp(): Promise<void> {
 
 process.on("message", (m: ToWorker) => {
   if (m.type === "stats") {
-    send({ type: "stats", open, opened, failed, closed, delivered, bytes, latencies });
+    const u = process.cpuUsage();
+    send({ type: "stats", open, opened, failed, closed, delivered, bytes, latencies, lagP99Ms: lag.percentile(99) / 1e6, cpuS: (u.user + u.system) / 1e6 });
     latencies = [];
+    lag.reset();
   } else if (m.type === "stop") {
     for (const ws of sockets) ws.terminate();
     process.exit(0);

@@ -1,15 +1,18 @@
 /**
- * `k6/websockets`: the browser-like WebSocket of k6, on top of the `ws` package.
+ * `k6/websockets`: the browser-like WebSocket of k6, on top of the runner's lean
+ * RFC 6455 client (../wire.ts; `ws` cost several µs per message, which at 50,000
+ * sockets on two cores is the load generator's whole budget).
  *
  * Kept cheap per message (the runner holds up to 15,000 sockets per process): one
  * Buffer→string conversion, one event object, plain-number counters that are added to
- * the k6 metrics ws_msgs_received / data_received once per flush.
+ * the k6 metrics ws_msgs_received / data_received once per flush. Compression
+ * (permessage-deflate) is not implemented: asking for it fails the connection.
  *
  * Runner-only extensions (feature-detect them; real k6 has no equivalent):
  * - `pauseReading()` stops reading the TCP socket, so the kernel buffers fill and the
  *   server sees a genuinely slow consumer; `resumeReading()` undoes it.
  */
-import WS from "ws";
+import { CLOSED, CONNECTING, OPEN, WireSocket } from "../wire.ts";
 import { instance, sourceAddressFor } from "../instance.ts";
 import { registry } from "../registry.ts";
 import { guarded, requireCtx, type Handle, type IterationCtx } from "../vu.ts";
@@ -55,7 +58,7 @@ export class WebSocket implements Handle {
   onping: Listener | null = null;
   onpong: Listener | null = null;
 
-  private ws: WS | undefined;
+  private ws: WireSocket | undefined;
   private ctx: IterationCtx;
   private listeners: Partial<Record<EventName, Listener[]>> = {};
   private opened = false;
@@ -73,14 +76,46 @@ export class WebSocket implements Handle {
       setImmediate(() => this.failEarly(`runner: this process already holds ${instance.maxSockets} sockets (raise --workers)`));
       return;
     }
-    let ws: WS;
+    if (params?.compression) {
+      setImmediate(() => this.failEarly(`runner: compression "${params.compression}" is not supported (the runner's WebSocket offers none)`));
+      return;
+    }
+    const localAddress = sourceAddressFor(this.url);
+    let ws: WireSocket;
     try {
-      ws = new WS(this.url, protocols ?? undefined, {
-        headers: params?.headers,
-        perMessageDeflate: params?.compression === "deflate",
-        localAddress: sourceAddressFor(this.url),
-        skipUTF8Validation: true,
-        handshakeTimeout: 60_000,
+      ws = new WireSocket(this.url, {
+        open: () => {
+          instance.connectingSockets--;
+          instance.openSockets++;
+          this.opened = true;
+          this.openedAt = performance.now();
+          registry.add("ws_sessions", 1);
+          registry.add("ws_connecting", this.openedAt - this.startedAt);
+          this.emit("open", { type: "open", timestamp: Date.now() });
+        },
+        message: (buf, isBinary) => {
+          wsCounters.msgsIn++;
+          wsCounters.bytesIn += buf.length;
+          if (!this.onmessage && !this.listeners.message) return;
+          this.emit("message", { type: "message", data: isBinary ? this.binary(buf) : buf.toString(), timestamp: Date.now() });
+        },
+        ping: () => this.emit("ping", { type: "ping", timestamp: Date.now() }),
+        pong: () => this.emit("pong", { type: "pong", timestamp: Date.now() }),
+        error: (err) => this.emit("error", { type: "error", error: err.message, timestamp: Date.now() }),
+        close: (code, reason) => {
+          if (this.opened) {
+            instance.openSockets--;
+            registry.add("ws_session_duration", performance.now() - this.openedAt);
+          } else instance.connectingSockets--;
+          if (this.paused) instance.pausedSockets--;
+          this.paused = false;
+          this.emitClose(code, reason);
+        },
+      }, {
+        ...(params?.headers ? { headers: params.headers } : {}),
+        ...(protocols ? { protocols } : {}),
+        ...(localAddress !== undefined ? { localAddress } : {}),
+        handshakeTimeoutMs: 60_000,
       });
     } catch (e) {
       setImmediate(() => this.failEarly((e as Error).message));
@@ -88,34 +123,6 @@ export class WebSocket implements Handle {
     }
     this.ws = ws;
     instance.connectingSockets++;
-    ws.on("open", () => {
-      instance.connectingSockets--;
-      instance.openSockets++;
-      this.opened = true;
-      this.openedAt = performance.now();
-      registry.add("ws_sessions", 1);
-      registry.add("ws_connecting", this.openedAt - this.startedAt);
-      this.emit("open", { type: "open", timestamp: Date.now() });
-    });
-    ws.on("message", (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      wsCounters.msgsIn++;
-      wsCounters.bytesIn += buf.length;
-      if (!this.onmessage && !this.listeners.message) return;
-      this.emit("message", { type: "message", data: isBinary ? this.binary(buf) : buf.toString(), timestamp: Date.now() });
-    });
-    ws.on("ping", () => this.emit("ping", { type: "ping", timestamp: Date.now() }));
-    ws.on("pong", () => this.emit("pong", { type: "pong", timestamp: Date.now() }));
-    ws.on("error", (err: Error) => this.emit("error", { type: "error", error: err.message, timestamp: Date.now() }));
-    ws.on("close", (code: number, reason: Buffer) => {
-      if (this.opened) {
-        instance.openSockets--;
-        registry.add("ws_session_duration", performance.now() - this.openedAt);
-      } else instance.connectingSockets--;
-      if (this.paused) instance.pausedSockets--;
-      this.paused = false;
-      this.emitClose(code, reason.toString());
-    });
   }
 
   get readyState(): number {
@@ -132,15 +139,17 @@ export class WebSocket implements Handle {
 
   send(data: string | ArrayBuffer | ArrayBufferView | Blob): void {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WS.OPEN) throw new Error("WebSocket.send(): the socket is not open");
+    if (!ws || ws.readyState !== OPEN) throw new Error("WebSocket.send(): the socket is not open");
     if (data instanceof Blob) {
       void data.arrayBuffer().then((ab) => this.send(ab));
       return;
     }
-    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    const bytes = typeof data === "string" ? data
+      : data instanceof ArrayBuffer ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     wsCounters.msgsOut++;
-    wsCounters.bytesOut += size;
-    ws.send(data as string | Buffer);
+    wsCounters.bytesOut += typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
+    ws.send(bytes);
   }
 
   ping(): void {
@@ -152,29 +161,24 @@ export class WebSocket implements Handle {
     if (!ws) return;
     // A paused socket could never read the server's close frame.
     if (this.paused) this.resumeReading();
-    if (ws.readyState === WS.CONNECTING) ws.terminate();
+    if (ws.readyState === CONNECTING) ws.terminate();
     else ws.close(code ?? 1000, reason);
   }
 
   /** Runner extension: stop reading from the TCP socket (a genuinely slow consumer). */
   pauseReading(): void {
-    const sock = this.socket();
-    if (!sock || this.paused) return;
+    if (!this.ws || this.paused || this.ws.readyState === CLOSED) return;
     this.paused = true;
     instance.pausedSockets++;
-    sock.pause();
-    // ws resumes its socket when its parser drains; keep it paused until resumeReading().
-    sock.resume = () => sock;
+    this.ws.pause();
   }
 
   /** Runner extension: undo pauseReading(). */
   resumeReading(): void {
-    const sock = this.socket();
-    if (!sock || !this.paused) return;
+    if (!this.ws || !this.paused) return;
     this.paused = false;
     instance.pausedSockets--;
-    delete (sock as { resume?: unknown }).resume; // back to the prototype's resume
-    sock.resume();
+    this.ws.resume();
   }
 
   get isReadingPaused(): boolean {
@@ -185,10 +189,6 @@ export class WebSocket implements Handle {
   kill(): void {
     if (this.paused) this.resumeReading();
     this.ws?.terminate();
-  }
-
-  private socket(): import("node:net").Socket | undefined {
-    return (this.ws as unknown as { _socket?: import("node:net").Socket } | undefined)?._socket;
   }
 
   private binary(buf: Buffer): ArrayBuffer | Blob {
