@@ -53,10 +53,10 @@ describe("edgeStages() and edgeBudgets()", () => {
     "",
     "Each client subscribes …",
     "",
-    "| clients | held | failed | edge procs | published msg/s | delivered msg/s | p50 ms | p99 ms | p99.9 ms | edge CPU µs/msg | edge CPU % | RSS KB/conn | ramp s |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    "| 1000 | 1000 | 0 | 3 | 1111 | 32000 | 3 | 12 | 20 | 1.80 | 6 | 4.10 | 1.2 |",
-    "| 50000 | 49990 | 10 | 4 | 1111 | 1500000 | 9 | 61 | 90 | 2.40 | 180 | 5.20 | 40.0 |",
+    "| clients | held | failed | edge procs | published msg/s | delivered msg/s | p50 ms | p99 ms | p99.9 ms | edge CPU µs/msg | edge CPU % | RSS KB/conn added | clients CPU % | probe lag p99 ms | ramp s |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| 1000 | 1000 | 0 | 3 | 1111 | 32000 | 3 | 12 | 20 | 1.80 | 6 | – | 3 | 10 | 1.2 |",
+    "| 50000 | 49990 | 10 | 4 | 1111 | 1500000 | 9 | 61 | 90 | 2.40 | 180 | 5.20 | 90 | 12 | 40.0 |",
     "wrote section \"edge\" to BENCHMARKS.md",
   ].join("\n");
 
@@ -75,6 +75,8 @@ describe("edgeStages() and edgeBudgets()", () => {
     expect(verdict("edge, 50,000 clients: delivery latency p99")).toBe(false);
     expect(verdict("edge, 50,000 clients: CPU per delivered message")).toBe(false);
     expect(verdict("edge, 50,000 clients: RSS per connection")).toBe(true);
+    // Too few connections added for an RSS figure: no verdict rather than a false one.
+    expect(verdict("edge, 1,000 clients: RSS per connection")).toBeUndefined();
   });
 });
 
