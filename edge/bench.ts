@@ -18,17 +18,14 @@
  * --rooms 500, --hz 10, --active 0.2, --tickers 10-20, --probes 100,
  * --timeout 900 (s, whole run), --no-report.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { ensureStreams } from "../actors/bus/mod.ts";
 import { table, writeBenchSection } from "../ops/bench/report.ts";
-import { freePort, startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
 import type { ClientWorkerConfig, FromWorker } from "./bench/clients.ts";
-import { childPids, cpuSeconds, percentile, rssBytes } from "./bench/procstat.ts";
-import { BenchPublisher, symbolsFor } from "./bench/publisher.ts";
+import { percentile } from "./bench/procstat.ts";
+import { symbolsFor } from "./bench/publisher.ts";
+import { type Rig, startRig } from "./bench/rig.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const SOCKETS_PER_WORKER = 15_000;
@@ -71,22 +68,13 @@ const probes = Math.max(1, Math.min(num("probes", 100), Math.min(...stages)));
 const report = !process.argv.includes("--no-report");
 
 const children: ChildProcess[] = [];
-let ns: NatsServerHandle | undefined;
-let publisher: BenchPublisher | undefined;
+let rig: Rig | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function killAll(signal: NodeJS.Signals): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
 }
-process.on("exit", () => {
-  killAll("SIGKILL");
-  // The nats-server started by the test helper is not in `children`.
-  if (ns?.pid) {
-    try {
-      process.kill(ns.pid, "SIGKILL");
-    } catch { /* already gone */ }
-  }
-});
+process.on("exit", () => killAll("SIGKILL"));
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     console.error(`${sig}: cleaning up`);
@@ -100,21 +88,12 @@ const deadline = setTimeout(() => {
 deadline.unref();
 
 async function cleanup(): Promise<void> {
-  publisher?.stop();
   for (const w of workers) if (w.proc.connected) w.proc.send({ type: "stop" });
   killAll("SIGTERM");
   const t = Date.now();
   while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() - t < 10_000) await sleep(100);
   killAll("SIGKILL");
-  await ns?.cleanup();
-}
-
-async function health(port: number): Promise<number> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: "close" } })).status;
-  } catch {
-    return 0;
-  }
+  await rig?.stop();
 }
 
 interface Worker {
@@ -163,44 +142,13 @@ async function stats(): Promise<Array<Extract<FromWorker, { type: "stats" }>>> {
   ));
 }
 
-function edgePids(primary: number): number[] {
-  return edgeWorkers > 1 ? [primary, ...childPids(primary)] : [primary];
-}
-
 async function main(): Promise<void> {
-  const natsUrl = process.env.NATS_URL ?? (ns = await startNatsServer()).url;
-  const nc = await connect({ servers: natsUrl });
-  await ensureStreams(await jetstreamManager(nc));
-
-  const port = await freePort();
-  const edge = spawn(process.execPath, ["--import", "tsx", "edge/main.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NATS_URL: natsUrl,
-      EDGE_PORT: String(port),
-      EDGE_WORKERS: String(edgeWorkers),
-      EDGE_MAX_CONNS_PER_IP: "1000000",
-      EDGE_IDLE_TIMEOUT: "120s",
-      LOG_LEVEL: "warning",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  children.push(edge);
-  const t0 = Date.now();
-  while ((await health(port)) !== 200 || edgePids(edge.pid!).length < Math.max(1, edgeWorkers > 1 ? edgeWorkers + 1 : 1)) {
-    if (edge.exitCode !== null) throw new Error(`edge exited with ${edge.exitCode}`);
-    if (Date.now() - t0 > 60_000) throw new Error("edge not healthy within 60 s");
-    await sleep(200);
-  }
-  await sleep(1000); // every worker ready, not just the first to answer
-  publisher = new BenchPublisher(nc, pubOpts);
-  publisher.start();
+  const r = (rig = await startRig({ workers: edgeWorkers, publisher: pubOpts, env: { EDGE_MAX_CONNS_PER_IP: "1000000" } }));
   await sleep(2000);
-  const baselineRss = edgePids(edge.pid!).reduce((a, p) => a + rssBytes(p), 0);
-  console.log(`edge: ${edgeWorkers} worker(s) on :${port}, baseline RSS ${(baselineRss / 2 ** 20).toFixed(1)} MiB`);
+  const baselineRss = r.rssBytes();
+  console.log(`edge: ${edgeWorkers} worker(s) on :${r.port}, baseline RSS ${(baselineRss / 2 ** 20).toFixed(1)} MiB`);
 
-  const url = `ws://127.0.0.1:${port}/ws`;
+  const url = r.url;
   const rows: Array<Array<string | number>> = [];
   workers.push(spawnWorker(url, probes, 0, true));
   let have = probes;
@@ -231,14 +179,14 @@ async function main(): Promise<void> {
     const rampS = (Date.now() - rampStart) / 1000;
     await sleep(warmupS * 1000);
 
-    const pids = edgePids(edge.pid!);
-    const rss = pids.reduce((a, p) => a + rssBytes(p), 0);
+    const procs = r.pids().length;
+    const rss = r.rssBytes();
     const s0 = await stats();
-    const cpu0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
-    const pub0 = publisher.published;
+    const cpu0 = r.cpuSeconds();
+    const pub0 = r.publisher.published;
     const m0 = Date.now();
     await sleep(durationS * 1000);
-    const cpu1 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const cpu1 = r.cpuSeconds();
     const s1 = await stats();
     const elapsed = (Date.now() - m0) / 1000;
 
@@ -253,8 +201,8 @@ async function main(): Promise<void> {
       n,
       held,
       failed,
-      pids.length,
-      Math.round((publisher.published - pub0) / elapsed),
+      procs,
+      Math.round((r.publisher.published - pub0) / elapsed),
       Math.round(delivered / elapsed),
       percentile(lat, 50),
       percentile(lat, 99),
@@ -283,7 +231,6 @@ async function main(): Promise<void> {
   ].join("\n");
   console.log("\n" + md);
   if (report) writeBenchSection("edge", "Edge fan-out (uWebSockets.js)", md);
-  await nc.close();
 }
 
 try {

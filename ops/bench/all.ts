@@ -12,6 +12,7 @@
  * Steps (--only takes these names):
  *   edge          edge fan-out at --clients (edge/bench.ts; p50/p99/p99.9, msg/s, CPU µs/msg, RSS/conn)
  *   side-by-side  edge vs bare uWS vs Socket.IO at --side-clients (ops/bench/side-by-side.ts)
+ *   load          load/fanout.js through the k6 runner at 50,000 dashboards (load/bench.ts)
  *   ingest rooms archive ui sim   the component benchmarks (npm run bench:<name>), skipped
  *                 with a note when their script does not exist
  *
@@ -72,6 +73,11 @@ const STEPS: Step[] = [
     name: "side-by-side", npm: "bench (side-by-side)", script: "ops/bench/side-by-side.ts",
     args: ["--clients", sideClients, ...(quick ? ["--duration", "3", "--quick"] : [])],
     timeoutMs: quick ? 3 * MIN : 20 * MIN,
+  },
+  {
+    name: "load", npm: "bench:load", script: "load/bench.ts",
+    args: quick ? ["--sockets", "300", "--ramp", "3s", "--hold", "10s", "--probes", "20"] : [],
+    timeoutMs: quick ? 2 * MIN : 10 * MIN,
   },
   {
     name: "ingest", npm: "bench:ingest", script: "actors/ingest/bench.ts",
