@@ -88,14 +88,29 @@ describe("sideMarkdown()", () => {
   const load = { clients: 1000, rooms: 100, roomsPerClient: 10, rate: 1, payloadBytes: 100, durationMs: 10_000, sourceIps: 16 };
 
   it("states which side-by-side targets are met and which are missed, with the ratios", () => {
-    const stage: SideStage = { load, edge: fig("edge", 2, 4), uws: fig("uws", 1, 3), socketio: fig("socketio", 20, 40), errors: [], verdicts: [] };
+    const stage: SideStage = { load, edge: fig("edge", 2, 20), uws: fig("uws", 1, 18), socketio: fig("socketio", 20, 200), errors: [], verdicts: [] };
     stage.verdicts = stageVerdicts(stage);
-    // CPU 2 ÷ 1 = 2× (wanted ≤ 1.5×: missed); 20 ÷ 2 = 10× (≥ 8×: met); memory 40 ÷ 4 = 10× (≥ 5×: met)
+    // CPU 2 ÷ 1 = 2× (wanted ≤ 1.5×: missed); 20 ÷ 2 = 10× (≥ 8×: met); memory 200 ÷ 20 = 10× (≥ 5×: met)
     expect(stage.verdicts.map((v) => [v.ratio, v.met])).toEqual([[2, false], [10, true], [10, true]]);
     const md = sideMarkdown([stage], false);
     expect(md).toContain("| ratio edge ÷ bare uWS |");
     expect(md).toMatch(/CPU per delivered message, edge ÷ bare uWS \| 2\.00× \| ≤ 1\.5× \| ❌ missed/);
     expect(md).toContain("**Targets:** 2 of 3 met; missed: CPU per delivered message, edge ÷ bare uWS at 1000 clients (2.00×, wanted ≤ 1.5×).");
+  });
+
+  it("treats memory growth within the heap noise as an upper bound, and decides the ratio only when the bound does", () => {
+    // 1,000 connections × 4 KB = 4 MB, under the 16 MiB noise: the edge's figure is ≤ 16.8 KB.
+    const wide: SideStage = { load, edge: fig("edge", 2, 4), uws: fig("uws", 1, 3), socketio: fig("socketio", 20, 200), errors: [], verdicts: [] };
+    wide.verdicts = stageVerdicts(wide);
+    const mem = wide.verdicts[2]!;
+    expect(mem).toMatchObject({ atLeast: true, met: true });
+    expect(mem.ratio).toBeCloseTo(200 / 16.384, 2);
+    const md = sideMarkdown([wide], false);
+    expect(md).toContain("≤ 16.4 (noise)");
+    expect(md).toMatch(/memory per connection, Socket\.IO ÷ edge \| ≥ 12\.21× \| ≥ 5× \| ✅ met/);
+
+    const narrow: SideStage = { ...wide, socketio: fig("socketio", 20, 40), verdicts: [] };
+    expect(stageVerdicts(narrow)[2]).toMatchObject({ atLeast: true, met: undefined }); // ≥ 2.4× says nothing about ≥ 5×
   });
 
   it("reports a server whose run failed as not measured instead of guessing a verdict", () => {
