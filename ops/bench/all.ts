@@ -137,10 +137,10 @@ function budgets(): Budget[] {
   const side = outcomes.find((o) => o.step.name === "side-by-side")?.result;
   const line = side?.stdout.split("\n").find((l) => l.startsWith("SIDE_BY_SIDE_RESULT "));
   if (line) {
-    const stages = JSON.parse(line.slice("SIDE_BY_SIDE_RESULT ".length)) as Array<{ clients: number; verdicts: Array<{ what: string; ratio?: number; target: string; met?: boolean }> }>;
+    const stages = JSON.parse(line.slice("SIDE_BY_SIDE_RESULT ".length)) as Array<{ clients: number; verdicts: Array<{ what: string; ratio?: number; target: string; met?: boolean; atLeast?: boolean }> }>;
     for (const s of stages) {
       for (const v of s.verdicts) {
-        res.push({ what: `${v.what} (${s.clients} clients)`, value: v.ratio === undefined || v.ratio === null ? "n/a" : `${v.ratio.toFixed(2)}×`, wanted: v.target, met: v.met ?? undefined });
+        res.push({ what: `${v.what} (${s.clients} clients)`, value: v.ratio === undefined || v.ratio === null ? "n/a" : `${v.atLeast ? "≥ " : ""}${v.ratio.toFixed(2)}×`, wanted: v.target, met: v.met ?? undefined });
       }
     }
   }
