@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { startNatsServer, type NatsServerHandle } from "../../ops/testing/nats-server.ts";
 import { BUCKET, ensureBuckets, ensureStreams, rooms, STREAM, subjects } from "../bus/mod.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
 import { loadConfig } from "../config.ts";
 import { TickerAllData } from "../../edge/protocol.ts";
 import { coalescerSettings } from "./config.ts";
@@ -34,7 +34,7 @@ describe("coalescer on a real nats-server", () => {
   });
 
   /** A coalescer on its own connection, so a test can cut it off like a crash. */
-  async function coalescer(id: string): Promise<{ svc: CoalescerService; conn: NatsConnection }> {
+  async function coalescer(id: string, clock: Clock = systemClock): Promise<{ svc: CoalescerService; conn: NatsConnection }> {
     const conn = await connect({ servers: ns.url });
     conns.push(conn);
     const kv = await new Kvm(conn).open(BUCKET.coalescers);
@@ -43,7 +43,7 @@ describe("coalescer on a real nats-server", () => {
       js: jetstream(conn),
       jsm: await jetstreamManager(conn),
       kv,
-      clock: systemClock,
+      clock,
       leaseMs: LEASE_MS,
       pollMs: POLL_MS,
       memberId: id,
@@ -84,6 +84,41 @@ describe("coalescer on a real nats-server", () => {
     const names: string[] = [];
     for await (const c of jsm.consumers.list(STREAM.md)) names.push(c.name);
     expect(names.filter((n) => n.startsWith("coalescer_"))).toEqual([]);
+  });
+
+  it("flushes on a fixed cadence: waiting for PubAcks does not stretch the interval", async () => {
+    const INTERVAL = 50; // COALESCE_INTERVAL above
+    const fires: number[] = [];
+    // Record when short timers (the flush timer) fire; everything else passes through.
+    const clock: Clock = {
+      ...systemClock,
+      setTimeout: (fn, ms) => systemClock.setTimeout(ms <= INTERVAL ? () => { fires.push(Date.now()); fn(); } : fn, ms),
+    };
+    const js = jetstream(nc);
+    const { svc } = await coalescer("cadence", clock);
+    await waitFor(owningAll([svc]), "partitions");
+    const symbols = Array.from({ length: 60 }, (_, i) => `CAD${i}-USD`);
+    let price = 1;
+    let feeding = true;
+    const feed = (async () => {
+      while (feeding) {
+        await publishTicks(js, symbols.map((symbol) => ({ symbol, price: price++ })));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const from = fires.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    feeding = false;
+    await feed;
+    const f = fires.slice(from, from + 21);
+    expect(f.length).toBeGreaterThanOrEqual(18);
+    expect(svc.stats.flushes).toBeGreaterThan(15); // the flushes had work to do
+    // Each flush is due one interval after the previous one was due: no drift builds up
+    // (flushing after the previous flush finished drifts by every flush's duration).
+    const drift = Math.max(...f.map((t, k) => t - (f[0]! + k * INTERVAL)));
+    expect(drift).toBeLessThan(40);
+    await svc.stop();
   });
 
   it("continues each room's seq after a restart instead of starting again at 1", async () => {

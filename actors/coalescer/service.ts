@@ -71,6 +71,8 @@ export class CoalescerService {
   #all?: { sub: Subscription; buffer: TickerAllBuffer };
   #timer: TimerHandle | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** When the next flush is due (clock ms; 0 before the first). */
+  #dueAt = 0;
   #takeovers: Promise<void> = Promise.resolve();
   #retryTimer: TimerHandle | undefined;
   #stopped = false;
@@ -259,13 +261,22 @@ export class CoalescerService {
     }
   }
 
+  /**
+   * Flushes run on a fixed cadence: each is due one interval after the previous one was
+   * due, not after it finished, so waiting for PubAcks does not stretch the period (and
+   * every tick's wait) beyond the interval. One flush at a time: a late one starts as
+   * soon as the previous is done.
+   */
   #schedule(): void {
     if (this.#stopped) return;
-    this.#timer = this.#o.clock.setTimeout(() => {
+    const { clock, config } = this.#o;
+    const now = clock.now();
+    this.#dueAt = this.#dueAt === 0 ? now + config.COALESCE_INTERVAL : Math.max(now, this.#dueAt + config.COALESCE_INTERVAL);
+    this.#timer = clock.setTimeout(() => {
       this.#flushing = this.#flush()
         .catch((err) => this.#log.warn("flush failed: {err}", { err: String(err) }))
         .finally(() => this.#schedule());
-    }, this.#o.config.COALESCE_INTERVAL);
+    }, this.#dueAt - now);
   }
 
   /** Publish changed tickers (and ticker.all), then ack the tick messages they cover. */
