@@ -9,7 +9,7 @@
  * addresses of their own). For each client count it ramps up, warms up, then measures over
  * `--duration` s: NATS → client latency on probe connections (p50/p99/p99.9),
  * delivered messages/s, edge CPU µs per delivered message (/proc/<pid>/stat of the
- * edge processes) and edge RSS per connection above the idle baseline. Results go to
+ * edge processes) and edge RSS per connection added (since the previous stage). Results go to
  * BENCHMARKS.md, section "edge" (ops/bench/report.ts; BENCHMARKS_FILE overrides).
  * Every child process is killed on exit, error, timeout or Ctrl-C.
  *
@@ -105,11 +105,15 @@ interface Worker {
 const workers: Worker[] = [];
 
 function spawnWorker(url: string, count: number, index: number, probeWorker = false): Worker {
+  const sourceBase = 2 + index * SOURCES_PER_WORKER;
+  if (sourceBase + SOURCES_PER_WORKER - 1 > 254) {
+    throw new RangeError(`client worker ${index} would need source addresses past 127.0.0.254: at most ${Math.floor(253 / SOURCES_PER_WORKER) - 1} bulk workers (${((Math.floor(253 / SOURCES_PER_WORKER) - 1) * SOCKETS_PER_WORKER).toLocaleString("en-US")} clients) on one machine`);
+  }
   const cfg: ClientWorkerConfig = {
     url,
     count,
     probes: probeWorker ? count : 0,
-    sourceBase: 2 + index * SOURCES_PER_WORKER,
+    sourceBase,
     sources: SOURCES_PER_WORKER,
     symbols: pubOpts.symbols,
     minTickers: minT,
