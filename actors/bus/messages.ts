@@ -43,6 +43,30 @@ export const TickBatchV1 = z.object({ v: z.literal(1), ticks: z.array(Tick).min(
 export const TickBatch = z.discriminatedUnion("v", [TickBatchV1]);
 export type TickBatch = z.infer<typeof TickBatch>;
 
+/** One trade (a match) as the venue reported it. */
+export const Trade = z.object({
+  venue: z.string().min(1),
+  /** `spot`, or `usdm` for Binance USD-M futures. */
+  market: z.string().default("spot"),
+  symbol: z.string().min(1),
+  price: num.positive(),
+  size: num.positive(),
+  /** Taker side: `buy` when the aggressor bought. */
+  side: z.enum(["buy", "sell"]),
+  /** The venue's trade id (Coinbase `trade_id`, Binance `t` / aggTrade `a`), as a string. */
+  tradeId: z.string().min(1),
+  /** Exchange time, ms since the epoch. */
+  exchTs: ms,
+  /** Time the shard received the frame, ms since the epoch. */
+  recvTs: ms,
+});
+export type Trade = z.infer<typeof Trade>;
+
+/** A batch of trades of one symbol, published to `md.trade.<venue>.<symbol>`. */
+export const TradeBatchV1 = z.object({ v: z.literal(1), trades: z.array(Trade).min(1) });
+export const TradeBatch = z.discriminatedUnion("v", [TradeBatchV1]);
+export type TradeBatch = z.infer<typeof TradeBatch>;
+
 export const BookLevel = z.object({
   side: z.enum(["bid", "ask"]),
   price: num,

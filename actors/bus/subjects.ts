@@ -20,6 +20,9 @@ export const subjects = {
   /** Normalised ticks: `md.tick.<venue>.<symbol>`. */
   tick: (venue: string, symbol: string) => `md.tick.${token(venue, "venue")}.${token(symbol, "symbol")}`,
   allTicks: "md.tick.>",
+  /** Trades (matches): `md.trade.<venue>.<symbol>`. */
+  trade: (venue: string, symbol: string) => `md.trade.${token(venue, "venue")}.${token(symbol, "symbol")}`,
+  allTrades: "md.trade.>",
   /** Flattened order-book levels: `md.book.<venue>.<symbol>`. */
   book: (venue: string, symbol: string) => `md.book.${token(venue, "venue")}.${token(symbol, "symbol")}`,
   allBooks: "md.book.>",
