@@ -15,7 +15,7 @@ export const edgeSettings = {
   EDGE_ID: z.string().regex(/^[A-Za-z0-9_.\-]{1,64}$/).optional().describe("server id in hello frames; default edge-<pid>"),
   EDGE_WORKERS: v.int(0, 256).default(0).describe("worker processes sharing the port; 0 = one per core"),
   EDGE_TRANSPORT: z.enum(["uws", "ws"]).default("uws"),
-  EDGE_ALLOW_UWS_FALLBACK: v.bool().default(false).describe("accept uWS's JavaScript fallback instead of the native build"),
+  EDGE_ALLOW_UWS_FALLBACK: v.bool().default(false).describe("serve through the ws transport when no native uWS build loads (npm start sets it)"),
   UI_DIST: z.string().default("ui/dist"),
   EDGE_MAX_FRAME_BYTES: v.int(64, 1 << 20).default(4096).describe("largest client frame answered with an error instead of a close"),
   EDGE_MAX_ROOMS: v.int(1, 1000).default(64).describe("rooms per connection"),

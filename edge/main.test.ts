@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
 import { CloseCode } from "./protocol.ts";
 import { TestClient, waitUntil } from "./testing.ts";
+import { loadUws } from "./transport/uws-load.ts";
+
+/** What an edge with the default transport serves on this Node: native uWS where one loads, else ws (npm test allows the fallback there). */
+const DEFAULT_BUILD = loadUws().native ? "uws-native" : "ws-fallback";
 
 const ROOT = join(import.meta.dirname, "..");
 let ns: NatsServerHandle;
@@ -76,7 +80,7 @@ describe("edge/main.ts", () => {
     }, "both workers healthy", 40_000);
     expect([...pids.keys()].sort()).toEqual(["edge-main-w0", "edge-main-w1"]);
     const h = await health(port);
-    expect(h.body).toMatchObject({ build: "uws-native", nats: "connected" });
+    expect(h.body).toMatchObject({ build: DEFAULT_BUILD, nats: "connected" });
 
     process.kill(pids.get("edge-main-w1")!, "SIGKILL");
     await waitUntil(async () => {
@@ -93,15 +97,21 @@ describe("edge/main.ts", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
-  it("refuses uWS's JavaScript fallback unless EDGE_ALLOW_UWS_FALLBACK=true, and reports it when allowed", async () => {
-    const refused = run({ EDGE_PORT: String(await freePort()), EDGE_WORKERS: "1", UWS_USE_FALLBACK: "1" });
+  it("refuses to serve without native uWS unless EDGE_ALLOW_UWS_FALLBACK=true, and then warns once and reports why", async () => {
+    const refused = run({ EDGE_PORT: String(await freePort()), EDGE_WORKERS: "1", UWS_USE_FALLBACK: "1", EDGE_ALLOW_UWS_FALLBACK: "false" });
     expect((await refused.exit).code).toBe(1);
     expect(refused.output()).toContain("UwsFallbackRefusedError");
+    expect(refused.output()).toContain("UWS_USE_FALLBACK is set");
 
     const port = await freePort();
-    const allowed = run({ EDGE_PORT: String(port), EDGE_WORKERS: "1", UWS_USE_FALLBACK: "1", EDGE_ALLOW_UWS_FALLBACK: "true" });
+    const allowed = run({ EDGE_PORT: String(port), EDGE_WORKERS: "2", UWS_USE_FALLBACK: "1", EDGE_ALLOW_UWS_FALLBACK: "true" });
     await waitUntil(async () => (await health(port)).status === 200, "fallback edge healthy", 30_000);
-    expect((await health(port)).body).toMatchObject({ build: "uws-fallback" });
+    expect((await health(port)).body).toMatchObject({ build: "ws-fallback", why: "UWS_USE_FALLBACK is set" });
+    await waitUntil(() => (allowed.output().match(/listening on/g) ?? []).length === 2, "both workers listening", 30_000);
+    // Two workers, one warning (worker 0's), with the cause, the cost and the way out.
+    const warnings = allowed.output().split("\n").filter((l) => l.includes("serving through the ws transport"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/UWS_USE_FALLBACK is set.*Cost: .*CPU per delivered message.*Native build: .*uws-upstream/);
     const c = await TestClient.connect(`ws://127.0.0.1:${port}/ws`);
     c.send({ op: "ping", id: 1 });
     await c.waitFor((f) => f.type === "pong");

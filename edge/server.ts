@@ -36,7 +36,7 @@ export interface StartEdgeOptions {
 export interface EdgeHandle {
   readonly port: number;
   readonly id: string;
-  /** "uws-native", "uws-fallback" or "ws". */
+  /** "uws-native", "ws-fallback" or "ws". */
   readonly build: string;
   readonly hub: EdgeHub;
   readonly bus: EdgeBus;
@@ -81,6 +81,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
         transport: cfg.transport,
         build: transport?.build,
         binary: transport?.detail,
+        why: transport?.why,
         nats,
         roomsLive: hub.ready,
         connections: hub.sessions.size,
@@ -109,12 +110,13 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     natsConnected: () => bus?.live === true,
     ...(t.skipped ? { skipped: () => t.skipped!() } : {}),
   }, cfg.topRooms);
-  log.info("edge {id} listening on {host}:{port} with {build} {detail}", {
+  log.info("edge {id} listening on {host}:{port} with {build} {detail} ({why})", {
     id: cfg.id,
     host: cfg.host,
     port: t.port,
     build: t.build,
     detail: t.detail ?? "",
+    why: t.why ?? "",
   });
 
   const sweep = setInterval(() => hub.sweep(), Math.min(1000, Math.max(50, cfg.slowCloseMs / 4)));
@@ -156,11 +158,12 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
 }
 
 /**
- * The configured transport. uWS is loaded (and its build detected) only when asked
- * for, so runtimes without it (Deno) never touch it. When only uWS's JavaScript
- * fallback loads: refused (UwsFallbackRefusedError) unless EDGE_ALLOW_UWS_FALLBACK is
- * set; then the ws adapter serves, since that fallback has no pub/sub, and the build
- * is reported as "uws-fallback".
+ * The configured transport. uWS is loaded (and its build chosen, transport/uws-load.ts)
+ * only when asked for, so runtimes without it (Deno) never touch it. When no native
+ * build loads: refused (UwsFallbackRefusedError, naming why) unless
+ * EDGE_ALLOW_UWS_FALLBACK is set (`npm start` sets it); then the ws transport serves,
+ * with one warning naming the cause, the cost and how to get a native build (worker 0
+ * only, so a multi-worker edge says it once), and the build is "ws-fallback".
  */
 async function startTransport(
   cfg: EdgeConfig,
@@ -168,21 +171,30 @@ async function startTransport(
   warn: (message: string, props?: Record<string, unknown>) => void,
 ): Promise<Transport> {
   const { startWsTransport } = await import("./transport/ws.ts");
-  if (cfg.transport === "ws") return await startWsTransport(opts);
+  if (cfg.transport === "ws") {
+    const t = await startWsTransport(opts);
+    return { ...wrap(t), build: t.build, why: "EDGE_TRANSPORT=ws" };
+  }
   const { loadUws, startUwsTransport, UwsFallbackRefusedError } = await import("./transport/uws.ts");
   const b = loadUws();
   if (b.native) return await startUwsTransport(opts, b);
   if (!cfg.allowUwsFallback) {
     throw new UwsFallbackRefusedError(
-      "uWebSockets.js loaded its JavaScript fallback (no native binary for this Node build, or UWS_USE_FALLBACK is set); " +
-        "set EDGE_ALLOW_UWS_FALLBACK=true to serve anyway (through the ws adapter), or EDGE_TRANSPORT=ws",
+      `${b.why}. Set EDGE_ALLOW_UWS_FALLBACK=true to serve through the ws transport anyway (more CPU per message), ` +
+        "or EDGE_TRANSPORT=ws, or install a native build (README, \"Packages\")",
     );
   }
-  warn("uWebSockets.js loaded its JavaScript fallback; serving through the ws adapter (EDGE_ALLOW_UWS_FALLBACK=true)", {});
+  const { fallbackWarning } = await import("./transport/fallback.ts");
+  if ((process.env.EDGE_WORKER_INDEX ?? "0") === "0") warn(fallbackWarning(b), {});
   const t = await startWsTransport(opts);
+  return { ...wrap(t), build: b.build, detail: "ws transport (no native uWS)", why: b.why };
+}
+
+/** A transport's members as a plain object (spreading the class instance would drop its methods). */
+function wrap(t: Transport): Transport {
   return {
-    build: b.build,
-    detail: "served by the ws adapter (the uWS fallback implements no topics)",
+    build: t.build,
+    ...(t.detail ? { detail: t.detail } : {}),
     port: t.port,
     publish: t.publish,
     ...(t.skipped ? { skipped: t.skipped } : {}),

@@ -71,10 +71,12 @@ export interface TransportOptions<S> {
 }
 
 export interface Transport {
-  /** "uws-native", "uws-fallback" or "ws". */
+  /** "uws-native", "ws-fallback" or "ws". */
   readonly build: string;
   /** Extra build detail for logs and /healthz (e.g. the native binary's name). */
   readonly detail?: string;
+  /** Why this build serves (which package loaded, or why none did), for the start-up line and /healthz. */
+  readonly why?: string;
   /** The port actually listened on (resolves port 0). */
   readonly port: number;
   /** Sends `bytes` (a text frame) to every socket subscribed to `topic`, skipping sockets over the backpressure limit. */

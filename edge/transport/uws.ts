@@ -3,13 +3,12 @@
  * listening with SO_REUSEPORT (uSockets' default unless LIBUS_LISTEN_EXCLUSIVE_PORT is
  * passed), so several worker processes can share the port.
  *
- * The package (an npm alias of @trufflesuite/uws-js-unofficial) silently falls back to
- * a JavaScript re-implementation on top of `ws` when its native binary cannot load or
- * UWS_USE_FALLBACK is set. {@link loadUws} detects which one loaded; the fallback is
- * refused unless explicitly allowed.
+ * Which native build serves is chosen by uws-load.ts (by Node ABI and by whether the
+ * binary loads); when none loads, server.ts serves through the ws transport instead
+ * (refused unless allowed). A package's own JavaScript fallback is never loaded.
  */
-import { createRequire } from "node:module";
 import type * as UWS from "uWebSockets.js";
+import type { UwsBuild } from "./uws-load.ts";
 import {
   type Conn,
   SendResult,
@@ -23,29 +22,7 @@ export class UwsFallbackRefusedError extends Error {
 export const isUwsFallbackRefusedError = (e: unknown): e is UwsFallbackRefusedError =>
   e instanceof Error && e.name === "UwsFallbackRefusedError";
 
-export interface UwsBuild {
-  uws: typeof UWS;
-  native: boolean;
-  /** "uws-native" or "uws-fallback". */
-  build: string;
-  /** The native binary's file name, when native. */
-  binary?: string;
-}
-
-const require = createRequire(import.meta.url);
-
-/** Load uWS and tell native from fallback: the binary must be in require.cache and native-only exports present. */
-export function loadUws(): UwsBuild {
-  const uws = require("uWebSockets.js") as typeof UWS & { getParts?: unknown };
-  const binary = Object.keys(require.cache).find((k) => /uWebSockets\.js[\\/].*\.node$/.test(k));
-  const native = binary !== undefined && typeof uws.getParts === "function";
-  return {
-    uws,
-    native,
-    build: native ? "uws-native" : "uws-fallback",
-    ...(native ? { binary: binary!.split(/[\\/]/).pop()! } : {}),
-  };
-}
+export { loadUws, type UwsAttempt, type UwsBuild } from "./uws-load.ts";
 
 interface UserData<S> {
   ip: string;
@@ -87,12 +64,11 @@ class UwsConn implements Conn {
 }
 
 /**
- * Start a uWS transport on a native build (see {@link loadUws}). The package's
- * JavaScript fallback cannot serve the edge (it implements no topics, no custom
- * upgrade and no user data), so server.ts never hands it here.
+ * Start a uWS transport on a native build (see {@link loadUws}).
  */
 export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuild): Promise<Transport> {
-  const { uws } = b;
+  const uws = b.uws;
+  if (!b.native || !uws) throw new Error(`no native uWS build to start: ${b.why}`);
   const app = uws.App();
   const open = new Set<UwsConn>();
   // uWS rejects idle timeouts between 1 and 8 s (and aborts the process doing so).
@@ -168,7 +144,8 @@ export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuil
 
   return {
     build: b.build,
-    ...(b.binary ? { detail: b.binary } : {}),
+    detail: `${b.pkg} ${b.binary}`,
+    why: b.why,
     port,
     publish: (topic, bytes) => {
       app.publish(topic, bytes, false, false);
