@@ -1,85 +1,70 @@
 #!/usr/bin/env node
-// `npm test`: everything, on a fresh clone. Installs what is missing (npm packages,
-// Debian's chromium for the browser tests), then runs the type checks, the vitest
-// suites (unit + integration against real nats-server, DuckDB, S3, sockets), the Deno
-// suite and the browser end-to-end tests, and ends with one line "N passed, N failed"
-// summed from the runners' own reports. Exit code 0 only if everything passed.
-import { execSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+// `npm test`: everything, on a fresh clone. Installs what is missing (the locked npm
+// packages, the Node 24 and 26 builds of ops/runtimes, Debian's chromium for the
+// browser tests), then runs the type checks, the vitest suites (unit + integration
+// against real nats-server, DuckDB, S3, sockets) on this Node and again on Node 24 and
+// 26, the Deno suite and the browser end-to-end tests. Counting (ops/bin/runner.mjs):
+// each suite's own fresh report, skipped/todo/pending printed, tests behind a failed
+// setup counted as failed. Last line "N passed, N failed, N skipped"; exit 0 only if
+// nothing failed and something passed.
+//
+//   npm test                     # all
+//   npm test -- unit-and-integration e2e     # only these suites (names as printed)
+//   TICKFLOW_NODE_LINES=26 npm test           # other Node lines to run on (default 24,26; "" = none)
+//   TICKFLOW_TEST_PLAN=plan.json npm test     # only the vitest suites listed there (the runner's own test)
+import { execSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureInstalled } from "./deps.mjs";
+import { runCheck, runDeno, runVitest, Tally } from "./runner.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const only = process.argv.slice(2); // optional suite names
-const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
-const out = join(root, ".artifacts", "test");
+const only = process.argv.slice(2);
+const out = process.env.TICKFLOW_TEST_OUT ?? join(root, ".artifacts", "test");
 mkdirSync(out, { recursive: true });
-
-if (mtime(join(root, "node_modules", ".package-lock.json")) < mtime(join(root, "package-lock.json"))) {
-  console.log("installing dependencies (npm install)…");
-  execSync("npm install --no-audit --no-fund", { cwd: root, stdio: "inherit" });
-}
-
-let passed = 0;
-let failed = 0;
-const results = [];
+const tally = new Tally();
+const wanted = (name) => !only.length || only.includes(name);
+const has = (p) => existsSync(join(root, p));
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
-function sh(cmd, args, env = {}) {
-  const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, FORCE_COLOR: "0", ...env } });
-  return { code: r.status ?? 1, secs: ((Date.now() - t0) / 1000).toFixed(0) };
+function finish() {
+  console.log(`\n${tally.summary()}`);
+  process.exit(tally.ok ? 0 : 1);
 }
 
-/** A check that counts as one test (type checks). */
-function check(name, cmd, args) {
-  if (only.length && !only.includes(name)) return;
-  console.log(`\n=== ${name}`);
-  const { code, secs } = sh(cmd, args);
-  code === 0 ? passed++ : failed++;
-  results.push(`${name}: ${code === 0 ? "ok" : "FAILED"} (${secs}s)`);
-}
-
-/** A vitest suite; counts come from its JSON report. */
-function vitest(name, config) {
-  if (only.length && !only.includes(name)) return;
-  if (config && !existsSync(join(root, config))) return;
-  console.log(`\n=== ${name}`);
-  const report = join(out, `${name}.json`);
-  const args = ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`];
-  if (config) args.push("--config", config);
-  const { code, secs } = sh(bin("vitest"), args);
-  let p = 0;
-  let f = 0;
-  try {
-    const j = JSON.parse(readFileSync(report, "utf8"));
-    p = j.numPassedTests;
-    f = j.numFailedTests + (j.numRuntimeErrorTests ?? 0);
-    if (code !== 0 && f === 0) f = 1; // e.g. a suite that failed to load
-  } catch {
-    f = 1;
+if (process.env.TICKFLOW_TEST_PLAN) {
+  // [{name, dir, config}] — vitest suites only, for ops/bin/runner.test.ts.
+  for (const s of JSON.parse(readFileSync(process.env.TICKFLOW_TEST_PLAN, "utf8"))) {
+    console.log(`\n=== ${s.name}`);
+    runVitest(tally, { name: s.name, root, dir: s.dir, out, config: s.config, args: s.args ?? [] });
   }
-  passed += p;
-  failed += f;
-  results.push(`${name}: ${p} passed, ${f} failed (${secs}s)`);
+  finish();
 }
 
-/** The Deno suite; counts from Deno's "ok | N passed | N failed" line. */
-function deno(name) {
-  if (only.length && !only.includes(name)) return;
-  console.log(`\n=== ${name}`);
-  const t0 = Date.now();
-  const chk = spawnSync(bin("deno"), ["task", "check"], { cwd: root, stdio: "inherit" });
-  chk.status === 0 ? passed++ : failed++;
-  const r = spawnSync(bin("deno"), ["task", "test"], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-  process.stdout.write(r.stdout ?? "");
-  process.stderr.write(r.stderr ?? "");
-  const m = /(\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed/.exec((r.stdout ?? "") + (r.stderr ?? ""));
-  const p = m ? Number(m[1]) : 0;
-  const f = m ? Number(m[3]) : 1;
-  passed += p;
-  failed += r.status !== 0 && f === 0 ? 1 : f;
-  results.push(`${name}: deno check ${chk.status === 0 ? "ok" : "FAILED"}, ${p} passed, ${f} failed (${((Date.now() - t0) / 1000).toFixed(0)}s)`);
+ensureInstalled(root);
+
+/**
+ * The suites run again on other Node lines: the whole unit + integration suite, which
+ * exercises everything runtime-dependent (uWS selection and the ws fallback, node:http,
+ * sockets, child processes, DuckDB's native binding, zlib, timers). It fits the time
+ * budget (README "Development": measured run times). Edges fall back to the ws
+ * transport where no native uWS loads, as `npm start` does.
+ */
+const LINES = (process.env.TICKFLOW_NODE_LINES ?? "24,26").split(",").map((s) => s.trim()).filter(Boolean);
+
+/** The Node binary of line `n` from ops/runtimes (installed there on first use; never globally). */
+function runtime(n) {
+  const node = join(root, "ops", "runtimes", "node_modules", `node-${n}`, "bin", "node");
+  if (!existsSync(node)) {
+    console.log(`installing Node ${n} into ops/runtimes (npm ci)…`);
+    try {
+      execSync("npm ci --no-bin-links --no-audit --no-fund", { cwd: join(root, "ops", "runtimes"), stdio: "inherit" });
+    } catch {
+      /* reported below */
+    }
+  }
+  return existsSync(node) ? node : undefined;
 }
 
 function ensureChromium() {
@@ -94,25 +79,45 @@ function ensureChromium() {
   return existsSync("/usr/bin/chromium");
 }
 
-check("typecheck", bin("tsc"), ["-p", "tsconfig.json"]);
-if (existsSync(join(root, "ui", "tsconfig.json"))) check("typecheck-ui", bin("tsc"), ["-p", "ui/tsconfig.json"]);
-if (existsSync(join(root, "load", "tsconfig.json"))) check("typecheck-load", bin("tsc"), ["-p", "load/tsconfig.json"]);
-if (existsSync(join(root, "load", "runner", "tsconfig.json"))) check("typecheck-load-runner", bin("tsc"), ["-p", "load/runner/tsconfig.json"]);
-vitest("unit-and-integration");
-vitest("ui-unit", "ui/vitest.config.ts");
-deno("deno");
-if (existsSync(join(root, "ui", "vitest.e2e.config.ts")) && (!only.length || only.includes("e2e"))) {
-  if (!ensureChromium()) {
-    console.error("chromium is missing and could not be installed: the browser tests count as failed");
-    failed++;
-  } else {
-    if (!existsSync(join(root, "ui", "dist", "index.html")) || process.env.CI) {
-      check("build-ui", "npm", ["run", "build:ui", "--silent"]);
-    }
-    vitest("e2e", "ui/vitest.e2e.config.ts");
+for (const [name, project] of [["typecheck", "tsconfig.json"], ["typecheck-ui", "ui/tsconfig.json"], ["typecheck-load", "load/tsconfig.json"], ["typecheck-load-runner", "load/runner/tsconfig.json"]]) {
+  if (has(project) && wanted(name)) {
+    console.log(`\n=== ${name}`);
+    runCheck(tally, name, bin("tsc"), ["-p", project], { root });
   }
 }
-
-console.log(`\n${results.join("\n")}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+if (wanted("unit-and-integration")) {
+  console.log(`\n=== unit-and-integration (Node ${process.versions.node})`);
+  runVitest(tally, { name: "unit-and-integration", root, out });
+}
+for (const n of LINES) {
+  const name = `unit-and-integration-node${n}`;
+  if (!wanted(name)) continue;
+  const node = runtime(n);
+  console.log(`\n=== ${name}`);
+  if (!node) {
+    tally.add(name, { passed: 0, failed: 1 }, "0", [`FAILED: Node ${n} could not be installed into ops/runtimes`]);
+    continue;
+  }
+  runVitest(tally, { name, root, out, node, env: { EDGE_ALLOW_UWS_FALLBACK: "true" } });
+}
+if (has("ui/vitest.config.ts") && wanted("ui-unit")) {
+  console.log("\n=== ui-unit");
+  runVitest(tally, { name: "ui-unit", root, out, config: "ui/vitest.config.ts" });
+}
+if (has("deno.json") && wanted("deno")) {
+  console.log("\n=== deno");
+  runDeno(tally, "deno", { root, deno: bin("deno") });
+}
+if (has("ui/vitest.e2e.config.ts") && wanted("e2e")) {
+  if (!ensureChromium()) {
+    tally.add("e2e", { passed: 0, failed: 1 }, "0", ["FAILED: chromium is missing and could not be installed"]);
+  } else {
+    if (!has("ui/dist/index.html") || process.env.CI) {
+      console.log("\n=== build-ui");
+      runCheck(tally, "build-ui", "npm", ["run", "build:ui", "--silent"], { root });
+    }
+    console.log("\n=== e2e");
+    runVitest(tally, { name: "e2e", root, out, config: "ui/vitest.e2e.config.ts" });
+  }
+}
+finish();
