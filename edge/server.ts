@@ -50,7 +50,10 @@ const HARD_PAYLOAD_FACTOR = 4;
 
 export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle> {
   const log = getLogger(["tickflow", "edge"]);
-  const settings = loadEdgeSettings(opts.env ?? process.env);
+  // Permission to serve without native uWS is the process's (npm test sets it on Node
+  // lines without one): an explicit env inherits it unless it says otherwise.
+  const env = opts.env ? { EDGE_ALLOW_UWS_FALLBACK: process.env.EDGE_ALLOW_UWS_FALLBACK, ...opts.env } : process.env;
+  const settings = loadEdgeSettings(env);
   const cfg: EdgeConfig = { ...edgeConfig(settings, process.pid), ...opts.overrides };
   const warn = (message: string, props?: Record<string, unknown>) => log.warn(message, props);
   const started = Date.now();
