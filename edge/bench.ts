@@ -21,7 +21,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { table, writeBenchSection } from "../ops/bench/report.ts";
+import { reportResult, resultFromBudgets, table, writeBenchSection } from "../ops/bench/report.ts";
+import { edgeBudgets, edgeStages } from "../ops/bench/parse.ts";
 import type { ClientWorkerConfig, FromWorker } from "./bench/clients.ts";
 import { percentile } from "./bench/procstat.ts";
 import { symbolsFor } from "./bench/publisher.ts";
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
   ].join("\n");
   console.log("\n" + md);
   if (report) writeBenchSection("edge", "Edge fan-out (uWebSockets.js)", md);
+  reportResult(resultFromBudgets("edge", edgeBudgets(edgeStages(md))));
 }
 
 try {

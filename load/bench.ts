@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { symbolsFor } from "../edge/bench/publisher.ts";
 import { type Rig, startRig } from "../edge/bench/rig.ts";
-import { table, writeBenchSection } from "../ops/bench/report.ts";
+import { reportResult, table, writeBenchSection } from "../ops/bench/report.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const SOCKETS_PER_VU = 100;
@@ -127,6 +127,16 @@ async function main(): Promise<number> {
   console.log("\n" + md);
   if (report) writeBenchSection("load", "k6 fanout scenario through the runner", md);
   await rig.stop();
+  const num = (x: number) => (Number.isFinite(x) ? x : null);
+  const p99 = num(v("ws_delivery_latency", "p(99)"));
+  const okPct = num(v("ws_connect_ok", "rate") * 100);
+  const lost = num(v("ws_msgs_lost", "count"));
+  reportResult({
+    name: "load",
+    figures: { dashboards: sockets, sessions: num(v("ws_sessions", "count")), connect_ok_pct: okPct, msgs_received_per_s: num(v("ws_msgs_received", "rate")), msgs_lost: lost, p99_ms: p99, runner_exit: code },
+    targets: { p99_ms: "< 50", connect_ok_pct: "≥ 99", msgs_lost: "= 0" },
+    met: { p99_ms: p99 === null ? null : p99 < 50, connect_ok_pct: okPct === null ? null : okPct >= 99, msgs_lost: lost === null ? null : lost === 0 },
+  });
   return code === 0 || code === 99 ? 0 : 1;
 }
 

@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
-import { table, writeBenchSection } from "../ops/bench/report.ts";
+import { reportResult, table, writeBenchSection } from "../ops/bench/report.ts";
 import { launch } from "./e2e/browser.ts";
 import { FakeEdge } from "./test/fake-edge.ts";
 
@@ -197,6 +197,15 @@ async function main(): Promise<void> {
     ].join("\n");
     console.log(md);
     if (!argv.includes("--no-write")) writeBenchSection("ui", "Dashboard (ui)", md);
+    reportResult({
+      name: "ui",
+      figures: {
+        js_gzip_kb: gzKb, first_prices_ms: firstPrices, longest_task_ms: maxSteady, heap_growth_mb: growth,
+        frame_p99_ms: frames.length ? pctl(frames, 0.99) : null, frame_max_ms: frames.length ? Math.max(...frames) : null,
+      },
+      targets: { js_gzip_kb: `≤ ${BUDGET.jsKb}`, first_prices_ms: `< ${BUDGET.paintMs}`, longest_task_ms: `≤ ${BUDGET.longTaskMs}`, heap_growth_mb: `< ${BUDGET.heapMb} per 10 min` },
+      met: { js_gzip_kb: gzKb <= BUDGET.jsKb, first_prices_ms: Number.isFinite(firstPrices) ? firstPrices < BUDGET.paintMs : null, longest_task_ms: maxSteady <= BUDGET.longTaskMs, heap_growth_mb: growth < BUDGET.heapMb },
+    });
     await ctx.close();
   } finally {
     await browser.close();

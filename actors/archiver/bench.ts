@@ -19,7 +19,7 @@ import { configure } from "@logtape/logtape";
 import { getLogger } from "@logtape/logtape";
 import { startNatsServer } from "../../ops/testing/nats-server.ts";
 import { startS3Server } from "../../ops/testing/s3-server.ts";
-import { table, writeBenchSection } from "../../ops/bench/report.ts";
+import { reportResult, table, writeBenchSection } from "../../ops/bench/report.ts";
 import { encode } from "../bus/codec.ts";
 import type { Tick } from "../bus/messages.ts";
 import { ensureStreams } from "../bus/streams.ts";
@@ -149,6 +149,14 @@ try {
     quick ? "_Quick run (--quick): numbers are only a smoke test._" : "",
   ].join("\n");
   writeBenchSection("archive", "Archiver: JetStream → Parquet (DuckDB, zstd)", md);
+  const rps = (r: Array<string | number> | undefined) => (r ? Number(r[1]) / Number(r[2]) : null);
+  const viaNats = rps(results[0]);
+  reportResult({
+    name: "archive",
+    figures: { rows_per_s: viaNats, rows_per_s_no_nats: rps(results.at(-1)) },
+    targets: { rows_per_s: "≥ 500000" },
+    met: { rows_per_s: viaNats === null || !Number.isFinite(viaNats) ? null : viaNats >= 500_000 },
+  });
 } finally {
   await nc.close();
   await Promise.all([ns.cleanup(), s3.cleanup()]);

@@ -32,7 +32,7 @@ import { BUCKET, ensureBuckets, ensureStreams, subjects } from "../bus/mod.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { loadConfig } from "../config.ts";
 import { startNatsServer } from "../../ops/testing/nats-server.ts";
-import { table, writeBenchSection } from "../../ops/bench/report.ts";
+import { reportResult, table, writeBenchSection } from "../../ops/bench/report.ts";
 import { coalescerSettings } from "./config.ts";
 import { CoalescerService } from "./service.ts";
 
@@ -218,6 +218,14 @@ async function main(): Promise<void> {
     ].join("\n");
     console.log(md);
     writeBenchSection("rooms", "Rooms: coalescer", md);
+    const pct = (xs: Array<[number, number]>) => (xs.length ? percentile(xs, 0.99) : null);
+    const ackP99 = pct(ackLat);
+    reportResult({
+      name: "rooms",
+      figures: { ticks_per_s: Math.round(achieved), p99_to_publish_ms: pct(sentLat), p99_to_puback_ms: ackP99, e2e_p99_ms: pct(e2e), publish_errors: errors },
+      targets: { p99_to_puback_ms: `≤ ${INTERVAL + 10}` },
+      met: { p99_to_puback_ms: ackP99 === null ? null : ackP99 <= INTERVAL + 10 },
+    });
   } finally {
     proc?.kill();
     await nc.close().catch(() => {});

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startNatsServer } from "../../ops/testing/nats-server.ts";
-import { table, writeBenchSection } from "../../ops/bench/report.ts";
+import { reportResult, table, writeBenchSection } from "../../ops/bench/report.ts";
 import { configureLogging } from "../log.ts";
 import { runIngest } from "./run.ts";
 
@@ -118,8 +118,6 @@ async function main(): Promise<void> {
     await run.stop();
     const ok = tps >= 50_000 && p99 <= 20;
     console.log(`\nsustained ${tps} ticks/s over ${elapsed.toFixed(1)} s, latency p50 ${p50} ms p99 ${p99} ms (target ≥ 50,000/s, p99 ≤ 20 ms: ${ok ? "met" : "not met"})`);
-    // One machine-readable line for ops/bench/all.ts.
-    console.log(`INGEST_RESULT ${JSON.stringify({ ticksPerSecond: tps, p50Ms: p50, p99Ms: p99, seconds: elapsed, met: ok })}`);
     if (!a["no-write"]) {
       writeBenchSection(
         "ingest",
@@ -128,6 +126,12 @@ async function main(): Promise<void> {
           table(["seconds", "ticks/s sustained", "p50 ms", "p99 ms", "target"], [[elapsed.toFixed(0), tps, p50, p99, ok ? "met" : "not met"]]),
       );
     }
+    reportResult({
+      name: "ingest",
+      figures: { ticks_per_s: tps, p50_ms: p50, p99_ms: p99, seconds: elapsed },
+      targets: { ticks_per_s: "≥ 50000", p99_ms: "≤ 20" },
+      met: { ticks_per_s: tps >= 50_000, p99_ms: Number.isFinite(p99) ? p99 <= 20 : null },
+    });
   } finally {
     await cleanup();
   }

@@ -2,8 +2,10 @@
  * The whole benchmark suite (`npm run bench`), one step after the other, each as a child
  * process with a time limit; a step that fails or times out is reported and the suite
  * goes on. Every step writes its own section of BENCHMARKS.md (ops/bench/report.ts:
- * machine, date, commit); this script adds a "suite" section on top with what ran,
- * how it ended, and which budgets and targets were met.
+ * machine, date, commit, "dirty" when the tree had changes) and ends with one
+ * `RESULT {json}` line; this script adds a "suite" section on top with what ran, how it
+ * ended, and every step's targets from its RESULT line, counted as met, missed and
+ * not measured (a target with no figure is not measured, never met).
  *
  *   npm run bench                                   # full size: run on a quiet machine
  *   npm run bench -- --quick                        # a few seconds per step, smoke check
@@ -13,6 +15,7 @@
  *   edge          edge fan-out at --clients (edge/bench.ts; p50/p99/p99.9, msg/s, CPU µs/msg, RSS/conn)
  *   side-by-side  edge vs bare uWS vs Socket.IO at --side-clients (ops/bench/side-by-side.ts)
  *   load          load/fanout.js through the k6 runner at 50,000 dashboards (load/bench.ts)
+ *   transport     the edge on native uWS vs the ws fallback, CPU per message (ops/bench/transport.ts)
  *   ingest rooms archive ui sim   the component benchmarks (npm run bench:<name>), skipped
  *                 with a note when their script does not exist
  *
@@ -25,8 +28,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runStep, stopCurrent, type StepResult } from "./children.ts";
-import { edgeBudgets, edgeStages, type Budget } from "./parse.ts";
-import { table, writeBenchSection } from "./report.ts";
+import { countTargets, gitStamp, parseResult, table, type BenchResult, writeBenchSection } from "./report.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MIN = 60_000;
@@ -98,6 +100,10 @@ const STEPS: Step[] = [
     args: quick ? ["--seconds", "5", "--symbols", "100"] : [], timeoutMs: quick ? 4 * MIN : 25 * MIN,
   },
   {
+    name: "transport", npm: "bench:transport", script: "ops/bench/transport.ts",
+    args: quick ? ["--clients", "200", "--duration", "3"] : [], timeoutMs: quick ? 3 * MIN : 10 * MIN,
+  },
+  {
     name: "sim", npm: "bench:sim", script: "ops/simulator/bench.ts",
     args: ["--write", ...(quick ? ["--rate", "5000", "--seconds", "3"] : [])], timeoutMs: quick ? 2 * MIN : 5 * MIN,
   },
@@ -124,27 +130,39 @@ function statusText(o: Outcome): string {
   if (o.skipped) return `skipped: ${o.skipped}`;
   const r = o.result;
   if (!r) return "not run yet";
-  if (r.status === "ok") return "✅ ok";
+  if (r.status === "ok") return parseResult(r.stdout) ? "✅ ok" : "⚠️ ok, but no RESULT line";
   if (r.status === "timeout") return `❌ timed out (limit ${Math.round(o.step.timeoutMs / 1000)} s)`;
   if (r.status === "error") return `❌ could not start`;
   return `❌ failed (exit ${r.code ?? r.signal})`;
 }
 
-function budgets(): Budget[] {
-  const res: Budget[] = [];
-  const edge = outcomes.find((o) => o.step.name === "edge")?.result;
-  if (edge?.status === "ok") res.push(...edgeBudgets(edgeStages(edge.stdout)));
-  const side = outcomes.find((o) => o.step.name === "side-by-side")?.result;
-  const line = side?.stdout.split("\n").find((l) => l.startsWith("SIDE_BY_SIDE_RESULT "));
-  if (line) {
-    const stages = JSON.parse(line.slice("SIDE_BY_SIDE_RESULT ".length)) as Array<{ clients: number; verdicts: Array<{ what: string; ratio?: number; target: string; met?: boolean; atLeast?: boolean }> }>;
-    for (const s of stages) {
-      for (const v of s.verdicts) {
-        res.push({ what: `${v.what} (${s.clients} clients)`, value: v.ratio === undefined || v.ratio === null ? "n/a" : `${v.atLeast ? "≥ " : ""}${v.ratio.toFixed(2)}×`, wanted: v.target, met: v.met ?? undefined });
-      }
+/** Every finished step's RESULT line (undefined: it printed none). */
+function results(): Array<{ step: string; r?: BenchResult }> {
+  return outcomes.filter((o) => o.result).map((o) => ({ step: o.step.name, r: parseResult(o.result!.stdout) }));
+}
+
+const figure = (x: unknown) => (x === null || x === undefined ? "n/a" : typeof x === "number" ? String(Math.round(x * 100) / 100) : String(x));
+
+/** The targets table and its heading: met, missed and not measured counted apart. */
+function targetsMarkdown(): string[] {
+  const rs = results();
+  if (rs.length === 0) return [];
+  const rows: string[][] = [];
+  for (const { step, r } of rs) {
+    if (!r) {
+      rows.push([step, "—", "no RESULT line", "", "❔ not measured", ""]);
+      continue;
+    }
+    const stamp = `${r.commit}${r.dirty ? " (dirty)" : ""}`;
+    for (const [k, wanted] of Object.entries(r.targets)) {
+      const met = r.met[k] ?? null;
+      rows.push([step, k, figure(r.figures[k]), wanted, met === null ? "❔ not measured" : met ? "✅ met" : "❌ missed", stamp]);
     }
   }
-  return res;
+  const c = countTargets(rs.flatMap((x) => (x.r ? [x.r] : [])));
+  const silent = rs.filter((x) => !x.r).map((x) => x.step);
+  const heading = `### Targets: ${c.met} met, ${c.missed} missed, ${c.unmeasured} not measured` + (silent.length ? `; no RESULT line from ${silent.join(", ")}` : "");
+  return ["", heading, "", table(["step", "target", "measured", "wanted", "verdict", "commit"], rows)];
 }
 
 function suiteMarkdown(done: boolean): string {
@@ -158,11 +176,7 @@ function suiteMarkdown(done: boolean): string {
     "",
     "Each step writes its own section below; a step that failed or was skipped leaves its section as it was (look at its date).",
   );
-  const b = budgets();
-  if (b.length) {
-    const missed = b.filter((x) => x.met === false).length;
-    md.push("", `### Budgets and targets (${b.length - missed} of ${b.length} met)`, "", table(["what", "measured", "wanted", "verdict"], b.map((x) => [x.what, x.value, x.wanted, x.met === undefined ? "❔" : x.met ? "✅ met" : "❌ missed"])));
-  }
+  md.push(...targetsMarkdown());
   const failures = outcomes.filter((o) => o.result && o.result.status !== "ok");
   for (const o of failures) {
     md.push("", `**${o.step.name} ${statusText(o).replace(/^❌ /, "")}** — last output:`, "", "```", ...o.result!.tail.map((l) => l.slice(0, 200)), "```");
@@ -185,7 +199,8 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-console.log(`benchmark suite${quick ? " (quick)" : ""}: ${steps.map((s) => s.name).join(", ")} → ${out}`);
+const tree = gitStamp();
+console.log(`benchmark suite${quick ? " (quick)" : ""}: ${steps.map((s) => s.name).join(", ")} → ${out}${tree.dirty ? ` (tree is dirty: figures are stamped ${tree.commit} (dirty))` : ""}`);
 writeSuite(false); // puts the suite section first in a new file
 for (const o of outcomes) {
   if (interrupted) break;

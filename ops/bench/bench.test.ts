@@ -129,7 +129,7 @@ describe("ops/bench/all.ts", () => {
     const out = join(dir, "B.md");
     const r = spawnSync(process.execPath, ["--import", "tsx", "ops/bench/all.ts", "--only", "edge,warp", "--out", out], { encoding: "utf8" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("unknown step(s) warp; steps are edge, side-by-side, load, ingest, rooms, archive, ui, sim");
+    expect(r.stderr).toContain("unknown step(s) warp; steps are edge, side-by-side, load, ingest, rooms, archive, ui, transport, sim");
     expect(() => readFileSync(out)).toThrow(); // nothing written
   });
 });

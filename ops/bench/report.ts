@@ -68,6 +68,20 @@ export function parseResult(stdout: string): BenchResult | undefined {
   }
 }
 
+/** A RESULT from budget rows (ops/bench/parse.ts), keyed by what each budget is. */
+export function resultFromBudgets(name: string, budgets: Array<{ what: string; value: string; wanted: string; met?: boolean }>) {
+  const n = (s: string) => {
+    const x = Number.parseFloat(s.replace(/[^0-9.\-]/g, ""));
+    return Number.isFinite(x) ? x : null;
+  };
+  return {
+    name,
+    figures: Object.fromEntries(budgets.map((b) => [b.what, n(b.value)])),
+    targets: Object.fromEntries(budgets.map((b) => [b.what, b.wanted])),
+    met: Object.fromEntries(budgets.map((b) => [b.what, b.met ?? null])),
+  };
+}
+
 const written = new Map<string, string>();
 
 /**

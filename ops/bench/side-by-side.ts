@@ -18,7 +18,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { runReferenceBench } from "./reference.ts";
 import { runEdgeSide, type SideFigures, type SideLoad } from "./edge-side.ts";
-import { table, writeBenchSection } from "./report.ts";
+import { reportResult, table, writeBenchSection } from "./report.ts";
 
 export const TARGETS = { cpuVsUws: 1.5, cpuVsSocketIo: 8, rssVsSocketIo: 5 } as const;
 
@@ -198,5 +198,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (!a["no-report"]) writeBenchSection("side-by-side", "Side by side: Tickflow edge, bare uWS, Socket.IO", md);
   const failed = stages.some((s) => s.errors.length > 0);
   console.log(`SIDE_BY_SIDE_RESULT ${JSON.stringify(stages.map((s) => ({ clients: s.load.clients, errors: s.errors, verdicts: s.verdicts })))}`);
+  const verdicts = stages.flatMap((s) => s.verdicts.map((v) => ({ ...v, key: `${v.what} (${s.load.clients} clients)` })));
+  reportResult({
+    name: "side-by-side",
+    figures: Object.fromEntries(verdicts.map((v) => [v.key, v.ratio ?? null])),
+    targets: Object.fromEntries(verdicts.map((v) => [v.key, `${v.target}${v.atLeast ? " (measured ratio is a lower bound)" : ""}`])),
+    met: Object.fromEntries(verdicts.map((v) => [v.key, v.met ?? null])),
+  });
   process.exit(failed ? 1 : 0);
 }

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { table, writeBenchSection } from "../bench/report.ts";
+import { reportResult, table, writeBenchSection } from "../bench/report.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -101,3 +101,7 @@ console.log(md);
 if (a.write) {
   writeBenchSection("simulator", "Exchange simulator", `\`npx tsx ops/simulator/bench.ts --rate ${rate} --seconds ${seconds} --venue ${venue}\`\n\n${md}`);
 }
+reportResult({
+  name: "simulator",
+  figures: { target_ticks_per_s: rate, achieved_ticks_per_s: Math.round(achieved), frames_per_s: Math.round(received), cpu_of_one_core: cpu },
+});
