@@ -45,13 +45,19 @@ if (process.env.TICKFLOW_TEST_PLAN) {
 ensureInstalled(root);
 
 /**
- * The suites run again on other Node lines: the whole unit + integration suite, which
- * exercises everything runtime-dependent (uWS selection and the ws fallback, node:http,
- * sockets, child processes, DuckDB's native binding, zlib, timers). It fits the time
- * budget (README "Development": measured run times). Edges fall back to the ws
- * transport where no native uWS loads, as `npm start` does.
+ * Other Node lines run the tests of what depends on the runtime: the edge (uWS choice
+ * by ABI, the ws fallback, node:http, cluster workers), the load runner and real-stack
+ * tests over real sockets, DuckDB's native binding and Parquet (archiver core, lake),
+ * the actor runtime and bus, Deno interop, and this runner. The whole suite on each
+ * line would not fit `npm test`'s 20-minute budget (README "Development" has the
+ * measured times); TICKFLOW_NODE_SCOPE=all runs all of it anyway. Edges fall back to
+ * the ws transport where no native uWS loads, as `npm start` does.
  */
 const LINES = (process.env.TICKFLOW_NODE_LINES ?? "24,26").split(",").map((s) => s.trim()).filter(Boolean);
+export const RUNTIME_SCOPE = [
+  "edge/", "load/test/", "load/runner/", "actors/archiver/archiver", "ops/lake/", "actors/runtime/", "actors/bus/", "ops/deno/", "ops/bin/",
+];
+const scope = process.env.TICKFLOW_NODE_SCOPE === "all" ? [] : RUNTIME_SCOPE;
 
 /** The Node binary of line `n` from ops/runtimes (installed there on first use; never globally). */
 function runtime(n) {
@@ -98,7 +104,7 @@ for (const n of LINES) {
     tally.add(name, { passed: 0, failed: 1 }, "0", [`FAILED: Node ${n} could not be installed into ops/runtimes`]);
     continue;
   }
-  runVitest(tally, { name, root, out, node, env: { EDGE_ALLOW_UWS_FALLBACK: "true" } });
+  runVitest(tally, { name, root, out, node, env: { EDGE_ALLOW_UWS_FALLBACK: "true" }, args: scope });
 }
 if (has("ui/vitest.config.ts") && wanted("ui-unit")) {
   console.log("\n=== ui-unit");
