@@ -8,6 +8,7 @@
  *   npx tsx ops/bench/transport.ts [--clients 1000] [--rooms 100] [--rooms-per-client 10]
  *     [--rate 1] [--duration 10] [--no-report]
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { runEdgeSide, type SideFigures } from "./edge-side.ts";
 import { reportResult, table, writeBenchSection } from "./report.ts";
@@ -59,7 +60,7 @@ const row = (t: "uws" | "ws") => {
   return [t === "uws" ? `uWS (${native.pkg} ${native.binary})` : "ws", r?.connections ?? "failed", r ? Math.round(r.delivered / r.windowSec) : "", f(r?.cpuUsPerDelivered), f(r ? r.rssPerConnectionBytes / 1024 : null, 1), f(r?.client.latencyMs.p99, 1)];
 };
 const md = [
-  `The edge (edge/main.ts, one process) under the side-by-side load (ops/bench/edge-side.ts): ${load.clients} clients, ${load.rooms} rooms at ${load.rate} msg/s, ${load.roomsPerClient} rooms per client, ${load.durationMs / 1000} s window; once per transport, Node ${process.versions.node}.`,
+  `The edge (edge/main.ts, one process) under the side-by-side load (ops/bench/edge-side.ts): ${load.clients} clients, ${load.rooms} rooms at ${load.rate} msg/s, ${load.roomsPerClient} rooms per client, ${load.durationMs / 1000} s window; once per transport, Node ${process.versions.node}. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (2 cores: above 2, other work competed for the CPU).`,
   "",
   table(["transport", "clients held", "delivered msg/s", "CPU µs/msg", "RSS KB/conn", "p99 ms"], (["uws", "ws"] as const).map(row)),
   "",

@@ -54,7 +54,7 @@ ensureInstalled(root);
  * the ws transport where no native uWS loads, as `npm start` does.
  */
 const LINES = (process.env.TICKFLOW_NODE_LINES ?? "24,26").split(",").map((s) => s.trim()).filter(Boolean);
-export const RUNTIME_SCOPE = [
+const RUNTIME_SCOPE = [
   "edge/", "load/test/", "load/runner/", "actors/archiver/archiver", "ops/lake/", "actors/runtime/", "actors/bus/", "ops/deno/", "ops/bin/",
 ];
 const scope = process.env.TICKFLOW_NODE_SCOPE === "all" ? [] : RUNTIME_SCOPE;
