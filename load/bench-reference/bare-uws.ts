@@ -8,13 +8,22 @@
  *
  *   npx tsx load/bench-reference/bare-uws.ts --port 9001 --rooms 10 --rate 10 --payload 100
  */
-import uWS from "uWebSockets.js";
+import type * as UWS from "uWebSockets.js";
 import { pathToFileURL } from "node:url";
+import { loadUws } from "../../edge/transport/uws-load.ts";
 import { publisher, runStandalone, StatsMeter, type ServerOptions, type ServerStats } from "./common.ts";
 
 export type RefServer = { port: number; stats(): ServerStats; close(): Promise<void> };
 
+/** The native build the edge would use; a JavaScript fallback is no floor to compare with. */
+function nativeUws(): typeof UWS {
+  const b = loadUws();
+  if (!b.native || !b.uws) throw new Error(`bare uWS reference needs native uWS: ${b.why}`);
+  return b.uws;
+}
+
 export async function startBareUws(o: ServerOptions): Promise<RefServer> {
+  const uWS = nativeUws();
   const meter = new StatsMeter("bare-uws");
   let connections = 0;
   const app = uWS.App();
