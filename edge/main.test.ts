@@ -56,6 +56,9 @@ function health(port: number): Promise<{ status: number; body: Record<string, un
       });
     });
     req.on("error", () => resolve({ status: 0, body: {} }));
+    // Under node:cluster (the ws transport) a connection handed to a worker as it is
+    // killed is never answered: give up on it and poll again.
+    req.setTimeout(3000, () => req.destroy());
     req.end();
   });
 }
