@@ -9,7 +9,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { ensureStreams, rooms } from "../actors/bus/mod.ts";
 import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
-import { checkMetrics } from "../ops/testing/promtool.ts";
+import { checkMetrics, ensurePromtool } from "../ops/testing/promtool.ts";
 import { type EdgeHandle, startEdge } from "./server.ts";
 import { publishRoomCore, sleep, waitUntil } from "./testing.ts";
 
@@ -32,6 +32,7 @@ const dataAge = async (): Promise<number> => {
 const tick = () => publishRoomCore(nc, rooms.tickerAll, ++seq, { tickers: [] });
 
 beforeAll(async () => {
+  ensurePromtool();
   ns = await startNatsServer();
   nc = await connect({ servers: ns.url });
   await ensureStreams(await jetstreamManager(nc));

@@ -4,9 +4,26 @@
  * when promtool cannot parse it at all (exit 1); rules are checked and unit-tested from
  * their files.
  */
-import { spawn } from "node:child_process";
+import { execSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export const PROMTOOL_BIN = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
+
+export class PromtoolMissingError extends Error {
+  override name = "PromtoolMissingError";
+}
+
+/**
+ * Installs Debian's `prometheus` package (which ships promtool) when promtool is missing
+ * and we are root, like the test runner does for chromium. Throws PromtoolMissingError
+ * otherwise: the checks must run, never be skipped.
+ */
+export function ensurePromtool(): void {
+  if (existsSync(PROMTOOL_BIN)) return;
+  if (process.getuid?.() !== 0) throw new PromtoolMissingError(`${PROMTOOL_BIN} is missing: apt-get install prometheus (as root)`);
+  execSync("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus", { stdio: "inherit", timeout: 600_000 });
+  if (!existsSync(PROMTOOL_BIN)) throw new PromtoolMissingError(`installing Debian's prometheus did not provide ${PROMTOOL_BIN}`);
+}
 
 export class PromtoolParseError extends Error {
   override name = "PromtoolParseError";
