@@ -37,7 +37,7 @@ beforeAll(async () => {
   nc = await connect({ servers: ns.url });
   await ensureStreams(await jetstreamManager(nc));
   edge = await startEdge({ env: { NATS_URL: ns.url, EDGE_PORT: "0", EDGE_HOST: "127.0.0.1", EDGE_TRANSPORT: "ws", EDGE_STALE_AFTER: `${STALE_MS}ms`, UI_DIST: "/nonexistent" } });
-});
+}, 600_000);
 
 afterAll(async () => {
   await edge?.stop(0);
