@@ -114,7 +114,10 @@ export class RankerService {
       "out:candles": (c.CANDLE_PARTIAL_INTERVAL > 0 ? c.CANDLE_PARTIAL_INTERVAL : 60_000) + s,
     };
     const on = this.#run?.live === true;
-    for (const [k, ms] of Object.entries(limits)) on ? f.expect(k, ms) : f.unexpect(k);
+    for (const [k, ms] of Object.entries(limits)) {
+      if (on) f.expect(k, ms);
+      else f.unexpect(k);
+    }
     return f.report();
   }
 
