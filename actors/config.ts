@@ -74,6 +74,7 @@ export const natsSettings = {
   NATS_PASS: z.string().optional(),
   NATS_TOKEN: z.string().optional(),
   NATS_CREDS: z.string().optional().describe("path to a .creds file"),
+  NATS_NKEY: z.string().optional().describe("path to a file holding a user nkey seed (SU…)"),
   NATS_TLS_CA: z.string().optional(),
   NATS_TLS_CERT: z.string().optional(),
   NATS_TLS_KEY: z.string().optional(),

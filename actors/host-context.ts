@@ -23,4 +23,6 @@ export interface HostContext {
   readonly env: Record<string, string | undefined>;
   /** Lease length in ms (LEASE_MS). */
   readonly leaseMs: number;
+  /** STALE_AFTER in ms: an actor with no input/output this long reports itself stale. */
+  readonly staleAfterMs?: number;
 }

@@ -14,6 +14,23 @@ export const hostSubjects = {
   drain: (hostId: string) => `tickflow.host.${hostId}.drain`,
 } as const;
 
+/**
+ * An actor's freshness, reported as `extra.freshness` of its status row (see
+ * actors/freshness.ts): ages in ms of its newest input and output by key (`in`, `out`,
+ * `in:<venue>`, `out:<computation>`), whether any expected key is older than its limit,
+ * and actor-specific facts (stale products, consumer lag).
+ */
+export const FreshnessReport = z.object({
+  stage: z.string(),
+  staleAfterMs: z.number(),
+  stale: z.boolean(),
+  reasons: z.array(z.string()).optional(),
+  ages: z.record(z.string(), z.number()),
+  /** Keys that have seen nothing yet (their age counts from when tracking began). */
+  waiting: z.array(z.string()).optional(),
+}).loose();
+export type FreshnessReport = z.infer<typeof FreshnessReport>;
+
 export const ActorRow = z.object({
   path: z.string(),
   id: z.string(),
@@ -36,6 +53,8 @@ export const HostStatus = z.object({
   version: z.string(),
   startedAt: z.number(),
   uptimeMs: z.number(),
+  /** The host's own NATS link (it answers through it, so false is rare: a reply after a reconnect). */
+  natsConnected: z.boolean().optional(),
   actors: z.array(ActorRow),
 });
 export type HostStatus = z.infer<typeof HostStatus>;

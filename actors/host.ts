@@ -21,6 +21,7 @@ import { defaultActors, knownActors, pools, registry } from "./registry.ts";
 import { type PoolKind, placementActor } from "./placement.ts";
 import { registerHostService, VERSION } from "./service.ts";
 import type { HostStatus } from "./host-protocol.ts";
+import { freshnessMetrics, watchNatsLink } from "./host-freshness.ts";
 
 export const hostSettings = {
   ...natsSettings,
@@ -34,6 +35,8 @@ export const hostSettings = {
   SUPERVISOR_MAX_RESTARTS: v.int(0).default(5),
   SUPERVISOR_PERIOD: v.duration().default(60_000),
   SHUTDOWN_TIMEOUT: v.duration().default(8_000),
+  /** An actor with no input (or output) this long reports itself stale (shards use STALE_MS). */
+  STALE_AFTER: v.duration().pipe(z.number().int().min(100)).default(10_000),
   /** Port of the Prometheus endpoint (GET /metrics); 0 picks a free one, unset disables it. */
   METRICS_PORT: v.int(0, 65535).optional(),
   METRICS_HOST: z.string().default("0.0.0.0"),
@@ -102,6 +105,7 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
     metrics,
     env,
     leaseMs: cfg.LEASE_MS,
+    staleAfterMs: cfg.STALE_AFTER,
   };
 
   const singletons = cfg.ACTORS.filter((name) => name in registry).map((name) => registry[name]!(ctx));
@@ -148,12 +152,15 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
 
   const restarts = metrics.gauge("tickflow_actor_restarts", "Restarts of an actor since the host started");
   const mailbox = metrics.gauge("tickflow_actor_mailbox_depth", "Messages waiting in an actor's mailbox");
+  const freshness = freshnessMetrics(metrics);
+  const natsLink = watchNatsLink(nc, metrics);
   const status = (): HostStatus => {
     const actors = root.status();
     for (const a of actors) {
       restarts.set(a.restarts, { actor: a.path });
       mailbox.set(a.mailboxDepth, { actor: a.path });
     }
+    freshness.update(actors);
     return {
       v: 1,
       host: id,
@@ -162,12 +169,13 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
       version: VERSION,
       startedAt,
       uptimeMs: Date.now() - startedAt,
+      natsConnected: natsLink.connected(),
       actors,
     };
   };
 
   const metricsServer =
-    cfg.METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, cfg.METRICS_PORT, cfg.METRICS_HOST, () => !nc.isClosed());
+    cfg.METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, cfg.METRICS_PORT, cfg.METRICS_HOST, () => !nc.isClosed(), () => void status());
   metrics.gauge("tickflow_host_up", "1 while the host runs").set(() => {
     status(); // refreshes the per-actor gauges at scrape time
     return 1;

@@ -11,9 +11,10 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function serveMetrics(metrics: Metrics, port: number, host = "0.0.0.0", healthy: () => boolean = () => true): Promise<MetricsServer> {
+export async function serveMetrics(metrics: Metrics, port: number, host = "0.0.0.0", healthy: () => boolean = () => true, refresh?: () => void): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.url === "/metrics") {
+      refresh?.(); // series built from a snapshot (actor status) are current in this scrape
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
       res.end(metrics.render());
     } else if (req.url === "/healthz") {

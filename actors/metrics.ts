@@ -42,6 +42,10 @@ export class Gauge extends Metric {
     const v = this.values.get(key(labels));
     return typeof v === "function" ? v() : v ?? 0;
   }
+  /** Drop every series (gauges rebuilt from a snapshot, so gone label sets disappear). */
+  clear(): void {
+    this.values.clear();
+  }
   render(): string[] {
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${typeof v === "function" ? v() : v}`);
   }

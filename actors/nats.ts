@@ -1,13 +1,13 @@
 /**
- * Opens a NATS connection from {@link natsSettings}: servers, user/password, token or
- * creds file, and TLS. Every process (actor hosts, edges, ops CLI, simulator tools)
+ * Opens a NATS connection from {@link natsSettings}: servers, user/password, token,
+ * creds file or nkey seed file, and TLS. Every process (actor hosts, edges, ops CLI, simulator tools)
  * connects through here, so authentication and TLS work the same everywhere.
  *
  * `@nats-io/transport-node` runs on Node 20 and on Deno 2 (through Deno's Node
  * compatibility), so this one adapter serves both runtimes.
  */
 import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
-import { credsAuthenticator } from "@nats-io/nats-core";
+import { credsAuthenticator, nkeyAuthenticator } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { z } from "zod";
 import type { natsSettings } from "./config.ts";
@@ -27,14 +27,15 @@ export async function natsOptions(cfg: NatsSettings, name: string): Promise<Conn
     // Async stack traces cost an Error per request (every JetStream publish ack); off in production.
     noAsyncTraces: true,
   };
-  const modes = [cfg.NATS_TOKEN ? "token" : "", cfg.NATS_USER ? "user" : "", cfg.NATS_CREDS ? "creds" : ""].filter(Boolean);
-  if (modes.length > 1) throw new TypeError(`NATS_TOKEN, NATS_USER and NATS_CREDS are exclusive; got ${modes.join(" + ")}`);
+  const modes = [cfg.NATS_TOKEN ? "token" : "", cfg.NATS_USER ? "user" : "", cfg.NATS_CREDS ? "creds" : "", cfg.NATS_NKEY ? "nkey" : ""].filter(Boolean);
+  if (modes.length > 1) throw new TypeError(`NATS_TOKEN, NATS_USER, NATS_CREDS and NATS_NKEY are exclusive; got ${modes.join(" + ")}`);
   if (cfg.NATS_TOKEN) opts.token = cfg.NATS_TOKEN;
   if (cfg.NATS_USER) {
     opts.user = cfg.NATS_USER;
     opts.pass = cfg.NATS_PASS ?? "";
   }
   if (cfg.NATS_CREDS) opts.authenticator = credsAuthenticator(new TextEncoder().encode(await readText(cfg.NATS_CREDS)));
+  if (cfg.NATS_NKEY) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode((await readText(cfg.NATS_NKEY)).trim()));
   if (cfg.NATS_TLS || cfg.NATS_TLS_CA || cfg.NATS_TLS_CERT) {
     opts.tls = {
       ...(cfg.NATS_TLS_CA ? { caFile: cfg.NATS_TLS_CA } : {}),

@@ -35,6 +35,8 @@ export const edgeSettings = {
   EDGE_METRICS_TOP_ROOMS: v.int(0, 1000).default(10),
   EDGE_SHUTDOWN_GRACE: v.duration().pipe(z.number().int().min(0).max(9_000)).default(3_000)
     .describe("time given to clients to receive the going-away close before the process exits"),
+  EDGE_STALE_AFTER: v.duration().pipe(z.number().int().min(100)).default(10_000)
+    .describe("/readyz answers 503 when the newest room.ticker.all message is older than this"),
 };
 
 export type EdgeSettings = z.infer<z.ZodObject<typeof edgeSettings>>;
@@ -63,6 +65,8 @@ export interface EdgeConfig {
   latencySample: number;
   topRooms: number;
   shutdownGraceMs: number;
+  /** EDGE_STALE_AFTER: data older than this makes /readyz answer 503. */
+  staleAfterMs: number;
 }
 
 export function edgeConfig(s: EdgeSettings, pid = 0): EdgeConfig {
@@ -89,6 +93,7 @@ export function edgeConfig(s: EdgeSettings, pid = 0): EdgeConfig {
     latencySample: s.EDGE_LATENCY_SAMPLE,
     topRooms: s.EDGE_METRICS_TOP_ROOMS,
     shutdownGraceMs: s.EDGE_SHUTDOWN_GRACE,
+    staleAfterMs: s.EDGE_STALE_AFTER,
   };
 }
 

@@ -41,6 +41,8 @@ export interface EdgeHandle {
   readonly hub: EdgeHub;
   readonly bus: EdgeBus;
   health(): Health;
+  /** `/readyz`: health plus data freshness (newest ticker.all younger than EDGE_STALE_AFTER). */
+  ready(): Health;
   /** Going-away close to every client, drain, free the port and NATS. Idempotent. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -93,6 +95,26 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
       },
     };
   };
+  /** Age of the newest live ticker.all message; before the first one, time since start. */
+  const dataAgeMs = (): number => Date.now() - (bus?.lastTickerAllAt ?? started);
+  const ready = (): Health => {
+    const h = health();
+    const ageMs = dataAgeMs();
+    const seen = bus?.lastTickerAllAt !== undefined;
+    const fresh = seen && ageMs <= cfg.staleAfterMs;
+    const ok = h.ok && fresh;
+    const reason = !h.ok ? "unhealthy" : !seen ? "no ticker.all message yet" : fresh ? undefined : `no ticker.all message for ${Math.round(ageMs / 1000)} s`;
+    return {
+      ok,
+      body: {
+        ...h.body,
+        status: ok ? "ready" : "unavailable",
+        ...(reason ? { reason } : {}),
+        dataAgeSec: Math.round(ageMs / 100) / 10,
+        staleAfterSec: cfg.staleAfterMs / 1000,
+      },
+    };
+  };
   const transportOpts = {
     host: cfg.host,
     port: cfg.port,
@@ -100,7 +122,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     maxBackpressure: cfg.maxBackpressure,
     idleTimeoutMs: cfg.idleTimeoutMs,
     sockets: hub.handlers,
-    http: routes({ health, metrics: () => metrics?.render() ?? "", files }),
+    http: routes({ health, ready, metrics: () => metrics?.render() ?? "", files }),
     wsPath: "/ws",
   };
   transport = await startTransport(cfg, transportOpts, warn);
@@ -111,6 +133,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     build: t.build,
     transport: cfg.transport,
     natsConnected: () => bus?.live === true,
+    dataAgeMs,
     ...(t.skipped ? { skipped: () => t.skipped!() } : {}),
   }, cfg.topRooms);
   log.info("edge {id} listening on {host}:{port} with {build} {detail} ({why})", {
@@ -148,6 +171,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     hub,
     bus: b,
     health,
+    ready,
     stop: (graceMs = cfg.shutdownGraceMs) =>
       stopping ??= (async () => {
         log.info("edge {id} stopping: going-away close to {n} clients", { id: cfg.id, n: hub.sessions.size });

@@ -32,6 +32,7 @@ export function archiverActor(host: HostContext, config: ArchiverSettings): Acto
           config,
           flush: () => host.nc.flush(),
           onFatal: (err) => ctx.fail(err),
+          ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
         },
         ctx.signal,
       );

@@ -18,6 +18,9 @@ import { archiverMetrics } from "./metrics.ts";
 import { type PausePoint, PauseKnob } from "./pause.ts";
 import { s3Client, S3Lake } from "./s3.ts";
 import { LocalTarget, S3Target, type Target } from "./target.ts";
+import { LagProbe } from "./lag.ts";
+import { Freshness } from "../freshness.ts";
+import { STREAM } from "../bus/streams.ts";
 
 export interface ServiceDeps {
   js: JetStreamClient;
@@ -33,6 +36,8 @@ export interface ServiceDeps {
   onPause?: (p: PausePoint) => void;
   /** A failure the service cannot continue after; the caller restarts it. */
   onFatal(err: unknown): void;
+  /** STALE_AFTER (default 10 s); lag is stale beyond max(this, 3 × ARCHIVE_FLUSH_INTERVAL). */
+  staleAfterMs?: number;
 }
 
 /** Build the target of a settings object (also used by `ops lake`). */
@@ -53,6 +58,8 @@ export class ArchiverService {
   #abort = new AbortController();
   #loops: Promise<void>[] = [];
   #stopped = false;
+  #lag?: LagProbe;
+  #fresh?: Freshness;
 
   private constructor(
     readonly archiver: Archiver,
@@ -97,6 +104,7 @@ export class ArchiverService {
         onFatal: (e) => deps.onFatal(e),
       });
       svc = new ArchiverService(archiver, writer, decoder, cfg, deps);
+      const durables: string[] = [];
       if (signal) signal.addEventListener("abort", () => svc!.#abort.abort(), { once: true });
       for (const name of cfg.ARCHIVE_DATASETS) {
         const ds = DATASET[name];
@@ -112,7 +120,9 @@ export class ArchiverService {
           signal: svc.#abort.signal,
         });
         svc.#loops.push(loop.catch((e) => deps.onFatal(e)));
+        durables.push(durable);
       }
+      svc.#watchLag(durables);
       deps.log.info("archiving {datasets} from JetStream to {target} (staging {staging})", {
         datasets: cfg.ARCHIVE_DATASETS.join(", "),
         target: target.description,
@@ -133,6 +143,7 @@ export class ArchiverService {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#lag?.stop();
     this.#abort.abort();
     await Promise.all(this.#loops);
     await this.archiver.stop(this.cfg.ARCHIVE_SHUTDOWN_DRAIN);
@@ -142,6 +153,36 @@ export class ArchiverService {
   }
 
   status(): Record<string, unknown> {
-    return this.archiver.status();
+    return { ...this.archiver.status(), freshness: this.#freshness() };
+  }
+
+  #watchLag(durables: string[]): void {
+    const d = this.deps;
+    const probe = (this.#lag = new LagProbe(d.jsm, STREAM.md, durables, d.clock));
+    this.#fresh = new Freshness("archiver", d.clock, Math.max(d.staleAfterMs ?? 10_000, 3 * this.cfg.ARCHIVE_FLUSH_INTERVAL));
+    d.metrics.gauge("tickflow_archiver_lag_messages", "Messages not yet in the lake (pending + unacked), all archiver consumers")
+      .set(() => probe.last?.messages ?? 0);
+    d.metrics.gauge("tickflow_archiver_lag_seconds", "Age of the oldest message not yet in the lake, s")
+      .set(() => probe.last?.oldestSec ?? 0);
+    probe.start();
+  }
+
+  /**
+   * Stale when the oldest message not yet in the lake is older than the limit, or when
+   * the lag could not be measured for three probe periods.
+   */
+  #freshness() {
+    const f = this.#fresh;
+    const lag = this.#lag?.last;
+    if (!f) return undefined;
+    const reasons: string[] = [];
+    if (lag && lag.oldestSec * 1000 > f.staleAfterMs) {
+      reasons.push(`oldest unarchived message ${Math.round(lag.oldestSec)} s old (limit ${Math.round(f.staleAfterMs / 1000)} s)`);
+    }
+    if (!lag || f.clock.now() - lag.at > 15_000) reasons.push("consumer lag unknown (JetStream not answering)");
+    if (lag) f.detail("lag", { messages: lag.messages, oldestSec: lag.oldestSec, consumers: lag.consumers });
+    const r = f.report(reasons);
+    r.ages.unacked = Math.round((lag?.oldestSec ?? 0) * 1000);
+    return r;
   }
 }

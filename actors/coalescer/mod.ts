@@ -35,6 +35,7 @@ export function coalescerActor(host: HostContext, config: CoalescerConfig, slot 
         config,
         metrics: host.metrics,
         onError: (err) => ctx.fail(err),
+        ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
       });
       await svc.start(ctx.signal);
     },

@@ -20,6 +20,7 @@ import { readLastPerSubject } from "./jetstream-read.ts";
 import { RoomPublisher } from "./room-publisher.ts";
 import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";
 import { tickerData } from "./ticker.ts";
+import { Freshness } from "../freshness.ts";
 
 export interface CoalescerServiceOptions {
   nc: NatsConnection;
@@ -42,6 +43,8 @@ export interface CoalescerServiceOptions {
    * that covered it (messages handed to the client), and to that flush's last PubAck.
    */
   onLatency?: (sentMs: number, ackedMs: number, ticks: number) => void;
+  /** No tick in, or no room out while owning partitions, for this long = stale. Default 10 s. */
+  staleAfterMs?: number;
 }
 
 interface Held {
@@ -78,12 +81,15 @@ export class CoalescerService {
   #stopped = false;
   readonly #keys: string[];
   readonly #m;
+  /** `in`: last tick message received; `out`: last flush whose room messages were all acked. */
+  readonly #fresh: Freshness;
 
   constructor(o: CoalescerServiceOptions) {
     this.#o = o;
     this.core = new Coalescer({ partitions: o.config.COALESCER_PARTITIONS, degradedAfterMs: o.config.COALESCER_DEGRADED_AFTER });
     this.publisher = new RoomPublisher(o.js, o.jsm);
     this.#durable = durableName(o.memberId);
+    this.#fresh = new Freshness("coalescer", o.clock, o.staleAfterMs ?? 10_000);
     this.#log = getLogger(["tickflow", "coalescer", o.memberId]);
     this.#keys = [TICKER_ALL_KEY, ...Array.from({ length: this.core.partitions }, (_, i) => partitionKey(i))];
     const m = o.metrics;
@@ -154,7 +160,16 @@ export class CoalescerService {
       symbols: this.core.latest.size,
       held: this.#held.length,
       ...this.stats,
+      freshness: this.#freshness(),
     };
+  }
+
+  #freshness() {
+    const f = this.#fresh;
+    if (this.#messages) f.expect("in");
+    if (this.core.ownedPartitions().length > 0 || this.#all) f.expect("out");
+    else f.unexpect("out");
+    return f.report();
   }
 
   async #watch(messages: ConsumerMessages): Promise<void> {
@@ -168,6 +183,7 @@ export class CoalescerService {
 
   #onMessage(m: JsMsg): void {
     this.stats.messages++;
+    this.#fresh.mark("in");
     if (!this.core.owns(symbolOfTickSubject(m.subject))) {
       // Not ours: "seen". Its owner has its own consumer.
       this.stats.skipped++;
@@ -328,6 +344,7 @@ export class CoalescerService {
       return;
     }
     const done = clock.now();
+    if (jobs.length > 0) this.#fresh.mark("out", done);
     for (const h of held) {
       h.m.ack();
       this.#m?.latency.observe(done - h.at);

@@ -49,6 +49,8 @@ export class Publisher {
   private readonly log = getLogger(["tickflow", "ingest", "publisher"]);
   private readonly policy;
   private readonly m;
+  /** Clock time of the newest acknowledged publish (freshness of the shard's output). */
+  lastAckAt: number | undefined;
 
   constructor(private readonly js: JsPublish, private readonly o: PublisherOptions) {
     this.policy = retry(handleAll, {
@@ -152,6 +154,7 @@ export class Publisher {
     try {
       const ack = await this.policy.execute(() => this.js.publish(msg.subject, msg.data, { msgID: msg.msgID }));
       const now = this.o.clock.now();
+      this.lastAckAt = now;
       if (this.m) {
         this.m.msgs.inc(this.o.labels);
         if (ack.duplicate) this.m.dups.inc(this.o.labels);

@@ -26,6 +26,7 @@ import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "./token-bucket.ts";
 import { VenueSockets } from "./venue-sockets.ts";
+import { ShardFreshness } from "./freshness.ts";
 import { binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 
 export interface ShardDeps {
@@ -74,6 +75,7 @@ export class ShardLogic {
   private readonly disposers: Array<{ dispose(): void }> = [];
   private readonly labels;
   private readonly asyncJs: AsyncJetStream | undefined;
+  private readonly freshness: ShardFreshness;
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -90,6 +92,7 @@ export class ShardLogic {
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
+    this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
     this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
     if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
@@ -266,6 +269,7 @@ export class ShardLogic {
     if (this.stopping) return;
     const venue = v.protocol.venue;
     this.m.frames.inc({ venue });
+    this.freshness.frame(venue);
     const r = v.protocol.parse(raw, this.d.clock.now());
     switch (r.kind) {
       case "tick": {
@@ -294,6 +298,7 @@ export class ShardLogic {
     const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck);
     if (c.type === "dup") return this.m.dups.inc({ venue });
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
+    this.freshness.tick(venue, product);
     this.publisher.tick(r.tick);
   }
 
@@ -358,6 +363,9 @@ export class ShardLogic {
       out[venue] = { products: v.sockets.products().length, connections: conns.length, open: conns.filter((c) => c.open).length, breaker: breakerState(v.breaker.state) };
     }
     out.publishQueue = this.publisher.queued();
+    const owned = new Map<string, readonly string[]>();
+    for (const [venue, v] of this.venues) owned.set(venue, v.sockets.products());
+    out.freshness = this.freshness.report(owned, this.publisher.lastAckAt);
     return out;
   }
 }

@@ -27,6 +27,7 @@ import { MINUTE } from "./candles.ts";
 import type { RankerConfig } from "./config.ts";
 import { Ranker, type RoomOutput } from "./ranker.ts";
 import { ceilTo } from "./watermark.ts";
+import type { Freshness } from "../freshness.ts";
 
 export interface LeadershipDeps {
   nc: NatsConnection;
@@ -36,7 +37,12 @@ export interface LeadershipDeps {
   config: RankerConfig;
   log: Logger;
   onPublished?: (room: string) => void;
+  /** Marked `in` per tick message and `out:<computation>` per published room (kept across elections). */
+  freshness?: Freshness;
 }
+
+/** The computation a room belongs to: movers, topcoins, pulse, alerts or candles. */
+export const computationOf = (room: string): string => room.split(".", 1)[0]!;
 
 const MAX_RETRY = 10_000;
 const dec = new TextDecoder();
@@ -146,6 +152,7 @@ export class Leadership {
       return;
     }
     const now = this.d.clock.now();
+    this.d.freshness?.mark("in", now);
     for (const t of b.value.ticks) this.ranker.offerTick(t, now);
     if (!this.live) {
       this.stats.replayed++;
@@ -172,6 +179,7 @@ export class Leadership {
         this.publisher.publish(kind, data, now).then(
           (p) => {
             this.stats.published++;
+            this.d.freshness?.mark(`out:${kind}`);
             msg.respond(p.bytes);
           },
           (err) => {
@@ -199,6 +207,7 @@ export class Leadership {
       this.publisher.publish(o.room, o.data, now).then(
         () => {
           this.stats.published++;
+          this.d.freshness?.mark(`out:${computationOf(o.room)}`);
           this.d.onPublished?.(o.room);
         },
         (err) => {

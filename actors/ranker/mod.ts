@@ -35,6 +35,7 @@ export function rankerActor(host: HostContext, config: RankerConfig): Actor<neve
         config,
         metrics: host.metrics,
         onError: (err) => ctx.fail(err),
+        ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
       });
       await svc.start(ctx.signal);
     },

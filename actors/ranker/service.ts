@@ -17,6 +17,7 @@ import type { Metrics } from "../metrics.ts";
 import type { RankerConfig } from "./config.ts";
 import { serveCandleHistory } from "./history.ts";
 import { Leadership } from "./leadership.ts";
+import { Freshness } from "../freshness.ts";
 
 export interface RankerServiceOptions {
   nc: NatsConnection;
@@ -31,6 +32,8 @@ export interface RankerServiceOptions {
   metrics?: Metrics;
   /** Leadership could not start (JetStream unreadable): the actor should crash and release the lease. */
   onError?: (err: unknown) => void;
+  /** Default 10 s; see {@link RankerService.freshness}. */
+  staleAfterMs?: number;
 }
 
 export class RankerService {
@@ -41,10 +44,12 @@ export class RankerService {
   #history?: Subscription;
   #stopped = false;
   elections = 0;
+  readonly #fresh: Freshness;
 
   constructor(o: RankerServiceOptions) {
     this.#o = o;
     this.#log = getLogger(["tickflow", "ranker", o.holderId]);
+    this.#fresh = new Freshness("ranker", o.clock, o.staleAfterMs ?? 10_000);
     const m = o.metrics;
     m?.gauge("tickflow_ranker_leader", "1 while this instance leads the ranker").set(() => (this.#run ? 1 : 0), { holder: o.holderId });
     m?.gauge("tickflow_ranker_late_ticks", "Ticks dropped for closed windows or minutes").set(() => this.#run?.ranker.stats.late ?? 0);
@@ -87,13 +92,39 @@ export class RankerService {
       live: r?.live ?? false,
       elections: this.elections,
       ...(r ? { ...r.ranker.stats, ...r.stats, symbols: r.ranker.latest.size } : {}),
+      freshness: this.freshness(),
     };
+  }
+
+  /**
+   * Ticks in and each computation's output. Expected only on a leader that caught up.
+   * Each computation's limit is its own longest quiet period plus STALE_AFTER: movers at
+   * least every MOVERS_MAX_INTERVAL, pulse once a window (after the lateness allowance),
+   * candles every CANDLE_PARTIAL_INTERVAL (or each minute). Alerts and topcoins depend on
+   * the market (thresholds, CoinGecko's poll) and only report their age.
+   */
+  freshness() {
+    const f = this.#fresh;
+    const c = this.#o.config;
+    const s = f.staleAfterMs;
+    const limits: Record<string, number> = {
+      in: s,
+      "out:movers": c.MOVERS_MAX_INTERVAL + s,
+      "out:pulse": c.PULSE_WINDOW + c.ALLOWED_LATENESS + s,
+      "out:candles": (c.CANDLE_PARTIAL_INTERVAL > 0 ? c.CANDLE_PARTIAL_INTERVAL : 60_000) + s,
+    };
+    const on = this.#run?.live === true;
+    for (const [k, ms] of Object.entries(limits)) {
+      if (on) f.expect(k, ms);
+      else f.unexpect(k);
+    }
+    return f.report();
   }
 
   #elect(): void {
     if (this.#stopped) return;
     this.elections++;
-    const run = new Leadership({ ...this.#o, log: this.#log });
+    const run = new Leadership({ ...this.#o, log: this.#log, freshness: this.#fresh });
     this.#run = run;
     run.begin().catch(async (err) => {
       if (run.ended) return;

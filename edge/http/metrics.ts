@@ -14,6 +14,8 @@ export interface EdgeInfo {
   build: string;
   transport: string;
   natsConnected: () => boolean;
+  /** Age of the newest live room.ticker.all message, ms. */
+  dataAgeMs?: () => number;
   /** Publishes skipped for slow sockets, when the transport can count them exactly (ws adapter). */
   skipped?: () => number;
 }
@@ -55,6 +57,11 @@ export class EdgeMetrics {
     m.gauge("edge_ready", "1 when NATS is connected and room subscriptions are live").set(
       h.ready && this.info.natsConnected() ? 1 : 0,
     );
+    m.gauge("tickflow_nats_connected", "1 while this process is connected to NATS").set(this.info.natsConnected() ? 1 : 0);
+    if (this.info.dataAgeMs) {
+      m.gauge("tickflow_data_age_seconds", "Age of the newest data an actor received (io=in) or produced (io=out), s")
+        .set(this.info.dataAgeMs() / 1000, { stage: "edge", actor: this.info.server, io: "in", of: "ticker.all" });
+    }
     m.gauge("edge_connections", "open WebSocket connections").set(h.sessions.size);
     m.counter("edge_connections_opened_total", "WebSocket connections accepted").inc(undefined, st.connectionsOpened);
     m.counter("edge_messages_in_total", "room messages received from NATS").inc(undefined, st.msgsIn);

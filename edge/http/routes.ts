@@ -1,6 +1,6 @@
 /**
- * The edge's HTTP surface on the WebSocket port: `/healthz`, `/metrics` and the built
- * dashboard, every response with security headers. The Content-Security-Policy allows
+ * The edge's HTTP surface on the WebSocket port: `/healthz` (alive, NATS connected),
+ * `/readyz` (and data fresh), `/metrics` and the built dashboard, every response with security headers. The Content-Security-Policy allows
  * only the page's own origin, including its WebSocket (ws:/wss: of the same host,
  * spelled out for browsers whose 'self' does not cover WebSocket schemes).
  */
@@ -14,6 +14,8 @@ export interface Health {
 
 export interface RouteDeps {
   health: () => Health;
+  /** `/readyz`: healthy and data fresh (load balancers route on it). Default: same as health. */
+  ready?: () => Health;
   metrics: () => string;
   files: StaticFiles;
 }
@@ -51,6 +53,9 @@ export function routes(d: RouteDeps): HttpHandler {
         reply = { status: 405, headers: [["Allow", "GET, HEAD"]], body: "method not allowed\n" };
       } else if (req.path === "/healthz") {
         const h = d.health();
+        reply = json(h.ok ? 200 : 503, h.body);
+      } else if (req.path === "/readyz") {
+        const h = (d.ready ?? d.health)();
         reply = json(h.ok ? 200 : 503, h.body);
       } else if (req.path === "/metrics") {
         reply = {

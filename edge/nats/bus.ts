@@ -7,13 +7,15 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
-import { subjects } from "../../actors/bus/mod.ts";
+import { rooms, subjects } from "../../actors/bus/mod.ts";
 import type { EdgeHub } from "../core/hub.ts";
 import type { RefreshRoom } from "../core/refresh.ts";
 import { JetStreamRoomLog, loadLatest } from "./roomlog.ts";
 
 type Warn = (message: string, props?: Record<string, unknown>) => void;
 const EMPTY = new Uint8Array(0);
+/** The coalescer publishes it every interval while any price moves: the edge's heartbeat of live data. */
+const TICKER_ALL_SUBJECT = subjects.room(rooms.tickerAll);
 
 export class EdgeBus {
   readonly js: JetStreamClient;
@@ -22,6 +24,8 @@ export class EdgeBus {
   private connected = true;
   /** Refresh requests that got no answer (no responders, timeout). */
   refreshFailures = 0;
+  /** Date.now() of the newest live `room.ticker.all` message (freshness for /readyz). */
+  lastTickerAllAt: number | undefined;
 
   private constructor(readonly nc: NatsConnection, readonly jsm: JetStreamManager, replayWindowMs: number, private readonly warn: Warn) {
     this.js = jetstream(nc);
@@ -42,6 +46,7 @@ export class EdgeBus {
     this.sub = this.nc.subscribe(subjects.allRooms, {
       callback: (err, msg) => {
         if (err) return this.warn("room subscription error: {error}", { error: String(err) });
+        if (msg.subject === TICKER_ALL_SUBJECT) this.lastTickerAllAt = Date.now();
         // The payload is a view into the connection's read buffer; own a copy so the
         // latest message kept per room does not pin whole read chunks in memory.
         hub.ingest(msg.subject, msg.data.slice());

@@ -6,7 +6,10 @@
  *   - a closed connection → connect to the next edge URL and subscribe with `since`;
  *   - `resync` → counted; the snapshot that follows becomes the new base.
  * Stream-room updates are accepted only in order, so `accepted(room)` is exactly what a
- * client would show; a test asserts it has no hole and no repeat.
+ * client would show. What arrived is also counted raw, before that de-duplication:
+ * `audit()` compares it with the producer's last published seq per room (duplicates,
+ * holes, trailing loss, lost = expected − received, sockets closed unexpectedly, rooms
+ * silent for more than 3 × their interval), so a check on it can fail.
  */
 import WebSocket from "ws";
 import { isStreamRoom } from "../../actors/bus/subjects.ts";
@@ -26,6 +29,28 @@ interface RoomState {
   lastAt: number;
   updates: number;
   data: unknown;
+  /** Every seq that arrived (update or snapshot), before any de-duplication. */
+  seen: Set<number>;
+  /** Frames whose seq had already arrived: raw duplicates. */
+  duplicates: number;
+  /** Seqs asked for again by a `since` subscribe: their next arrival is not a duplicate. */
+  excused: Set<number>;
+}
+
+/** What a client received against what the producer published; see {@link RecoveringClient.audit}. */
+export interface Audit {
+  expected: number;
+  received: number;
+  duplicates: number;
+  /** Seqs missing before the newest one received. */
+  holes: number;
+  /** Seqs after the newest one received, up to the producer's last. */
+  trailing: number;
+  /** expected − received. */
+  lost: number;
+  unexpectedCloses: number;
+  /** Rooms whose newest frame is older than 3 × their interval. */
+  silentRooms: string[];
 }
 
 export class RecoveringClient {
@@ -35,7 +60,7 @@ export class RecoveringClient {
   private readonly state = new Map<string, RoomState>();
   /** Connections opened (hello received). */
   connections = 0;
-  closes: Array<{ code: number; at: number }> = [];
+  closes: Array<{ code: number; at: number; unexpected?: boolean }> = [];
   /** Time of the latest hello. */
   helloAt = 0;
   resyncs = 0;
@@ -47,7 +72,9 @@ export class RecoveringClient {
   server = "";
 
   constructor(private readonly urls: string[], readonly rooms: string[], private readonly reconnectMs = 100) {
-    for (const r of rooms) this.state.set(r, { last: 0, accepted: [], recovering: false, lastAt: 0, updates: 0, data: undefined });
+    for (const r of rooms) {
+      this.state.set(r, { last: 0, accepted: [], recovering: false, lastAt: 0, updates: 0, data: undefined, seen: new Set(), duplicates: 0, excused: new Set() });
+    }
     this.open();
   }
 
@@ -60,7 +87,7 @@ export class RecoveringClient {
     ws.on("error", () => { /* a close follows */ });
     ws.on("close", (code) => {
       if (this.ws !== ws) return;
-      this.closes.push({ code, at: Date.now() });
+      this.closes.push({ code, at: Date.now(), unexpected: !this.stopped });
       // Move on to the next edge; a stateless edge takes any client.
       this.urlIndex++;
       for (const s of this.state.values()) s.recovering = false;
@@ -76,7 +103,10 @@ export class RecoveringClient {
     const since: Record<string, number> = {};
     for (const r of rooms) {
       const s = this.state.get(r)!;
-      if (isStreamRoom(r) && s.last > 0) since[r] = s.last;
+      if (isStreamRoom(r) && s.last > 0) {
+        since[r] = s.last;
+        for (const q of s.seen) if (q > s.last) s.excused.add(q);
+      }
     }
     this.send({ op: "subscribe", rooms, ...(Object.keys(since).length ? { since } : {}) });
   }
@@ -104,6 +134,10 @@ export class RecoveringClient {
     if (!s) return;
     s.lastAt = Date.now();
     s.data = f.data;
+    // A snapshot may repeat the newest seq (that is what joining shows); an update never may.
+    if (!s.seen.has(f.seq)) s.seen.add(f.seq);
+    else if (s.excused.has(f.seq)) s.excused.delete(f.seq);
+    else if (f.type === "update") s.duplicates++;
     if (f.type === "snapshot") this.snapshots++;
     if (!isStreamRoom(f.room)) {
       s.updates++;
@@ -158,6 +192,35 @@ export class RecoveringClient {
   /** Stream-room seqs accepted, in order. */
   accepted(room: string): number[] {
     return this.state.get(room)?.accepted ?? [];
+  }
+
+  /**
+   * Received against published, counted from the raw arrivals: `producerLast` is the
+   * producer's last published seq per room (seqs `from`..last were published, default
+   * from 1), `intervalMs` the rooms' expected interval (silent after 3 ×).
+   */
+  audit(producerLast: Record<string, number>, intervalMs: number, from = 1, now = Date.now()): Audit {
+    const a: Audit = { expected: 0, received: 0, duplicates: 0, holes: 0, trailing: 0, lost: 0, unexpectedCloses: 0, silentRooms: [] };
+    for (const [room, last] of Object.entries(producerLast)) {
+      const s = this.state.get(room);
+      if (!s) throw new RangeError(`audit: room ${room} is not one of this client's rooms (${this.rooms.join(", ")})`);
+      let received = 0;
+      let newest = from - 1;
+      for (const q of s.seen) {
+        if (q < from || q > last) continue;
+        received++;
+        if (q > newest) newest = q;
+      }
+      a.expected += Math.max(0, last - from + 1);
+      a.received += received;
+      a.duplicates += s.duplicates;
+      a.trailing += last - newest;
+      a.holes += newest - from + 1 - received;
+      if (now - s.lastAt > 3 * intervalMs) a.silentRooms.push(room);
+    }
+    a.lost = a.expected - a.received;
+    a.unexpectedCloses = this.closes.filter((c) => c.unexpected).length;
+    return a;
   }
 
   close(): void {

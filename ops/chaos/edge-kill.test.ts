@@ -88,6 +88,11 @@ describe("chaos: an edge process is killed with -9", () => {
     await ticker.stop();
     await waitUntil("every client at the last alert", () => clients.every((c) => c.last(ALERTS) === alerts.acked), 20_000);
 
+    // Counted raw, before the client's own de-duplication, against the producer's last seq.
+    const audits = clients.map((c) => c.audit({ [ALERTS]: alerts.acked }, 60_000));
+    const duplicates = audits.reduce((n, a) => n + a.duplicates, 0);
+    const lost = audits.reduce((n, a) => n + a.lost, 0);
+    expect({ duplicates, lost }).toEqual({ duplicates: 0, lost: 0 });
     for (const c of clients) {
       const acc = c.accepted(ALERTS);
       expect(holesAndRepeats(acc)).toEqual({ holes: 0, repeats: 0 });
@@ -108,7 +113,7 @@ describe("chaos: an edge process is killed with -9", () => {
     report(
       `edge kill -9 → ${onA.length} clients reconnected to the other edge in ${secs(reconnectedAt - killedAt)}, ` +
         `caught up (${missedDuringMove} alerts published meanwhile, ${replayed} replayed by the other edge with since) in ${secs(caughtUpAt - killedAt)}, ` +
-        `ticker live in ${secs(tickerBackAt - killedAt)}; alerts 1..${alerts.acked} at all ${clients.length} clients, holes 0, duplicates 0, resyncs 0 (repeat frames ignored ${repeats})`,
+        `ticker live in ${secs(tickerBackAt - killedAt)}; alerts 1..${alerts.acked} at all ${clients.length} clients, lost ${lost}, raw duplicates ${duplicates}, resyncs 0 (repeat frames ignored ${repeats})`,
     );
   }, 90_000);
 });

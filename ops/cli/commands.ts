@@ -21,11 +21,14 @@ const status: Command = {
   help: `Usage: tickflow status [--json] [--timeout MS]
 
 Discovers every actor host through its NATS service and prints one table of all
-actors on all hosts. --json prints the raw status documents.`,
+actors on all hosts. An actor that runs but whose newest input or output is older
+than its limit (STALE_AFTER, a shard's STALE_MS) shows as "stale" with the reason;
+DETAIL shows the ages of its inputs and outputs. --json prints the raw status
+documents (ages in each actor's extra.freshness).`,
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" }, timeout: { type: "string" } } });
     const statuses = await withNats((nc) => collectStatus(nc, Number(values.timeout ?? 1500)));
-    console.log(values.json ? JSON.stringify(statuses, null, 2) : formatStatus(statuses));
+    console.log(values.json ? JSON.stringify(statuses, null, 2) : formatStatus(statuses, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }));
     return 0;
   },
 };

@@ -41,6 +41,13 @@ describe("docker-compose.yml against the code", () => {
     }
   });
 
+  it("gates the load balancer on the edge's /readyz, not /healthz", () => {
+    const edge = compose.services.edge as Service & { healthcheck?: { test?: string[] } };
+    expect(edge.healthcheck?.test?.join(" ")).toContain("/readyz");
+    const lb = compose.services.lb as Service & { depends_on?: Record<string, { condition?: string }> };
+    expect(lb.depends_on?.edge?.condition).toBe("service_healthy");
+  });
+
   it("mounts files that exist", () => {
     for (const s of Object.values(compose.services)) {
       for (const v of s.volumes ?? []) {

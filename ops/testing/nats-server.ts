@@ -23,6 +23,8 @@ export interface NatsServerOptions {
   /** Enable JetStream (default true). */
   jetstream?: boolean;
   port?: number;
+  /** Require TLS from clients (PEM paths); `verify` also requires a client certificate signed by `caFile`. */
+  tls?: { certFile: string; keyFile: string; caFile?: string; verify?: boolean };
 }
 
 export interface NatsServerHandle {
@@ -71,6 +73,13 @@ export async function waitForPort(port: number, host = "127.0.0.1", timeoutMs = 
   }
 }
 
+function tlsBlock(t: NonNullable<NatsServerOptions["tls"]>): string {
+  const lines = [`cert_file: "${t.certFile}"`, `key_file: "${t.keyFile}"`];
+  if (t.caFile) lines.push(`ca_file: "${t.caFile}"`);
+  if (t.verify) lines.push("verify: true");
+  return `tls {\n  ${lines.join("\n  ")}\n  timeout: 5\n}`;
+}
+
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const port = opts.port ?? (await freePort());
   const storeDir = await mkdtemp(join(tmpdir(), "tf-nats-"));
@@ -82,6 +91,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
       `listen: 127.0.0.1:${port}`,
       js ? `jetstream { store_dir: "${join(storeDir, "js")}" }` : "",
       "max_payload: 8MB",
+      opts.tls ? tlsBlock(opts.tls) : "",
       opts.config ?? "",
     ].join("\n"),
   );

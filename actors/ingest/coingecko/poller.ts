@@ -6,6 +6,7 @@
  * While an exchange feed reports "down" (FeedStatus on md.feed.*), prices are also
  * published as degraded ticks (venue "coingecko") so dashboards stay alive.
  */
+import { Freshness } from "../../freshness.ts";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { DeliverPolicy } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
@@ -86,6 +87,8 @@ export class PollerLogic {
   private readonly m;
   polls = 0;
   requests = 0;
+  /** Input: the newest complete poll; output: the newest ack. Expected while leading (3 poll periods). */
+  private readonly freshness: Freshness;
 
   constructor(private readonly d: PollerDeps) {
     const s = d.settings;
@@ -96,6 +99,7 @@ export class PollerLogic {
       bad: metrics.counter("coingecko_bad_items_total", "items that failed validation (skipped)"),
       degraded: metrics.counter("coingecko_degraded_ticks_total", "degraded ticks published while a feed was down"),
     };
+    this.freshness = new Freshness("poller", d.clock, 3 * s.COINGECKO_INTERVAL_MS);
     this.bucket = new TokenBucket(s.COINGECKO_RATE_PER_MIN / 60, 1, d.clock);
     this.breaker = circuitBreaker(handleWhen((e) => !(e instanceof BrokenCircuitError)), {
       halfOpenAfter: s.COINGECKO_BREAKER_HALF_OPEN_MS,
@@ -189,6 +193,7 @@ export class PollerLogic {
     }
     this.m.coins.inc(undefined, published);
     this.polls++;
+    this.freshness.mark("in");
     await this.publisher.flush();
     return published;
   }
@@ -256,7 +261,11 @@ export class PollerLogic {
   }
 
   statusReport(): Record<string, unknown> {
-    return { leader: this.leader.isLeader(), polls: this.polls, breaker: breakerState(this.breaker.state), feeds: Object.fromEntries(this.feeds) };
+    const f = this.freshness;
+    if (this.publisher.lastAckAt !== undefined) f.mark("out", this.publisher.lastAckAt);
+    if (this.leader.isLeader()) for (const k of ["in", "out"]) f.expect(k);
+    else for (const k of ["in", "out"]) f.unexpect(k);
+    return { leader: this.leader.isLeader(), polls: this.polls, breaker: breakerState(this.breaker.state), feeds: Object.fromEntries(this.feeds), freshness: f.report() };
   }
 }
 

@@ -191,7 +191,7 @@ export function createDashboard(opts: DashboardOptions) {
       movers, topcoins, pulse, alerts, watchlist, holdings,
       use, setVisibleSymbols, useCandles, toggleWatch, addHolding, removeHolding,
       visibleRooms: () => [...visible],
-      stale: () => status() !== "connected",
+      stale: () => status() !== "connected" || live.delayedFor() !== undefined,
       start: () => conn.start(),
       reconnectNow: () => conn.reconnectNow(),
       dispose: () => { conn.stop(); dispose(); },

@@ -97,3 +97,48 @@ describe("createLiveMarket (100 ms render throttle)", () => {
     dispose();
   });
 });
+
+describe("createLiveMarket freshness (Delayed after 3 × the expected interval)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("says nothing before the first update and stays live while updates keep coming", () => {
+    createRoot((dispose) => {
+      const live = createLiveMarket(new MarketStore(), 100, { expectedIntervalMs: 1000 });
+      vi.advanceTimersByTime(10_000);
+      expect(live.delayedFor()).toBeUndefined();
+      for (let i = 0; i < 20; i++) {
+        live.request();
+        vi.advanceTimersByTime(900);
+      }
+      expect(live.delayedFor()).toBeUndefined();
+      dispose();
+    });
+  });
+
+  it("reports Delayed with the seconds of silence once no update came for 3 intervals, counting up", () => {
+    createRoot((dispose) => {
+      const live = createLiveMarket(new MarketStore(), 100, { expectedIntervalMs: 1000 });
+      live.request();
+      vi.advanceTimersByTime(2_900);
+      expect(live.delayedFor()).toBeUndefined();
+      vi.advanceTimersByTime(600);
+      expect(live.delayedFor()).toBe(3);
+      vi.advanceTimersByTime(5_000);
+      expect(live.delayedFor()).toBe(8);
+      dispose();
+    });
+  });
+
+  it("returns to live by itself with the first update after a silence", () => {
+    createRoot((dispose) => {
+      const live = createLiveMarket(new MarketStore(), 100, { expectedIntervalMs: 1000 });
+      live.request();
+      vi.advanceTimersByTime(10_000);
+      expect(live.delayedFor()).toBe(10);
+      live.request();
+      expect(live.delayedFor()).toBeUndefined();
+      dispose();
+    });
+  });
+});
