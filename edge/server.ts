@@ -23,6 +23,7 @@ import { StaticFiles } from "./http/static.ts";
 import { EdgeBus } from "./nats/bus.ts";
 import type { TransportOptions } from "./core/transport.ts";
 import type { Session } from "./core/session.ts";
+import type { AddressLimiter } from "./core/limits.ts";
 
 export interface StartEdgeOptions {
   /** Environment to read EDGE_* and NATS_* from (default: the process environment). */
@@ -31,6 +32,8 @@ export interface StartEdgeOptions {
   overrides?: Partial<EdgeConfig>;
   /** Use this NATS connection instead of opening one (it is left open on stop). */
   nc?: NatsConnection;
+  /** The per-address count (default: this process's own; a cluster worker passes the primary's). */
+  addresses?: AddressLimiter;
 }
 
 export interface EdgeHandle {
@@ -45,7 +48,7 @@ export interface EdgeHandle {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Frames up to 4× the error threshold are read and answered; bigger ones close the socket (1009). */
+/** Frames up to 4× the error threshold are answered with `too_large`; bigger ones close the socket with 1009. */
 const HARD_PAYLOAD_FACTOR = 4;
 
 export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle> {
@@ -65,6 +68,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     defer: setImmediate,
     observeLatency: (ms) => metrics?.observeLatency(ms),
     warn,
+    ...(opts.addresses ? { addresses: opts.addresses } : {}),
   });
 
   const files = new StaticFiles(cfg.uiDist);
