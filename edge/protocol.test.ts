@@ -15,7 +15,7 @@ import { ensureStreams } from "../actors/bus/mod.ts";
 import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
 import { CloseCode } from "./protocol.ts";
 import { type EdgeHandle, startEdge } from "./server.ts";
-import { publishRoom, publishRoomCore, sleep, TestClient, waitUntil } from "./testing.ts";
+import { publishRoom, publishRoomCore, sleep, TestClient, upgrade, waitUntil } from "./testing.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -282,15 +282,20 @@ describe.each(["uws", "ws"] as const)("edge over %s", (transport) => {
     expect((await fetch(`${base}/missing.js`)).status).toBe(404);
   });
 
-  it("closes connections from a foreign Origin (4005) and beyond the per-address cap (4003)", async () => {
-    const foreign = TestClient.open(url, { origin: "https://evil.example" });
-    clients.push(foreign);
-    expect((await foreign.waitClose()).code).toBe(CloseCode.OriginRejected);
+  it("refuses a foreign Origin with 403 and upgrades beyond the per-address cap with 429, before any 101", async () => {
+    const foreign = await upgrade(url, { headers: { Origin: "https://evil.example" } });
+    expect([foreign.status, foreign.body]).toEqual([403, "origin_not_allowed"]);
     const same = await client({ origin: `http://127.0.0.1:${edge.port}` });
     expect(same.closed).toBeUndefined();
     for (let i = 1; i < 40; i++) await client();
-    const extra = TestClient.open(url);
-    clients.push(extra);
-    expect((await extra.waitClose()).code).toBe(CloseCode.TooManyConnections);
+    const extra = await upgrade(url);
+    expect([extra.status, extra.body]).toEqual([429, "too_many_connections"]);
+    expect(extra.socket).toBeUndefined();
+  });
+
+  it("closes a 1 MB frame with 1009", async () => {
+    const c = await client();
+    c.send("x".repeat(1 << 20));
+    expect((await c.waitClose()).code).toBe(1009);
   });
 });
