@@ -123,6 +123,9 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
 
   const sweep = setInterval(() => hub.sweep(), Math.min(1000, Math.max(50, cfg.slowCloseMs / 4)));
   sweep.unref();
+  // Rated subscriptions (`<room>@1s`): due times are checked every 100 ms.
+  const rated = setInterval(() => hub.emitRated(), 100);
+  rated.unref();
   const ownsNc = opts.nc === undefined;
   try {
     const nc = opts.nc ?? await connectNats(settings, cfg.id);
@@ -130,6 +133,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     await bus.start(hub);
   } catch (e) {
     clearInterval(sweep);
+    clearInterval(rated);
     metrics.stop();
     await t.close();
     if (bus && ownsNc) await bus.close();
@@ -152,6 +156,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
         log.info("edge {id} stopping: going-away close to {n} clients", { id: cfg.id, n: hub.sessions.size });
         await hub.shutdown(graceMs);
         clearInterval(sweep);
+        clearInterval(rated);
         metrics?.stop();
         if (ownsNc) await b.close();
         else b.unsubscribe();

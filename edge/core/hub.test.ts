@@ -302,6 +302,47 @@ describe("EdgeHub", () => {
     expect(refreshes).toEqual(["movers", "movers"]);
   });
 
+  it("sends a rated subscription (ticker.X@1s) its snapshot, then the latest message at most once per period", () => {
+    const { connect, ingest, hub, tick } = setup();
+    ingest("ticker.BTC-USD", 1);
+    const { c, send } = connect();
+    send({ op: "subscribe", rooms: ["ticker.BTC-USD@1s"] });
+    const got = () => seqs(c, "ticker.BTC-USD");
+    expect(got()).toEqual(["s1"]);
+    for (let i = 2; i <= 6; i++) {
+      tick(100);
+      ingest("ticker.BTC-USD", i);
+      hub.emitRated();
+    }
+    expect(got()).toEqual(["s1"]); // 500 ms: not due yet
+    tick(500);
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6"]); // the latest only; seq jumps over what was skipped
+    tick(300);
+    ingest("ticker.BTC-USD", 7);
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6"]); // 300 ms after the last one
+    tick(700);
+    hub.emitRated();
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6", "u7"]);
+    tick(5000);
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6", "u7"]); // nothing new: nothing sent
+  });
+
+  it("refuses a rate on a stream room and periods outside 250 ms – 60 s", () => {
+    const { connect } = setup();
+    const ok = connect("9.9.9.1");
+    ok.send({ op: "subscribe", rooms: ["movers@5s", "ticker.ETH-USD@250ms"] });
+    expect(ok.c.frames.filter((f) => f.type === "error")).toEqual([]);
+    ["alerts@1s", "ticker.BTC-USD@10ms", "ticker.BTC-USD@2m", "ticker.BTC-USD@90s"].forEach((room, i) => {
+      const { c, send } = connect(`9.9.8.${i}`);
+      send({ op: "subscribe", rooms: [room] });
+      expect(c.frames.at(-1), room).toMatchObject({ type: "error" });
+    });
+  });
+
   it("applies a stored (seed) message only when it is newer than the room's latest", () => {
     const { hub, ingest } = setup();
     ingest("movers", 5);

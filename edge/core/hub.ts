@@ -95,6 +95,7 @@ export class EdgeHub {
     this.now = deps.now ?? Date.now;
     this.defer = deps.defer ?? ((fn) => setTimeout(fn, 0));
     this.ips = deps.addresses ?? new AddressCounts(cfg.maxConnsPerIp);
+    this.rooms.now = this.now;
     this.subs = new Subscriptions(this.rooms, this.stats, new SharedLogReader(deps.log), cfg.maxRooms, {
       send: (s, f) => this.send(s, f),
       reject: (s, code, message) => this.reject(s, code, message),
@@ -273,6 +274,29 @@ export class EdgeHub {
     s.closed = true;
     this.stats.bump(this.stats.closes, reason);
     s.conn.end(code, reason);
+  }
+
+  /**
+   * Rated subscriptions (`ticker.BTC-USD@1s`): call often (every 100 ms). Each rated room
+   * that is due and whose base room has a newer message than it last sent gets the base
+   * room's latest bytes, unchanged (the frame names the base room and carries its seq:
+   * seqs jump by what was skipped), at most once per period.
+   */
+  emitRated(): void {
+    const t = this.transport;
+    if (t === undefined || this.rooms.rated.size === 0) return;
+    const now = this.now();
+    for (const r of this.rooms.rated) {
+      const rate = r.rate!;
+      if (r.subscribers === 0 || now < rate.nextDue) continue;
+      const base = this.rooms.byTopicName(rate.baseTopic);
+      if (!base || base.bytes === undefined || base.seq <= rate.lastSent) continue;
+      rate.nextDue = now + rate.periodMs;
+      rate.lastSent = base.seq;
+      t.publish(r.topic, base.bytes);
+      this.stats.msgsOut += r.subscribers;
+      this.stats.bytesOut += r.subscribers * base.bytes.length;
+    }
   }
 
   /**
