@@ -117,6 +117,30 @@ describe.each(["uws", "ws"] as const)("edge over %s", (transport) => {
     expect(c.room(room).map((f) => f.seq)).toEqual([3, 4, 5, 6]);
   });
 
+  it("delivers a rated subscription (ticker.X@1s) as its snapshot, then the latest update at most once per second", async () => {
+    const room = `ticker.${P}RATE-USD`;
+    await publishRoom(js, room, 1, { price: 1 });
+    await edgeHas(room, 1);
+    const c = await client();
+    c.send({ op: "subscribe", rooms: [`${room}@1s`] });
+    await c.waitFor((f) => f.type === "snapshot" && f.room === room);
+    for (let s = 2; s <= 13; s++) {
+      await publishRoom(js, room, s, { price: s });
+      await sleep(200);
+    }
+    await c.waitFor((f) => f.room === room && f.seq === 13, 5000);
+    const frames = c.room(room);
+    expect(frames[0]).toMatchObject({ type: "snapshot", seq: 1 });
+    const updates = frames.slice(1);
+    // ~2.6 s of updates every 200 ms → at most one per second (3, or 4 with the last one).
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(updates.length).toBeLessThanOrEqual(4);
+    const seqsSeen = updates.map((f) => f.seq!);
+    expect(seqsSeen).toEqual([...seqsSeen].sort((a, b) => a - b));
+    expect(new Set(seqsSeen).size).toBe(seqsSeen.length);
+    expect(updates.at(-1)).toMatchObject({ type: "update", seq: 13, data: { price: 13 } });
+  });
+
   it("accepts a room it has never seen and delivers it once it appears; rejects invalid names", async () => {
     const room = `ticker.${P}NEW-USD`;
     const c = await client();
