@@ -41,6 +41,8 @@ export const edgeSettings = {
   EDGE_REFRESH_WINDOW: v.duration().pipe(z.number().int().min(0)).default(5_000),
   EDGE_LATENCY_SAMPLE: v.int(1, 1_000_000).default(64).describe("observe NATS → socket latency of 1 in N messages"),
   EDGE_METRICS_TOP_ROOMS: v.int(0, 1000).default(10),
+  EDGE_FLUSH_INTERVAL: v.duration().pipe(z.number().int().min(0).max(1000)).default(0)
+    .describe("hold room messages this long and publish them together, so a socket gets them in one write; 0 = each event-loop turn"),
   EDGE_SHUTDOWN_GRACE: v.duration().pipe(z.number().int().min(0).max(9_000)).default(3_000)
     .describe("time given to clients to receive the going-away close before the process exits"),
 };
@@ -73,6 +75,7 @@ export interface EdgeConfig {
   shutdownGraceMs: number;
   trustedProxies: AddressRange[];
   proxyHeader: ProxyHeader;
+  flushIntervalMs: number;
   allowedHosts: string[];
 }
 
@@ -102,6 +105,7 @@ export function edgeConfig(s: EdgeSettings, pid = 0): EdgeConfig {
     shutdownGraceMs: s.EDGE_SHUTDOWN_GRACE,
     trustedProxies: s.EDGE_TRUSTED_PROXIES.map((r) => parseRange(r)!),
     proxyHeader: s.EDGE_PROXY_HEADER,
+    flushIntervalMs: s.EDGE_FLUSH_INTERVAL,
     allowedHosts: s.EDGE_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
   };
 }
