@@ -2,7 +2,8 @@
  * The primary of a multi-process edge: forks EDGE_WORKERS workers (node:cluster), each
  * a full edge listening on the same port (uWS binds with SO_REUSEPORT, so the kernel
  * spreads connections; the ws transport shares the primary's socket through cluster),
- * restarts a worker that dies with exponential backoff, and on SIGTERM stops all
+ * restarts a worker that dies with exponential backoff, keeps the host's per-address
+ * connection count for all workers (edge/address-share.ts), and on SIGTERM stops all
  * workers and exits 0 within 10 s.
  *
  * One process may hold 20,000 open files here, so 50,000 clients need at least three
@@ -11,6 +12,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { getLogger } from "@logtape/logtape";
 import { ExponentialBackoff, type IBackoff } from "cockatiel";
+import { HostAddressCounts } from "./address-share.ts";
 
 /** A worker that lived this long is considered healthy: its next crash restarts at once. */
 const HEALTHY_AFTER_MS = 30_000;
@@ -20,6 +22,8 @@ export interface PrimaryOptions {
   workers: number;
   /** Base server id; workers are `<id>-w<n>`. */
   id: string;
+  /** EDGE_MAX_CONNS_PER_IP: the primary keeps one per-address count for all workers. */
+  maxConnsPerIp: number;
 }
 
 export function runPrimary(o: PrimaryOptions): void {
@@ -27,14 +31,20 @@ export function runPrimary(o: PrimaryOptions): void {
   const slots: Array<{ worker?: Worker; startedAt: number; backoff?: IBackoff<unknown> }> = [];
   const factory = new ExponentialBackoff({ initialDelay: 200, maxDelay: 5000 });
   let stopping = false;
+  const addresses = new HostAddressCounts(o.maxConnsPerIp);
 
   const start = (i: number) => {
     const slot = (slots[i] ??= { startedAt: 0 });
     slot.startedAt = Date.now();
     const w = cluster.fork({ EDGE_ID: `${o.id}-w${i}`, EDGE_WORKER_INDEX: String(i), EDGE_WORKERS: "1" });
     slot.worker = w;
+    w.on("message", (m: unknown) => {
+      const reply = addresses.handle(w.id, m);
+      if (reply && w.isConnected()) w.send(reply);
+    });
     w.on("exit", (code, signal) => {
       slot.worker = undefined;
+      addresses.dropWorker(w.id);
       if (stopping) return;
       const lived = Date.now() - slot.startedAt;
       slot.backoff = lived > HEALTHY_AFTER_MS || !slot.backoff ? factory.next() : slot.backoff.next(undefined);

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { loadConfig, logSettings, natsSettings, v } from "../actors/config.ts";
+import { type AddressRange, parseRange, type ProxyHeader } from "./core/addresses.ts";
 
 export const edgeSettings = {
   EDGE_PORT: v.int(0, 65535).default(8080).describe("HTTP + WebSocket port (0 = any free port)"),
@@ -21,7 +22,14 @@ export const edgeSettings = {
   EDGE_MAX_ROOMS: v.int(1, 1000).default(64).describe("rooms per connection"),
   EDGE_MSG_RATE: v.num(0.1, 10_000).default(10).describe("client frames per second per connection (token refill)"),
   EDGE_MSG_BURST: v.num(1, 100_000).default(30).describe("token bucket size"),
-  EDGE_MAX_CONNS_PER_IP: v.int(1, 1_000_000).default(1000).describe("open connections per remote address per process"),
+  EDGE_MAX_CONNS_PER_IP: v.int(1, 1_000_000).default(1000)
+    .describe("open connections per client address on this host (the workers share one count)"),
+  EDGE_TRUSTED_PROXIES: v.list().pipe(z.array(z.string().refine((s) => parseRange(s) !== undefined, "an IP address or CIDR range")))
+    .default([]).describe("TCP peers (IPs or CIDRs) whose forwarding header names the client; empty = trust none"),
+  EDGE_PROXY_HEADER: z.enum(["x-forwarded-for", "forwarded"]).default("x-forwarded-for")
+    .describe("the header trusted proxies set: X-Forwarded-For or RFC 7239 Forwarded"),
+  EDGE_ALLOWED_HOSTS: v.list().default([])
+    .describe("Host header values accepted for WebSocket upgrades (name or name:port); empty = any"),
   EDGE_IDLE_TIMEOUT: v.duration().pipe(z.number().int().min(0).max(960_000)).default(60_000)
     .describe("close connections silent this long; pings keep live ones open (0 = never)"),
   EDGE_ALLOWED_ORIGINS: v.list().default([]).describe("allowed Origin values; empty = same host only; * = any"),
@@ -33,6 +41,8 @@ export const edgeSettings = {
   EDGE_REFRESH_WINDOW: v.duration().pipe(z.number().int().min(0)).default(5_000),
   EDGE_LATENCY_SAMPLE: v.int(1, 1_000_000).default(64).describe("observe NATS → socket latency of 1 in N messages"),
   EDGE_METRICS_TOP_ROOMS: v.int(0, 1000).default(10),
+  EDGE_FLUSH_INTERVAL: v.duration().pipe(z.number().int().min(0).max(1000)).default(0)
+    .describe("hold room messages this long and publish them together, so a socket gets them in one write; 0 = each event-loop turn"),
   EDGE_SHUTDOWN_GRACE: v.duration().pipe(z.number().int().min(0).max(9_000)).default(3_000)
     .describe("time given to clients to receive the going-away close before the process exits"),
   EDGE_STALE_AFTER: v.duration().pipe(z.number().int().min(100)).default(10_000)
@@ -67,6 +77,10 @@ export interface EdgeConfig {
   shutdownGraceMs: number;
   /** EDGE_STALE_AFTER: data older than this makes /readyz answer 503. */
   staleAfterMs: number;
+  trustedProxies: AddressRange[];
+  proxyHeader: ProxyHeader;
+  flushIntervalMs: number;
+  allowedHosts: string[];
 }
 
 export function edgeConfig(s: EdgeSettings, pid = 0): EdgeConfig {
@@ -94,6 +108,10 @@ export function edgeConfig(s: EdgeSettings, pid = 0): EdgeConfig {
     topRooms: s.EDGE_METRICS_TOP_ROOMS,
     shutdownGraceMs: s.EDGE_SHUTDOWN_GRACE,
     staleAfterMs: s.EDGE_STALE_AFTER,
+    trustedProxies: s.EDGE_TRUSTED_PROXIES.map((r) => parseRange(r)!),
+    proxyHeader: s.EDGE_PROXY_HEADER,
+    flushIntervalMs: s.EDGE_FLUSH_INTERVAL,
+    allowedHosts: s.EDGE_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
   };
 }
 

@@ -12,6 +12,7 @@ import { availableParallelism } from "node:os";
 import { getLogger } from "@logtape/logtape";
 import { isConfigError } from "../actors/config.ts";
 import { configureLogging } from "../actors/log.ts";
+import { clusterWorkerChannel, SharedAddressLimiter } from "./address-share.ts";
 import { runPrimary } from "./cluster.ts";
 import { loadEdgeSettings } from "./config.ts";
 import { startEdge } from "./server.ts";
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const log = getLogger(["tickflow", "edge"]);
   const workers = settings.EDGE_WORKERS || availableParallelism();
   if (cluster.isPrimary && workers > 1) {
-    runPrimary({ workers, id: settings.EDGE_ID ?? `edge-${process.pid}` });
+    runPrimary({ workers, id: settings.EDGE_ID ?? `edge-${process.pid}`, maxConnsPerIp: settings.EDGE_MAX_CONNS_PER_IP });
     return;
   }
 
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
 
   let handle: Awaited<ReturnType<typeof startEdge>> | undefined;
   try {
-    handle = await startEdge();
+    // A worker counts connections per address with the primary, so the cap is per host.
+    handle = await startEdge(cluster.isWorker ? { addresses: new SharedAddressLimiter(clusterWorkerChannel()) } : {});
   } catch (e) {
     log.fatal("edge failed to start: {error}", { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     process.exit(1);

@@ -15,8 +15,8 @@ import { ensureStreams } from "../actors/bus/mod.ts";
 import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
 import { CloseCode } from "./protocol.ts";
 import { type EdgeHandle, startEdge } from "./server.ts";
-import { publishRoom, publishRoomCore, sleep, TestClient, waitUntil } from "./testing.ts";
 import { loadUws } from "./transport/uws-load.ts";
+import { publishRoom, publishRoomCore, sleep, TestClient, upgrade, waitUntil } from "./testing.ts";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -116,6 +116,30 @@ describe.each(["uws", "ws"] as const)("edge over %s", (transport) => {
     await publishRoom(js, sentinel, 1, {});
     await c.waitFor((f) => f.room === sentinel && f.seq === 1);
     expect(c.room(room).map((f) => f.seq)).toEqual([3, 4, 5, 6]);
+  });
+
+  it("delivers a rated subscription (ticker.X@1s) as its snapshot, then the latest update at most once per second", async () => {
+    const room = `ticker.${P}RATE-USD`;
+    await publishRoom(js, room, 1, { price: 1 });
+    await edgeHas(room, 1);
+    const c = await client();
+    c.send({ op: "subscribe", rooms: [`${room}@1s`] });
+    await c.waitFor((f) => f.type === "snapshot" && f.room === room);
+    for (let s = 2; s <= 13; s++) {
+      await publishRoom(js, room, s, { price: s });
+      await sleep(200);
+    }
+    await c.waitFor((f) => f.room === room && f.seq === 13, 5000);
+    const frames = c.room(room);
+    expect(frames[0]).toMatchObject({ type: "snapshot", seq: 1 });
+    const updates = frames.slice(1);
+    // ~2.6 s of updates every 200 ms → at most one per second (3, or 4 with the last one).
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+    expect(updates.length).toBeLessThanOrEqual(4);
+    const seqsSeen = updates.map((f) => f.seq!);
+    expect(seqsSeen).toEqual([...seqsSeen].sort((a, b) => a - b));
+    expect(new Set(seqsSeen).size).toBe(seqsSeen.length);
+    expect(updates.at(-1)).toMatchObject({ type: "update", seq: 13, data: { price: 13 } });
   });
 
   it("accepts a room it has never seen and delivers it once it appears; rejects invalid names", async () => {
@@ -284,15 +308,20 @@ describe.each(["uws", "ws"] as const)("edge over %s", (transport) => {
     expect((await fetch(`${base}/missing.js`)).status).toBe(404);
   });
 
-  it("closes connections from a foreign Origin (4005) and beyond the per-address cap (4003)", async () => {
-    const foreign = TestClient.open(url, { origin: "https://evil.example" });
-    clients.push(foreign);
-    expect((await foreign.waitClose()).code).toBe(CloseCode.OriginRejected);
+  it("refuses a foreign Origin with 403 and upgrades beyond the per-address cap with 429, before any 101", async () => {
+    const foreign = await upgrade(url, { headers: { Origin: "https://evil.example" } });
+    expect([foreign.status, foreign.body]).toEqual([403, "origin_not_allowed"]);
     const same = await client({ origin: `http://127.0.0.1:${edge.port}` });
     expect(same.closed).toBeUndefined();
     for (let i = 1; i < 40; i++) await client();
-    const extra = TestClient.open(url);
-    clients.push(extra);
-    expect((await extra.waitClose()).code).toBe(CloseCode.TooManyConnections);
+    const extra = await upgrade(url);
+    expect([extra.status, extra.body]).toEqual([429, "too_many_connections"]);
+    expect(extra.socket).toBeUndefined();
+  });
+
+  it("closes a 1 MB frame with 1009", async () => {
+    const c = await client();
+    c.send("x".repeat(1 << 20));
+    expect((await c.waitClose()).code).toBe(1009);
   });
 });

@@ -10,7 +10,8 @@ import { z } from "zod";
 
 // ---------------------------------------------------------------- client → server
 
-const RoomName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$/, "invalid room name");
+// An optional `@<period>` (e.g. `ticker.BTC-USD@1s`) asks for a snapshot room at most once per period.
+const RoomName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*(@\d{1,5}(ms|s))?$/, "invalid room name");
 
 export const SubscribeMsg = z.object({
   op: z.literal("subscribe"),

@@ -23,6 +23,7 @@ import { StaticFiles } from "./http/static.ts";
 import { EdgeBus } from "./nats/bus.ts";
 import type { TransportOptions } from "./core/transport.ts";
 import type { Session } from "./core/session.ts";
+import type { AddressLimiter } from "./core/limits.ts";
 
 export interface StartEdgeOptions {
   /** Environment to read EDGE_* and NATS_* from (default: the process environment). */
@@ -31,6 +32,8 @@ export interface StartEdgeOptions {
   overrides?: Partial<EdgeConfig>;
   /** Use this NATS connection instead of opening one (it is left open on stop). */
   nc?: NatsConnection;
+  /** The per-address count (default: this process's own; a cluster worker passes the primary's). */
+  addresses?: AddressLimiter;
 }
 
 export interface EdgeHandle {
@@ -47,7 +50,7 @@ export interface EdgeHandle {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Frames up to 4× the error threshold are read and answered; bigger ones close the socket (1009). */
+/** Frames up to 4× the error threshold are answered with `too_large`; bigger ones close the socket with 1009. */
 const HARD_PAYLOAD_FACTOR = 4;
 
 export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle> {
@@ -67,9 +70,12 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
       read: (topic, after) => bus ? bus.log.read(topic, after) : Promise.reject(new Error("NATS not connected yet")),
     },
     refresh: (room) => bus?.refresh(room),
-    defer: setImmediate,
+    // EDGE_FLUSH_INTERVAL > 0: the first message of a batch waits that long, and every
+    // message arriving meanwhile is published in the same flush (one write per socket).
+    defer: cfg.flushIntervalMs > 0 ? (fn) => void setTimeout(fn, cfg.flushIntervalMs) : setImmediate,
     observeLatency: (ms) => metrics?.observeLatency(ms),
     warn,
+    ...(opts.addresses ? { addresses: opts.addresses } : {}),
   });
 
   const files = new StaticFiles(cfg.uiDist);
@@ -147,6 +153,9 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
 
   const sweep = setInterval(() => hub.sweep(), Math.min(1000, Math.max(50, cfg.slowCloseMs / 4)));
   sweep.unref();
+  // Rated subscriptions (`<room>@1s`): due times are checked every 100 ms.
+  const rated = setInterval(() => hub.emitRated(), 100);
+  rated.unref();
   const ownsNc = opts.nc === undefined;
   try {
     const nc = opts.nc ?? await connectNats(settings, cfg.id);
@@ -154,6 +163,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     await bus.start(hub);
   } catch (e) {
     clearInterval(sweep);
+    clearInterval(rated);
     metrics.stop();
     await t.close();
     if (bus && ownsNc) await bus.close();
@@ -177,6 +187,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
         log.info("edge {id} stopping: going-away close to {n} clients", { id: cfg.id, n: hub.sessions.size });
         await hub.shutdown(graceMs);
         clearInterval(sweep);
+        clearInterval(rated);
         metrics?.stop();
         if (ownsNc) await b.close();
         else b.unsubscribe();

@@ -122,3 +122,52 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, what: st
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface UpgradeOutcome {
+  /** 101 when upgraded, otherwise the refusal's HTTP status. */
+  status: number;
+  /** Response body of a refusal (the reason), "" on 101. */
+  body: string;
+  /** The upgraded socket (101 only); destroy it to disconnect. */
+  socket?: import("node:net").Socket;
+}
+
+/**
+ * One raw WebSocket upgrade request (node:http), for tests that count accepted and
+ * refused upgrades by HTTP status without a WebSocket library hiding the refusal.
+ */
+export async function upgrade(
+  url: string,
+  o: { headers?: Record<string, string>; localAddress?: string; timeoutMs?: number } = {},
+): Promise<UpgradeOutcome> {
+  const { request } = await import("node:http");
+  const u = new URL(url.replace(/^ws/, "http"));
+  return await new Promise<UpgradeOutcome>((resolve, reject) => {
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname,
+      agent: false,
+      ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64"),
+        ...o.headers,
+      },
+    });
+    req.setTimeout(o.timeoutMs ?? 20_000, () => req.destroy(new Error(`upgrade to ${url} timed out`)));
+    req.on("upgrade", (res, socket) => {
+      socket.on("error", () => {});
+      resolve({ status: res.statusCode ?? 0, body: "", socket });
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}

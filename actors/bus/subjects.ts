@@ -16,10 +16,41 @@ export function token(value: string, what = "subject token"): string {
   return value;
 }
 
+/**
+ * Tick subjects end in a partition token, `p0`…`p15` (the symbol's partition), so a
+ * coalescer consumes only its partitions with one filter per consumer (nats-server
+ * 2.9 allows one) instead of decoding and discarding everyone's ticks.
+ */
+export const TICK_PARTITIONS = 16;
+
+/** The symbol's tick partition: cyrb53 (the same as actors/lease hash53, kept here so bus imports nothing) mod 16. */
+export function tickPartition(symbol: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < symbol.length; i++) {
+    const c = symbol.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)) % TICK_PARTITIONS;
+}
+
+/** Symbol of a tick subject (`md.tick.<venue>.<symbol>.p<k>`, or the older form without the partition). */
+export function symbolOfTickSubject(subject: string): string {
+  const v = subject.indexOf(".", 8); // after "md.tick."
+  const end = subject.indexOf(".", v + 1);
+  return end < 0 ? subject.slice(v + 1) : subject.slice(v + 1, end);
+}
+
 export const subjects = {
-  /** Normalised ticks: `md.tick.<venue>.<symbol>`. */
-  tick: (venue: string, symbol: string) => `md.tick.${token(venue, "venue")}.${token(symbol, "symbol")}`,
+  /** Normalised ticks: `md.tick.<venue>.<symbol>.p<partition>` (see {@link TICK_PARTITIONS}). */
+  tick: (venue: string, symbol: string) =>
+    `md.tick.${token(venue, "venue")}.${token(symbol, "symbol")}.p${tickPartition(symbol)}`,
   allTicks: "md.tick.>",
+  /** The ticks of one partition (a consumer filter). */
+  tickPartition: (p: number) => `md.tick.*.*.p${p}`,
   /** Trades (matches): `md.trade.<venue>.<symbol>`. */
   trade: (venue: string, symbol: string) => `md.trade.${token(venue, "venue")}.${token(symbol, "symbol")}`,
   allTrades: "md.trade.>",

@@ -23,10 +23,8 @@ export function partitionOf(symbol: string, n: number): number {
   return hash53(symbol) % n;
 }
 
-/** Symbol of a `md.tick.<venue>.<symbol>` subject (the last token), without allocating more than the slice. */
-export function symbolOfTickSubject(subject: string): string {
-  return subject.slice(subject.lastIndexOf(".") + 1);
-}
+/** Symbol of a tick subject (the bus's parser: `md.tick.<venue>.<symbol>.p<k>`). */
+export { symbolOfTickSubject } from "../bus/mod.ts";
 
 export interface CoalescerOptions {
   /** Number of partitions (COALESCER_PARTITIONS); the same on every coalescer. */

@@ -1,5 +1,6 @@
 /**
- * The coalescer's I/O: its own durable pull consumer on `md.tick.>`, partition
+ * The coalescer's I/O: one durable pull consumer per owned partition (filter
+ * `md.tick.*.*.p<k>`, partition-consumers.ts), partition
  * ownership through Membership leases, takeover of partitions, the flush timer and the
  * `ticker.all` writer. The logic it drives lives in coalescer.ts; the runtime wrapper
  * in mod.ts. See README.md for why the consumer is per member and when acks are sent.
@@ -8,7 +9,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import { nanos, rooms, STREAM, subjects } from "../bus/mod.ts";
+import { nanos, rooms, STREAM, subjects, TICK_PARTITIONS } from "../bus/mod.ts";
 import { Membership } from "../lease/mod.ts";
 import type { Clock, TimerHandle } from "../runtime/types.ts";
 import type { Metrics } from "../metrics.ts";
@@ -17,6 +18,7 @@ import { Coalescer, partitionKey, symbolOfTickSubject, TICKER_ALL_KEY } from "./
 import type { CoalescerConfig } from "./config.ts";
 import { decodeTickBatch } from "./fast-decode.ts";
 import { readLastPerSubject } from "./jetstream-read.ts";
+import { PartitionConsumers } from "./partition-consumers.ts";
 import { RoomPublisher } from "./room-publisher.ts";
 import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";
 import { tickerData } from "./ticker.ts";
@@ -70,6 +72,8 @@ export class CoalescerService {
   readonly #durable: string;
   #membership?: Membership;
   #messages?: ConsumerMessages;
+  /** Per-partition consumers (when COALESCER_PARTITIONS = TICK_PARTITIONS); else one consumer in #messages. */
+  #parts?: PartitionConsumers;
   #held: Held[] = [];
   #all?: { sub: Subscription; buffer: TickerAllBuffer };
   #timer: TimerHandle | undefined;
@@ -106,22 +110,40 @@ export class CoalescerService {
     return this.#o.memberId;
   }
 
-  /** Create the consumer, join the membership and start flushing. */
+  /** Create the consumer(s), join the membership and start flushing. */
   async start(signal?: AbortSignal): Promise<void> {
     const { jsm, js, config, leaseMs } = this.#o;
-    await jsm.consumers.add(STREAM.md, {
-      durable_name: this.#durable,
-      filter_subject: subjects.allTicks,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.New,
-      ack_wait: nanos(config.COALESCER_ACK_WAIT),
-      max_ack_pending: config.COALESCER_MAX_ACK_PENDING,
-      // A member that dies without deleting its consumer leaves it to the server to clean up.
-      inactive_threshold: nanos(Math.max(60_000, 6 * leaseMs)),
-    });
-    const consumer = await js.consumers.get(STREAM.md, this.#durable);
-    this.#messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.#onMessage(m) });
-    void this.#watch(this.#messages);
+    const inactiveMs = Math.max(60_000, 6 * leaseMs);
+    if (config.COALESCER_PARTITIONS === TICK_PARTITIONS) {
+      // Consumers follow ownership: created in the takeover chain (#takeover).
+      this.#parts = new PartitionConsumers({
+        js,
+        jsm,
+        durable: this.#durable,
+        ackWaitMs: config.COALESCER_ACK_WAIT,
+        maxAckPending: config.COALESCER_MAX_ACK_PENDING,
+        inactiveMs,
+        onMessage: (m) => this.#onMessage(m),
+        onLost: (err) => {
+          if (!this.#stopped) this.#o.onError?.(err);
+        },
+      });
+    } else {
+      // Partitions that are not the subjects' ones: one consumer on md.tick.>, skipping others' symbols by subject.
+      await jsm.consumers.add(STREAM.md, {
+        durable_name: this.#durable,
+        filter_subject: subjects.allTicks,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.New,
+        ack_wait: nanos(config.COALESCER_ACK_WAIT),
+        max_ack_pending: config.COALESCER_MAX_ACK_PENDING,
+        // A member that dies without deleting its consumer leaves it to the server to clean up.
+        inactive_threshold: nanos(inactiveMs),
+      });
+      const consumer = await js.consumers.get(STREAM.md, this.#durable);
+      this.#messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.#onMessage(m) });
+      void this.#watch(this.#messages);
+    }
     this.#membership = new Membership({
       kv: this.#o.kv,
       memberId: this.#o.memberId,
@@ -144,18 +166,21 @@ export class CoalescerService {
     this.#o.clock.clearTimeout(this.#timer);
     this.#o.clock.clearTimeout(this.#retryTimer);
     await this.#messages?.close().catch(() => {});
+    await this.#parts?.halt();
     await this.#flushing;
     if (this.#membership?.view().held) await this.#flush().catch(() => {});
     await this.#membership?.stop();
     this.#all?.sub.unsubscribe();
     this.#all = undefined;
-    await this.#o.jsm.consumers.delete(STREAM.md, this.#durable).catch(() => {});
+    await this.#parts?.close();
+    if (!this.#parts) await this.#o.jsm.consumers.delete(STREAM.md, this.#durable).catch(() => {});
   }
 
   status(): Record<string, unknown> {
     return {
       member: this.#o.memberId,
       partitions: this.core.ownedPartitions(),
+      consumers: this.#parts ? this.#parts.partitions.length : 1,
       tickerAll: !!this.#all,
       symbols: this.core.latest.size,
       held: this.#held.length,
@@ -222,7 +247,7 @@ export class CoalescerService {
     this.#m?.owned.set(parts.length);
     if (added.length || removed.length) this.#log.info("partitions +[{added}] -[{removed}]", { added: added.join(","), removed: removed.join(",") });
     this.#setTickerAll(owned.includes(TICKER_ALL_KEY));
-    if (added.length) this.#takeover();
+    if (added.length || (removed.length && this.#parts)) this.#takeover();
   }
 
   #setTickerAll(own: boolean): void {
@@ -248,7 +273,11 @@ export class CoalescerService {
 
   /** Queue a takeover of the pending partitions (serialised; retried after a failure). */
   #takeover(): void {
-    this.#takeovers = this.#takeovers.then(() => this.#loadPending()).catch((err) => {
+    this.#takeovers = this.#takeovers.then(async () => {
+      // Consume the owned partitions before reading their last ticks: nothing falls between.
+      await this.#parts?.set(this.core.ownedPartitions());
+      await this.#loadPending();
+    }).catch((err) => {
       if (this.#stopped) return;
       this.#log.warn("partition takeover failed, retrying: {err}", { err: String(err) });
       this.#retryTimer = this.#o.clock.setTimeout(() => this.#takeover(), 1000);

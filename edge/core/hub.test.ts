@@ -3,7 +3,8 @@ import { encodeRoomUpdate } from "../../actors/bus/mod.ts";
 import { CloseCode } from "../protocol.ts";
 import { type CoreConfig, EdgeHub } from "./hub.ts";
 import type { LogEntry } from "./replay.ts";
-import { type Conn, SendResult, type Transport } from "./transport.ts";
+import { parseRange } from "./addresses.ts";
+import { type Conn, SendResult, type Transport, type UpgradeRequest } from "./transport.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -69,12 +70,12 @@ const cfg: CoreConfig = {
   latencySample: 1,
 };
 
-function setup(log: (topic: string, after: number) => Promise<LogEntry[]> = async () => []) {
+function setup(more: Partial<CoreConfig> = {}, log: (topic: string, after: number) => Promise<LogEntry[]> = async () => []) {
   let now = 10_000;
   let deferred: (() => void) | undefined;
   const refreshes: string[] = [];
   const latencies: number[] = [];
-  const hub = new EdgeHub(cfg, {
+  const hub = new EdgeHub({ ...cfg, ...more }, {
     log: { read: log },
     refresh: (r) => refreshes.push(r),
     now: () => now,
@@ -84,10 +85,17 @@ function setup(log: (topic: string, after: number) => Promise<LogEntry[]> = asyn
   const t = new FakeTransport();
   hub.attach(t);
   hub.ready = true;
+  const admit = (peer: string, origin = "", more: Partial<UpgradeRequest> = {}) => {
+    const a = hub.handlers.admit({ peer, origin, host: "edge.example", xForwardedFor: "", forwarded: "", ...more });
+    if (a instanceof Promise) throw new Error("the local address count answers synchronously");
+    return a;
+  };
   const connect = (ip = "10.0.0.1", origin = "") => {
+    const a = admit(ip, origin);
+    if (!a.ok) throw new Error(`refused: ${a.status} ${a.reason}`);
     let state: ReturnType<typeof hub.handlers.open> | undefined = undefined;
     const c = new FakeConn(t, () => state && hub.handlers.close(state, 1000));
-    state = hub.handlers.open(c, { ip, origin, host: "edge.example" });
+    state = hub.handlers.open(c, { ip: a.ip, origin, host: "edge.example" });
     const send = (m: unknown) => hub.handlers.message(state!, enc.encode(typeof m === "string" ? m : JSON.stringify(m)), false);
     return { c, send, state };
   };
@@ -96,7 +104,7 @@ function setup(log: (topic: string, after: number) => Promise<LogEntry[]> = asyn
     deferred?.();
     deferred = undefined;
   };
-  return { hub, connect, ingest, refreshes, latencies, tick: (ms: number) => (now += ms) };
+  return { hub, admit, connect, ingest, refreshes, latencies, tick: (ms: number) => (now += ms) };
 }
 
 const seqs = (c: FakeConn, room: string) => c.frames.filter((f) => f.room === room).map((f) => `${f.type[0]}${f.seq}`);
@@ -129,7 +137,7 @@ describe("EdgeHub", () => {
 
   it("replays a stream room from the log, buffering live messages meanwhile, without duplicates", async () => {
     let resolve!: (e: LogEntry[]) => void;
-    const { connect, ingest } = setup(() => new Promise((r) => (resolve = r)));
+    const { connect, ingest } = setup({}, () => new Promise((r) => (resolve = r)));
     const room = "candles.ETH-USD.1m";
     ingest(room, 1, 2, 3, 4, 5);
     const { c, send } = connect();
@@ -145,7 +153,7 @@ describe("EdgeHub", () => {
     const room = "alerts";
     let stored = [2]; // seq 1 aged out of the window; seq 3 not stored yet
     let reads = 0;
-    const { connect, ingest } = setup(async () => {
+    const { connect, ingest } = setup({}, async () => {
       reads++;
       const out = stored.map((seq) => ({ seq, bytes: msg(room, seq) }));
       stored = [2, 3];
@@ -168,7 +176,7 @@ describe("EdgeHub", () => {
   it("gives a client with since 0 what the window holds, or the snapshot, and never a resync", async () => {
     const room = "candles.SOL-USD.1m";
     let fail = false;
-    const { connect, ingest } = setup(async () => {
+    const { connect, ingest } = setup({}, async () => {
       if (fail) throw new Error("NATS down");
       return [4, 5].map((seq) => ({ seq, bytes: msg(room, seq) }));
     });
@@ -213,21 +221,60 @@ describe("EdgeHub", () => {
     expect(c.frames.at(-1)).toMatchObject({ type: "pong", id: 99 });
   });
 
-  it("caps connections per address with 4003 and frees the slot on close", () => {
-    const { connect, hub } = setup();
+  it("refuses an upgrade beyond the per-address cap with 429 before it opens, and frees the slot on close", () => {
+    const { admit, connect, hub } = setup();
     connect("1.1.1.1");
     const b = connect("1.1.1.1");
-    const third = connect("1.1.1.1");
-    expect(third.c.ended).toBe(CloseCode.TooManyConnections);
+    expect(admit("1.1.1.1")).toEqual({ ok: false, status: 429, reason: "too_many_connections" });
+    expect(hub.sessions.size).toBe(2);
     b.c.end(1000);
     expect(connect("1.1.1.1").c.ended).toBeUndefined();
     expect(hub.sessions.size).toBe(2);
+    expect(hub.stats.refusedUpgrades.get("too_many_connections")).toBe(1);
   });
 
-  it("rejects a foreign Origin with 4005", () => {
-    const { connect } = setup();
-    expect(connect("1.1.1.1", "https://evil.example").c.ended).toBe(CloseCode.OriginRejected);
-    expect(connect("1.1.1.2", "https://edge.example").c.ended).toBeUndefined();
+  it("gives back the slot of an admitted upgrade that never opened", () => {
+    const { admit, hub } = setup();
+    expect(admit("1.1.1.1").ok).toBe(true);
+    expect(admit("1.1.1.1").ok).toBe(true);
+    hub.handlers.abandon("1.1.1.1");
+    expect(admit("1.1.1.1").ok).toBe(true);
+    expect(admit("1.1.1.1").ok).toBe(false);
+  });
+
+  it("refuses a foreign Origin with 403 before the upgrade", () => {
+    const { admit } = setup();
+    expect(admit("1.1.1.1", "https://evil.example")).toEqual({ ok: false, status: 403, reason: "origin_not_allowed" });
+    expect(admit("1.1.1.2", "https://edge.example").ok).toBe(true);
+  });
+
+  it("refuses upgrades with 503 until ready and while shutting down", () => {
+    const { admit, hub } = setup();
+    hub.ready = false;
+    expect(admit("1.1.1.1")).toMatchObject({ status: 503, reason: "not_ready" });
+    hub.ready = true;
+    hub.closing = true;
+    expect(admit("1.1.1.1")).toMatchObject({ status: 503, reason: "shutting_down" });
+  });
+
+  it("counts a connection against its forwarded address only when the peer is a trusted proxy", () => {
+    const { admit } = setup({ trustedProxies: [parseRange("10.9.0.0/16")!] });
+    // Through the proxy: two clients behind it are counted apart (cap 2 each).
+    for (let i = 0; i < 2; i++) expect(admit("10.9.0.1", "", { xForwardedFor: "203.0.113.7" })).toMatchObject({ ok: true, ip: "203.0.113.7" });
+    expect(admit("10.9.0.1", "", { xForwardedFor: "203.0.113.7" })).toMatchObject({ status: 429 });
+    expect(admit("10.9.0.2", "", { xForwardedFor: "203.0.113.8" })).toMatchObject({ ok: true, ip: "203.0.113.8" });
+    // Straight from the internet: the header is the client's own claim and is ignored.
+    expect(admit("198.51.100.1", "", { xForwardedFor: "203.0.113.9" })).toMatchObject({ ok: true, ip: "198.51.100.1" });
+  });
+
+  it("refuses a Host outside EDGE_ALLOWED_HOSTS with 403, even with an Origin that matches it", () => {
+    const { admit } = setup({ allowedHosts: ["edge.example"] });
+    expect(admit("1.1.1.1", "http://rebound.example", { host: "rebound.example" })).toEqual({
+      ok: false,
+      status: 403,
+      reason: "host_not_allowed",
+    });
+    expect(admit("1.1.1.1", "https://edge.example:8443", { host: "edge.example:8443" }).ok).toBe(true);
   });
 
   it("closes a socket that stays over the backpressure threshold with 4001", () => {
@@ -253,6 +300,47 @@ describe("EdgeHub", () => {
     tick(5000);
     connect("3.3.3.3").send({ op: "refresh", room: "movers" });
     expect(refreshes).toEqual(["movers", "movers"]);
+  });
+
+  it("sends a rated subscription (ticker.X@1s) its snapshot, then the latest message at most once per period", () => {
+    const { connect, ingest, hub, tick } = setup();
+    ingest("ticker.BTC-USD", 1);
+    const { c, send } = connect();
+    send({ op: "subscribe", rooms: ["ticker.BTC-USD@1s"] });
+    const got = () => seqs(c, "ticker.BTC-USD");
+    expect(got()).toEqual(["s1"]);
+    for (let i = 2; i <= 6; i++) {
+      tick(100);
+      ingest("ticker.BTC-USD", i);
+      hub.emitRated();
+    }
+    expect(got()).toEqual(["s1"]); // 500 ms: not due yet
+    tick(500);
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6"]); // the latest only; seq jumps over what was skipped
+    tick(300);
+    ingest("ticker.BTC-USD", 7);
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6"]); // 300 ms after the last one
+    tick(700);
+    hub.emitRated();
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6", "u7"]);
+    tick(5000);
+    hub.emitRated();
+    expect(got()).toEqual(["s1", "u6", "u7"]); // nothing new: nothing sent
+  });
+
+  it("refuses a rate on a stream room and periods outside 250 ms – 60 s", () => {
+    const { connect } = setup();
+    const ok = connect("9.9.9.1");
+    ok.send({ op: "subscribe", rooms: ["movers@5s", "ticker.ETH-USD@250ms"] });
+    expect(ok.c.frames.filter((f) => f.type === "error")).toEqual([]);
+    ["alerts@1s", "ticker.BTC-USD@10ms", "ticker.BTC-USD@2m", "ticker.BTC-USD@90s"].forEach((room, i) => {
+      const { c, send } = connect(`9.9.8.${i}`);
+      send({ op: "subscribe", rooms: [room] });
+      expect(c.frames.at(-1), room).toMatchObject({ type: "error" });
+    });
   });
 
   it("applies a stored (seed) message only when it is newer than the room's latest", () => {

@@ -13,14 +13,23 @@
  * state and frame validation is core/session.ts.
  */
 import { CloseCode, ErrorCode, type Limits } from "../protocol.ts";
-import { AddressCounts, originAllowed } from "./limits.ts";
+import { type AddressRange, clientAddress, hostAllowed, type ProxyHeader } from "./addresses.ts";
+import { AddressCounts, type AddressLimiter, originAllowed } from "./limits.ts";
 import { type RefreshRoom, RefreshCoalescer } from "./refresh.ts";
 import { type RoomLog, SharedLogReader } from "./replay.ts";
 import { readSeq, readTs, RoomStore } from "./rooms.ts";
 import { parseClientFrame, Session } from "./session.ts";
 import { EdgeStats } from "./stats.ts";
 import { Subscriptions } from "./subscriptions.ts";
-import { type Conn, SendResult, type SocketHandlers, type Transport, type UpgradeInfo } from "./transport.ts";
+import {
+  type Admission,
+  type Conn,
+  SendResult,
+  type SocketHandlers,
+  type Transport,
+  type UpgradeInfo,
+  type UpgradeRequest,
+} from "./transport.ts";
 
 export interface CoreConfig {
   id: string;
@@ -37,6 +46,12 @@ export interface CoreConfig {
   replayWindowMs: number;
   refreshWindowMs: number;
   latencySample: number;
+  /** Host header values accepted for upgrades (lower case; `name` or `name:port`); empty/absent = any. */
+  allowedHosts?: string[];
+  /** TCP peers whose forwarding header names the client (EDGE_TRUSTED_PROXIES); empty/absent = none. */
+  trustedProxies?: AddressRange[];
+  /** Which forwarding header trusted proxies set (default x-forwarded-for). */
+  proxyHeader?: ProxyHeader;
 }
 
 export interface CoreDeps {
@@ -48,6 +63,8 @@ export interface CoreDeps {
   defer?: (fn: () => void) => void;
   observeLatency?: (ms: number) => void;
   warn?: (message: string, props?: Record<string, unknown>) => void;
+  /** The per-address count (default: this process's own {@link AddressCounts}). */
+  addresses?: AddressLimiter;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -61,7 +78,7 @@ export class EdgeHub {
   ready = false;
   closing = false;
   private transport: Transport | undefined;
-  private readonly ips: AddressCounts;
+  private readonly ips: AddressLimiter;
   private readonly subs: Subscriptions;
   private readonly now: () => number;
   private readonly defer: (fn: () => void) => void;
@@ -77,7 +94,8 @@ export class EdgeHub {
   constructor(readonly cfg: CoreConfig, private readonly deps: CoreDeps) {
     this.now = deps.now ?? Date.now;
     this.defer = deps.defer ?? ((fn) => setTimeout(fn, 0));
-    this.ips = new AddressCounts(cfg.maxConnsPerIp);
+    this.ips = deps.addresses ?? new AddressCounts(cfg.maxConnsPerIp);
+    this.rooms.now = this.now;
     this.subs = new Subscriptions(this.rooms, this.stats, new SharedLogReader(deps.log), cfg.maxRooms, {
       send: (s, f) => this.send(s, f),
       reject: (s, code, message) => this.reject(s, code, message),
@@ -165,22 +183,44 @@ export class EdgeHub {
     message: (s, data, isBinary) => this.message(s, data, isBinary),
     close: (s) => this.close(s),
     accepting: () => this.ready && !this.closing,
+    admit: (req) => this.admit(req),
+    abandon: (ip) => this.ips.release(ip),
   };
 
+  /**
+   * Decide an upgrade before the 101: 503 until ready and while shutting down, 403 for
+   * a Host outside EDGE_ALLOWED_HOSTS or a foreign Origin, 429 when the client address
+   * (behind trusted proxies: the forwarded one) is at its cap. Accepted upgrades hold a
+   * slot in the count from here on.
+   */
+  admit(req: UpgradeRequest): Admission | Promise<Admission> {
+    if (!this.ready || this.closing) return this.refuse(503, this.closing ? "shutting_down" : "not_ready");
+    if (!hostAllowed(req.host, this.cfg.allowedHosts ?? [])) return this.refuse(403, "host_not_allowed");
+    if (!originAllowed(req.origin, req.host, this.cfg.allowedOrigins)) return this.refuse(403, "origin_not_allowed");
+    const ip = clientAddress(req.peer, req, this.cfg.trustedProxies ?? [], this.cfg.proxyHeader);
+    const decide = (ok: boolean): Admission => ok ? { ok: true, ip } : this.refuse(429, "too_many_connections");
+    let got: boolean | Promise<boolean>;
+    try {
+      got = this.ips.acquire(ip);
+    } catch {
+      return this.refuse(503, "limiter_unavailable");
+    }
+    if (typeof got === "boolean") return decide(got);
+    return got.then(decide, () => this.refuse(503, "limiter_unavailable"));
+  }
+
+  private refuse(status: 403 | 429 | 503, reason: string): Admission {
+    this.stats.bump(this.stats.refusedUpgrades, reason);
+    return { ok: false, status, reason };
+  }
+
+  /** An admitted socket is open: `info.ip` already holds its slot in the per-address count. */
   private open(conn: Conn, info: UpgradeInfo): Session {
     const s = new Session(conn, info.ip, this.cfg, this.now());
     this.sessions.add(s);
     this.stats.connectionsOpened++;
-    if (!originAllowed(info.origin, info.host, this.cfg.allowedOrigins)) {
-      this.end(s, CloseCode.OriginRejected, "origin_rejected");
-      this.close(s); // the transport may report this close before open() returns the state
-    } else if (!this.ips.acquire(info.ip)) {
-      this.end(s, CloseCode.TooManyConnections, "too_many_connections");
-      this.close(s);
-    } else {
-      s.counted = true;
-      this.send(s, this.hello);
-    }
+    s.counted = true;
+    this.send(s, this.hello);
     return s;
   }
 
@@ -234,6 +274,29 @@ export class EdgeHub {
     s.closed = true;
     this.stats.bump(this.stats.closes, reason);
     s.conn.end(code, reason);
+  }
+
+  /**
+   * Rated subscriptions (`ticker.BTC-USD@1s`): call often (every 100 ms). Each rated room
+   * that is due and whose base room has a newer message than it last sent gets the base
+   * room's latest bytes, unchanged (the frame names the base room and carries its seq:
+   * seqs jump by what was skipped), at most once per period.
+   */
+  emitRated(): void {
+    const t = this.transport;
+    if (t === undefined || this.rooms.rated.size === 0) return;
+    const now = this.now();
+    for (const r of this.rooms.rated) {
+      const rate = r.rate!;
+      if (r.subscribers === 0 || now < rate.nextDue) continue;
+      const base = this.rooms.byTopicName(rate.baseTopic);
+      if (!base || base.bytes === undefined || base.seq <= rate.lastSent) continue;
+      rate.nextDue = now + rate.periodMs;
+      rate.lastSent = base.seq;
+      t.publish(r.topic, base.bytes);
+      this.stats.msgsOut += r.subscribers;
+      this.stats.bytesOut += r.subscribers * base.bytes.length;
+    }
   }
 
   /**

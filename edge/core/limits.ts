@@ -38,8 +38,19 @@ export class Strikes {
   }
 }
 
+/**
+ * Counts open connections per client address against a cap. {@link AddressCounts} is
+ * one process's count; with several worker processes the primary keeps one count for
+ * the host (edge/address-share.ts), so the cap means the same with 1 or N workers.
+ */
+export interface AddressLimiter {
+  /** Count a new connection; false (and nothing counted) when the address is at its cap. Rejects when the count cannot be reached. */
+  acquire(ip: string): boolean | Promise<boolean>;
+  release(ip: string): void;
+}
+
 /** Open connections per remote address (one process's view). */
-export class AddressCounts {
+export class AddressCounts implements AddressLimiter {
   private readonly counts = new Map<string, number>();
   constructor(private readonly max: number) {}
   /** Count a new connection; false (and nothing counted) when the address is at its cap. */

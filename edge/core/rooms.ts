@@ -76,6 +76,8 @@ export class Room {
   /** Sockets replaying this room; live messages are buffered for them meanwhile. */
   replaying: Set<{ bufferLive(seq: number, bytes: Uint8Array): void }> | undefined;
   private snap: Uint8Array | undefined;
+  /** A rated subscription (`<base>@<period>`): its base room's topic and period; otherwise undefined. */
+  rate: { baseTopic: string; periodMs: number; nextDue: number; lastSent: number } | undefined;
 
   constructor(readonly topic: string, readonly name: string, readonly kind: RoomKind) {
     this.stream = isStreamRoom(name);
@@ -99,8 +101,25 @@ export class Room {
   }
 }
 
+/** Periods a rated subscription may ask for. */
+export const MIN_RATE_MS = 250;
+export const MAX_RATE_MS = 60_000;
+
+/** `ticker.BTC-USD@1s` → base `ticker.BTC-USD`, 1000 ms; undefined without a valid `@` suffix. */
+export function parseRated(name: string): { base: string; periodMs: number } | undefined {
+  const m = /^(.+)@(\d{1,5})(ms|s)$/.exec(name);
+  if (!m) return undefined;
+  const periodMs = Number(m[2]) * (m[3] === "s" ? 1000 : 1);
+  if (periodMs < MIN_RATE_MS || periodMs > MAX_RATE_MS) return undefined;
+  return { base: m[1]!, periodMs };
+}
+
 export class RoomStore {
   private readonly byTopic = new Map<string, Room>();
+  /** Rooms of rated subscriptions (`<base>@<period>`), walked by the rate timer. */
+  readonly rated = new Set<Room>();
+  /** Clock for rated rooms' first due time. */
+  now: () => number = Date.now;
 
   get size(): number {
     return this.byTopic.size;
@@ -116,9 +135,15 @@ export class RoomStore {
     const topic = `room.${name}`;
     let r = this.byTopic.get(topic);
     if (r) return r;
-    const kind = roomKind(name);
-    if (!kind) return undefined;
+    const rated = name.includes("@") ? parseRated(name) : undefined;
+    const kind = roomKind(rated ? rated.base : name);
+    // Only snapshot rooms can be thinned out: in a stream room every message matters.
+    if (!kind || (rated && isStreamRoom(rated.base)) || (name.includes("@") && !rated)) return undefined;
     r = new Room(topic, name, kind);
+    if (rated) {
+      r.rate = { baseTopic: `room.${rated.base}`, periodMs: rated.periodMs, nextDue: this.now() + rated.periodMs, lastSent: -1 };
+      this.rated.add(r);
+    }
     this.byTopic.set(topic, r);
     return r;
   }
@@ -129,7 +154,9 @@ export class RoomStore {
   }
 
   release(r: Room): void {
-    if (r.disposable) this.byTopic.delete(r.topic);
+    if (!r.disposable) return;
+    this.byTopic.delete(r.topic);
+    this.rated.delete(r);
   }
 
   values(): IterableIterator<Room> {

@@ -18,6 +18,8 @@ export class EdgeStats {
   readonly rejected = new Map<string, number>();
   /** Connections closed by the edge, by reason. */
   readonly closes = new Map<string, number>();
+  /** WebSocket upgrades refused with an HTTP status before the 101, by reason. */
+  readonly refusedUpgrades = new Map<string, number>();
   /** Sweeps that found a socket over the backpressure threshold (publishes skip it meanwhile). */
   slowObservations = 0;
   /** Replays by outcome: replayed, gap, too_old, unavailable. */

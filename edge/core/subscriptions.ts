@@ -82,7 +82,9 @@ export class Subscriptions {
   }
 
   private sendSnapshot(s: Session, r: Room): void {
-    const snap = r.snapshot();
+    // A rated subscription's snapshot is its base room's latest message.
+    const src = r.rate ? this.rooms.byTopicName(r.rate.baseTopic) : r;
+    const snap = src?.snapshot();
     if (snap) this.io.send(s, snap);
   }
 

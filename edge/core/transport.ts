@@ -29,6 +29,28 @@ export interface UpgradeInfo {
   host: string;
 }
 
+/** What a transport reads from an upgrade request before deciding on it. */
+export interface UpgradeRequest {
+  /** The TCP peer's address as the socket reports it. */
+  peer: string;
+  origin: string;
+  host: string;
+  xForwardedFor: string;
+  forwarded: string;
+}
+
+/** HTTP statuses an upgrade may be refused with. */
+export type RefusalStatus = 403 | 429 | 503;
+
+/**
+ * The core's decision on an upgrade. Accepted: the socket may open, and `ip` (the
+ * client address) already holds a slot in the per-address count, which `open` takes
+ * over or `abandon` gives back. Refused: answer with `status` and `reason`, no 101.
+ */
+export type Admission =
+  | { ok: true; ip: string }
+  | { ok: false; status: RefusalStatus; reason: string };
+
 /** Callbacks the core gives a transport. `S` is the core's per-socket state. */
 export interface SocketHandlers<S> {
   /**
@@ -41,6 +63,15 @@ export interface SocketHandlers<S> {
   close(state: S, code: number): void;
   /** Whether upgrades are accepted now (false until ready and while shutting down). */
   accepting(): boolean;
+  /**
+   * Decide an upgrade before answering it (readiness, Host, Origin, per-address cap).
+   * May be asynchronous: the cap shared by several worker processes is kept by the
+   * primary. The transport upgrades only on `ok`, and then calls `open` with `info.ip`
+   * set to the admitted address, or `abandon(ip)` if the request went away meanwhile.
+   */
+  admit(req: UpgradeRequest): Admission | Promise<Admission>;
+  /** Give back the slot of an admitted upgrade that never opened. */
+  abandon(ip: string): void;
 }
 
 /** A plain HTTP request/response, enough for health, metrics and static files. */
@@ -60,7 +91,7 @@ export type HttpHandler = (req: HttpRequest) => HttpReply;
 export interface TransportOptions<S> {
   host: string;
   port: number;
-  /** Frames up to this size reach the core (which answers oversized ones with an error); larger ones close the socket. */
+  /** Frames up to this size reach the core (which answers oversized ones with an error); larger ones close the socket with 1009. */
   hardMaxPayload: number;
   maxBackpressure: number;
   idleTimeoutMs: number;

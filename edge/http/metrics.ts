@@ -74,6 +74,8 @@ export class EdgeMetrics {
     for (const [code, n] of st.rejected) rejected.inc({ code }, n);
     const closes = m.counter("edge_closes_total", "connections closed by the edge, by reason");
     for (const [reason, n] of st.closes) closes.inc({ reason }, n);
+    const refused = m.counter("edge_upgrades_refused_total", "WebSocket upgrades answered with an HTTP error instead of 101, by reason");
+    for (const [reason, n] of st.refusedUpgrades) refused.inc({ reason }, n);
     m.counter("edge_slow_observations_total", "sweeps finding a socket over the backpressure threshold (skipped by publishes)")
       .inc(undefined, st.slowObservations);
     if (this.info.skipped) m.counter("edge_publish_skips_total", "publishes skipped for slow sockets").inc(undefined, this.info.skipped());

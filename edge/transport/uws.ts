@@ -10,6 +10,7 @@
 import type * as UWS from "uWebSockets.js";
 import type { UwsBuild } from "./uws-load.ts";
 import {
+  type Admission,
   type Conn,
   SendResult,
   type Transport,
@@ -33,6 +34,14 @@ interface UserData<S> {
 }
 
 const dec = new TextDecoder();
+/** WebSocket close code for a message over the size limit (RFC 6455 7.4.1). */
+const CLOSE_TOO_BIG = 1009;
+/**
+ * Largest frame uWS reads (and so can answer with a 1009 close); anything larger is
+ * cut by uWS at the frame header, without a close frame. Bounds what one socket can
+ * make the edge buffer while a frame arrives.
+ */
+export const READ_CEILING = 2 << 20;
 
 class UwsConn implements Conn {
   closed = false;
@@ -75,29 +84,49 @@ export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuil
   const idle = opts.idleTimeoutMs <= 0 ? 0 : Math.max(9, Math.round(opts.idleTimeoutMs / 1000));
 
   app.ws<UserData<S>>(opts.wsPath, {
-    maxPayloadLength: opts.hardMaxPayload,
+    maxPayloadLength: Math.max(opts.hardMaxPayload, READ_CEILING),
     maxBackpressure: opts.maxBackpressure,
     closeOnBackpressureLimit: 0,
     idleTimeout: idle,
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
     upgrade: (res, req, context) => {
-      if (!opts.sockets.accepting()) {
-        res.cork(() => res.writeStatus("503 Service Unavailable").writeHeader("Retry-After", "1").end("not ready"));
-        return;
-      }
-      const ud: UserData<S> = {
-        ip: dec.decode(res.getRemoteAddressAsText()),
+      // Everything needed later is read now: `req` is valid only during this call.
+      const peer = dec.decode(res.getRemoteAddressAsText());
+      const request = {
+        peer,
         origin: req.getHeader("origin"),
         host: req.getHeader("host"),
+        xForwardedFor: req.getHeader("x-forwarded-for"),
+        forwarded: req.getHeader("forwarded"),
       };
-      res.upgrade(
-        ud,
-        req.getHeader("sec-websocket-key"),
-        req.getHeader("sec-websocket-protocol"),
-        req.getHeader("sec-websocket-extensions"),
-        context,
-      );
+      const key = req.getHeader("sec-websocket-key");
+      const protocol = req.getHeader("sec-websocket-protocol");
+      const extensions = req.getHeader("sec-websocket-extensions");
+      const answer = (a: Admission) => {
+        if (!a.ok) {
+          res.writeStatus(statusLine(a.status)).writeHeader("Content-Type", "text/plain");
+          if (a.status !== 403) res.writeHeader("Retry-After", "1");
+          res.end(`${a.reason}\n`, true);
+          return;
+        }
+        const ud: UserData<S> = { ip: a.ip, origin: request.origin, host: request.host };
+        res.upgrade(ud, key, protocol, extensions, context);
+      };
+      const a = opts.sockets.admit(request);
+      if (!(a instanceof Promise)) return answer(a);
+      // Asynchronous decision (the host-wide count): the client may leave meanwhile.
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      void a.then((r) => {
+        if (aborted) {
+          if (r.ok) opts.sockets.abandon(r.ip);
+          return;
+        }
+        res.cork(() => answer(r));
+      });
     },
     open: (ws) => {
       const ud = ws.getUserData();
@@ -110,6 +139,12 @@ export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuil
     },
     message: (ws, message, isBinary) => {
       const ud = ws.getUserData();
+      if (message.byteLength > opts.hardMaxPayload) {
+        // uWS itself drops a frame over maxPayloadLength without a close frame (the
+        // client sees 1006); frames up to the read ceiling are read so 1009 can be sent.
+        ud.conn?.end(CLOSE_TOO_BIG, "message too big");
+        return;
+      }
       if (ud.state !== undefined) opts.sockets.message(ud.state, new Uint8Array(message), isBinary);
     },
     close: (ws, code) => {
@@ -171,6 +206,7 @@ const REASONS: Record<number, string> = {
   304: "Not Modified",
   400: "Bad Request",
   403: "Forbidden",
+  429: "Too Many Requests",
   404: "Not Found",
   405: "Method Not Allowed",
   500: "Internal Server Error",

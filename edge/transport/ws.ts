@@ -7,7 +7,14 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
-import { type Conn, SendResult, type Transport, type TransportOptions } from "../core/transport.ts";
+import {
+  type Conn,
+  type RefusalStatus,
+  SendResult,
+  type Transport,
+  type TransportOptions,
+  type UpgradeInfo,
+} from "../core/transport.ts";
 
 const TEXT = { binary: false } as const;
 /** How long a closing socket may take to finish the close handshake before it is destroyed. */
@@ -81,15 +88,24 @@ export async function startWsTransport<S>(opts: TransportOptions<S>): Promise<Tr
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0];
     if (path !== opts.wsPath) return reply(socket, "404 Not Found");
-    if (!opts.sockets.accepting()) return reply(socket, "503 Service Unavailable");
+    const request = {
+      peer: req.socket.remoteAddress ?? "",
+      origin: headerOf(req, "origin"),
+      host: headerOf(req, "host"),
+      xForwardedFor: headerOf(req, "x-forwarded-for"),
+      forwarded: headerOf(req, "forwarded"),
+    };
+    void Promise.resolve(opts.sockets.admit(request)).then((a) => {
+      if (!a.ok) return reply(socket, `${a.status} ${STATUS_TEXT[a.status]}`, a.reason);
+      if (socket.destroyed) return opts.sockets.abandon(a.ip);
+      upgrade(req, socket, head, { ip: a.ip, origin: request.origin, host: request.host });
+    });
+  });
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, info: UpgradeInfo) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new WsConn(ws, opts.maxBackpressure, topics);
       conns.add(conn);
-      const info = {
-        ip: (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
-        origin: headerOf(req, "origin"),
-        host: headerOf(req, "host"),
-      };
       const state = opts.sockets.open(conn, info);
       ws.on("message", (data, isBinary) => {
         conn.alive = true;
@@ -107,7 +123,7 @@ export async function startWsTransport<S>(opts: TransportOptions<S>): Promise<Tr
         opts.sockets.close(state, code);
       });
     });
-  });
+  };
 
   // Idle timeout with pings, as uWS does: a socket silent for a whole period is dropped.
   const idle = opts.idleTimeoutMs > 0
@@ -163,6 +179,12 @@ function headerOf(req: IncomingMessage, name: string): string {
   return Array.isArray(v) ? v.join(", ") : v ?? "";
 }
 
-function reply(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+const STATUS_TEXT: Record<RefusalStatus, string> = { 403: "Forbidden", 429: "Too Many Requests", 503: "Service Unavailable" };
+
+function reply(socket: Duplex, status: string, body = ""): void {
+  const text = body ? `${body}\n` : "";
+  const retry = status.startsWith("403") || status.startsWith("404") ? "" : "Retry-After: 1\r\n";
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\n${retry}Content-Length: ${text.length}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }

@@ -1,0 +1,101 @@
+/**
+ * One durable pull consumer per owned partition, filtered to that partition's tick
+ * subjects (`md.tick.*.*.p<k>`): nats-server 2.9 allows one filter subject per
+ * consumer, and the partition token in the subject makes one filter enough. With N
+ * coalescers each one receives, decodes and acks only ~1/N of the ticks.
+ *
+ * Used when COALESCER_PARTITIONS equals the bus's TICK_PARTITIONS (the default, 16);
+ * otherwise the service falls back to one consumer on `md.tick.>` and skips by subject.
+ */
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { nanos, STREAM, subjects } from "../bus/mod.ts";
+
+export interface PartitionConsumersOptions {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  /** Prefix of the durable names: `<prefix>_p<k>`. */
+  durable: string;
+  ackWaitMs: number;
+  maxAckPending: number;
+  inactiveMs: number;
+  onMessage(m: JsMsg): void;
+  /** A consumer was deleted under us (the actor should crash and restart). */
+  onLost(err: Error): void;
+}
+
+export class PartitionConsumers {
+  readonly #o: PartitionConsumersOptions;
+  readonly #live = new Map<number, ConsumerMessages>();
+  #closed = false;
+
+  constructor(o: PartitionConsumersOptions) {
+    this.#o = o;
+  }
+
+  name(p: number): string {
+    return `${this.#o.durable}_p${p}`;
+  }
+
+  get partitions(): number[] {
+    return [...this.#live.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Consume exactly `parts`: start consumers for new partitions (deliver policy new:
+   * what came before is read by the takeover from the last message per subject), stop
+   * and delete those given up. Resolves when the new ones are consuming.
+   */
+  async set(parts: readonly number[]): Promise<void> {
+    if (this.#closed) return;
+    const want = new Set(parts);
+    for (const [p] of this.#live) if (!want.has(p)) await this.#drop(p);
+    for (const p of want) if (!this.#live.has(p)) await this.#add(p);
+  }
+
+  /** Stop deliveries (consumers stay, so the final flush can still ack). */
+  async halt(): Promise<void> {
+    this.#closed = true;
+    for (const m of this.#live.values()) await m.close().catch(() => {});
+  }
+
+  /** Stop and delete every consumer. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const p of [...this.#live.keys()]) await this.#drop(p);
+  }
+
+  async #add(p: number): Promise<void> {
+    const { js, jsm } = this.#o;
+    const name = this.name(p);
+    await jsm.consumers.add(STREAM.md, {
+      durable_name: name,
+      filter_subject: subjects.tickPartition(p),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      ack_wait: nanos(this.#o.ackWaitMs),
+      max_ack_pending: this.#o.maxAckPending,
+      // A member that dies without deleting its consumers leaves them to the server to clean up.
+      inactive_threshold: nanos(this.#o.inactiveMs),
+    });
+    const messages = await (await js.consumers.get(STREAM.md, name)).consume({
+      max_messages: 1000,
+      callback: (m) => this.#o.onMessage(m),
+    });
+    this.#live.set(p, messages);
+    void (async () => {
+      for await (const s of messages.status()) {
+        if (s.type === "consumer_deleted" || s.type === "consumer_not_found" || s.type === "stream_not_found") {
+          if (this.#live.get(p) === messages && !this.#closed) this.#o.onLost(new Error(`tick consumer ${name}: ${s.type}`));
+          return;
+        }
+      }
+    })();
+  }
+
+  async #drop(p: number): Promise<void> {
+    const messages = this.#live.get(p);
+    this.#live.delete(p);
+    await messages?.close().catch(() => {});
+    await this.#o.jsm.consumers.delete(STREAM.md, this.name(p)).catch(() => {});
+  }
+}
