@@ -148,9 +148,15 @@ export async function ensureBuckets(nc: NatsConnection, o: BucketOptions): Promi
 
 /** JetStream message ids for de-duplication: the same upstream frame always gets the same id. */
 export const msgIds = {
-  /** A tick batch: venue, symbol and the sequence range it covers. */
-  ticks: (venue: string, symbol: string, firstSeq: number, lastSeq: number) =>
-    firstSeq === lastSeq ? `t:${venue}:${symbol}:${firstSeq}` : `t:${venue}:${symbol}:${firstSeq}-${lastSeq}`,
+  /**
+   * A tick batch: venue, symbol and the sequence range it covers, plus the first tick's
+   * exchange time when given, so a new upstream session that numbers from the same
+   * sequences again (venue restart) is not taken for a duplicate; a replayed frame
+   * carries its original exchange time and keeps its id.
+   */
+  ticks: (venue: string, symbol: string, firstSeq: number, lastSeq: number, firstExchTs?: number) =>
+    (firstSeq === lastSeq ? `t:${venue}:${symbol}:${firstSeq}` : `t:${venue}:${symbol}:${firstSeq}-${lastSeq}`) +
+    (firstExchTs === undefined ? "" : `@${firstExchTs}`),
   book: (venue: string, symbol: string, lastUpdateId: number, ts: number) => `b:${venue}:${symbol}:${lastUpdateId}:${ts}`,
   bookDelta: (venue: string, symbol: string, firstUpdateId: number, lastUpdateId: number) =>
     `d:${venue}:${symbol}:${firstUpdateId}-${lastUpdateId}`,

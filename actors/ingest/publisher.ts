@@ -126,7 +126,7 @@ export class Publisher {
     this.queue.push({
       subject: subjects.tick(first.venue, first.symbol),
       data: encode(batch),
-      msgID: msgIds.ticks(first.venue, first.symbol, first.seq, ticks[ticks.length - 1]!.seq),
+      msgID: msgIds.ticks(first.venue, first.symbol, first.seq, ticks[ticks.length - 1]!.seq, first.exchTs),
       ticks,
     });
   }

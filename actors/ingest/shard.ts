@@ -85,6 +85,7 @@ export class ShardLogic {
       bad: metrics.counter("ingest_bad_frames_total", "upstream frames that failed validation (skipped)"),
       dups: metrics.counter("ingest_replayed_ticks_total", "ticks dropped as replays (sequence already seen)"),
       gaps: metrics.counter("ingest_gaps_total", "sequence gaps detected"),
+      sessions: metrics.counter("ingest_upstream_sessions_total", "new upstream sessions recognised (sequences restarted lower with newer exchange time)"),
       unowned: metrics.counter("ingest_unowned_frames_total", "frames for products this connection no longer carries"),
       reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
@@ -252,7 +253,9 @@ export class ShardLogic {
       .then((m) => {
         if (!m) return;
         const r = decode(TickBatch, m.data);
-        if (r.ok) this.seqs.raiseFloor(key, r.value.ticks[r.value.ticks.length - 1]!.seq);
+        if (!r.ok) return;
+        const t = r.value.ticks[r.value.ticks.length - 1]!;
+        this.seqs.raiseFloor(key, t.seq, t.exchTs);
       })
       .catch(() => { /* nothing stored yet */ })
       .finally(() => {
@@ -291,10 +294,16 @@ export class ShardLogic {
 
   private onTick(v: Venue, product: string, r: Extract<FrameResult, { kind: "tick" }>): void {
     const venue = v.protocol.venue;
-    const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck);
+    const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck, r.tick.exchTs);
     if (c.type === "dup") return this.m.dups.inc({ venue });
+    if (c.type === "session") this.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     this.publisher.tick(r.tick);
+  }
+
+  private newSession(venue: string, product: string, previous: number, got: number): void {
+    this.m.sessions.inc({ venue });
+    this.log.info("{venue} {product}: new upstream session, sequences restarted at {got} (previous session reached {previous})", { venue, product, got, previous });
   }
 
   private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {
