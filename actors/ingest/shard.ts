@@ -70,6 +70,7 @@ export class ShardLogic {
   private readonly m;
   private readonly lastBadLog = new Map<string, number>();
   private suppressedBad = 0;
+  private readonly sessionsUnlogged = new Map<string, number>();
   private stopping = false;
   private readonly disposers: Array<{ dispose(): void }> = [];
   private readonly labels;
@@ -301,9 +302,22 @@ export class ShardLogic {
     this.publisher.tick(r.tick);
   }
 
+  /** One log line per venue per BAD_FRAME_LOG_MS: a venue restart starts a session on every product at once. */
   private newSession(venue: string, product: string, previous: number, got: number): void {
     this.m.sessions.inc({ venue });
-    this.log.info("{venue} {product}: new upstream session, sequences restarted at {got} (previous session reached {previous})", { venue, product, got, previous });
+    const now = this.d.clock.now();
+    const key = `session:${venue}`;
+    const last = this.lastBadLog.get(key);
+    const more = (this.sessionsUnlogged.get(venue) ?? 0) + 1;
+    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
+      this.sessionsUnlogged.set(venue, more);
+      return;
+    }
+    this.lastBadLog.set(key, now);
+    this.sessionsUnlogged.set(venue, 0);
+    this.log.info("{venue}: new upstream session on {n} product(s), e.g. {product} restarted at sequence {got} (previous session reached {previous})", {
+      venue, n: more, product, got, previous,
+    });
   }
 
   private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {
