@@ -17,7 +17,8 @@ import type { Clock, TimerHandle } from "../../actors/runtime/types.ts";
 export interface Proc {
   name: string;
   child: ChildProcess;
-  exited: Promise<number | null>;
+  /** Resolves with the exit code, or the signal's name when a signal ended it. */
+  exited: Promise<number | string | null>;
 }
 
 export interface ProcOptions {
@@ -41,7 +42,7 @@ export function startProc(name: string, cmd: string, args: string[], env: Record
       if (!opts.quiet) process.stdout.write(`${tag} ${line}\n`);
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal)));
   return { name, child, exited };
 }
 
@@ -68,7 +69,7 @@ export interface SupervisedOptions {
   backoff?: BackoffOptions;
   clock?: Clock;
   /** Told of every unexpected exit, with the delay before the restart. */
-  onExit?: (name: string, code: number | null, delayMs: number) => void;
+  onExit?: (name: string, code: number | string | null, delayMs: number) => void;
   /** Told when the restarted process is running again. */
   onRestart?: (name: string, restarts: number) => void;
 }
@@ -158,14 +159,17 @@ export class Supervised {
 
 /**
  * Stop tier after tier (each tier's members in parallel), all within `deadlineMs`;
- * returns the names that had to be killed.
+ * every tier but the last must be done `reserveMs` per later tier before the overall
+ * deadline, so a slow host cannot eat the simulator's and nats-server's own clean stop.
+ * Returns the names that had to be killed.
  */
-export async function stopTiers(tiers: Supervised[][], deadlineMs = 9000, clock: Clock = systemClock): Promise<string[]> {
-  const deadline = clock.now() + deadlineMs;
+export async function stopTiers(tiers: Supervised[][], deadlineMs = 9000, clock: Clock = systemClock, reserveMs = 750): Promise<string[]> {
+  const end = clock.now() + deadlineMs;
   const killed: string[] = [];
-  for (const tier of tiers) {
+  for (const [i, tier] of tiers.entries()) {
+    const deadline = end - reserveMs * (tiers.length - 1 - i);
     const r = await Promise.all(tier.map((s) => s.stop(deadline)));
-    r.forEach((x, i) => x === "killed" && killed.push(tier[i]!.name));
+    r.forEach((x, j) => x === "killed" && killed.push(tier[j]!.name));
   }
   return killed;
 }

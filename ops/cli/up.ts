@@ -53,8 +53,9 @@ const all = (st: Stack) => [...st.nats, ...st.sim, ...st.hosts, ...st.edge];
 function supervisor(stopping: () => boolean) {
   let restarts = 0;
   const o = {
-    onExit: (name: string, code: number | null, delayMs: number) => {
-      if (!stopping()) console.warn(`\n${name} exited unexpectedly (code ${code}); restarting in ${(delayMs / 1000).toFixed(1)} s`);
+    onExit: (name: string, code: number | string | null, delayMs: number) => {
+      const how = typeof code === "string" ? `killed by ${code}` : `code ${code}`;
+      if (!stopping()) console.warn(`\n${name} exited unexpectedly (${how}); restarting in ${(delayMs / 1000).toFixed(1)} s`);
     },
     onRestart: (name: string, n: number) => {
       restarts++;
@@ -158,8 +159,15 @@ export async function up(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Upstream URLs of the local simulator, and reconnect settings that suit it: it comes
+ * back in seconds after a crash, so the venue circuit breaker half-opens after 5 s and
+ * reconnects back off to at most 5 s (the defaults, 60 s and 30 s, are for real venues).
+ */
 function simEnv(simPort: number): Record<string, string> {
   return {
+    BREAKER_HALF_OPEN_MS: process.env.BREAKER_HALF_OPEN_MS ?? "5000",
+    RECONNECT_MAX_MS: process.env.RECONNECT_MAX_MS ?? "5000",
     FEED: process.env.FEED ?? "sim",
     SIM_URL: process.env.SIM_URL ?? `http://127.0.0.1:${simPort}`,
     COINBASE_WS_URL: process.env.COINBASE_WS_URL ?? `ws://127.0.0.1:${simPort}/coinbase`,
