@@ -36,13 +36,18 @@ export interface StreamOptions {
   mdMaxBytes: number;
   /** Age limit of the stream-room history in ms (ROOMLOG_MAX_AGE); default 24 h for candles. */
   roomLogMaxAgeMs: number;
+  /** Size limit of the stream-room history in bytes (ROOMLOG_MAX_BYTES); default 1 GiB, -1 for none. */
+  roomLogMaxBytes?: number;
   /** Replicas for every stream (1 on a single server). */
   replicas: number;
 }
 
+/** Kept equal to the config defaults (actors/config.ts), which cannot be imported here. */
+const ROOMLOG_MAX_BYTES = 1024 ** 3;
+
 export const defaultStreamOptions: StreamOptions = {
   mdMaxAgeMs: 24 * 3600_000,
-  mdMaxBytes: -1,
+  mdMaxBytes: 2 * 1024 ** 3,
   roomLogMaxAgeMs: 24 * 3600_000,
   replicas: 1,
 };
@@ -77,6 +82,7 @@ export function streamConfigs(o: StreamOptions): Array<Partial<StreamConfig> & {
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       max_age: nanos(o.roomLogMaxAgeMs),
+      max_bytes: o.roomLogMaxBytes ?? ROOMLOG_MAX_BYTES,
       allow_direct: true,
       num_replicas: o.replicas,
       subjects: [...streamRoomSubjects],

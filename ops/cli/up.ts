@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig, natsSettings } from "../../actors/config.ts";
+import { busSettings, loadConfig, natsSettings } from "../../actors/config.ts";
 import { connectNats } from "../../actors/nats.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { waitForPort } from "../testing/nats-server.ts";
@@ -148,6 +148,7 @@ export async function up(argv: string[]): Promise<number> {
     progress.stop();
     const natsNote = plan.specs.length ? (cluster > 1 ? ` (${cluster}-node cluster started here, R${cluster} streams)` : " (started here)") : " (reused)";
     console.log(`\nTickflow is up.${url ? `  Dashboard: ${url}` : ""}  NATS: ${plan.url}${natsNote}`);
+    console.log(storageLine());
     console.log("`npm run ops -- status` in another terminal shows every actor; Ctrl-C stops everything.\n");
     statusTimer = statusLine(nc, stack, sup.restarts, url, quiet);
     await new Promise(() => {});
@@ -164,6 +165,16 @@ export async function up(argv: string[]): Promise<number> {
  * back in seconds after a crash, so the venue circuit breaker half-opens after 5 s and
  * reconnects back off to at most 5 s (the defaults, 60 s and 30 s, are for real venues).
  */
+const size = (b: number) => (b < 0 ? "unlimited" : b >= 1024 ** 3 ? `${+(b / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(b / 1024 ** 2)} MiB`);
+
+/** What the streams may hold on disk (the hosts apply the same settings). */
+function storageLine(): string {
+  const b = loadConfig(busSettings, process.env);
+  const h = (ms: number) => `${+(ms / 3_600_000).toFixed(1)} h`;
+  return `Storage: MD ≤ ${size(b.MD_MAX_BYTES)} / ${h(b.MD_MAX_AGE)} (MD_MAX_BYTES), ROOMLOG ≤ ${size(b.ROOMLOG_MAX_BYTES)} / ` +
+    `${h(b.ROOMLOG_MAX_AGE)} (ROOMLOG_MAX_BYTES); a warning at 80 %, the oldest dropped at 100 %. Lake: ./data/lake.`;
+}
+
 function simEnv(simPort: number): Record<string, string> {
   return {
     BREAKER_HALF_OPEN_MS: process.env.BREAKER_HALF_OPEN_MS ?? "5000",
