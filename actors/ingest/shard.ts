@@ -99,6 +99,7 @@ export class ShardLogic {
       lingerMs: s.PUBLISH_LINGER_MS,
       maxBatch: s.PUBLISH_MAX_BATCH,
       maxInFlight: s.PUBLISH_MAX_IN_FLIGHT,
+      holdBytes: s.PUBLISH_HOLD_BYTES,
       clock: d.clock,
       metrics,
       labels: this.labels,
@@ -365,6 +366,7 @@ export class ShardLogic {
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.publisher.flush(), new Promise((r) => (t = setTimeout(r, flushMs)))]);
     clearTimeout(t);
+    this.publisher.close();
     for (const v of this.venues.values()) {
       v.sockets.closeAll();
       v.books?.stop();
