@@ -111,6 +111,9 @@ export class ShardLogic {
       leaseMs: d.leaseMs,
       clock: d.clock,
       info: { kind: "shard", ...d.info },
+      // Through a short NATS outage the shard keeps its upstream connections and holds
+      // what it receives (publisher.ts) rather than dropping every product at once.
+      keepThroughErrors: true,
       onChange: () => this.reconcile(),
       onLost: (err) => this.lost(err),
     });

@@ -8,8 +8,8 @@
  * key only once it has held its own lease for joinGraceMs (longer than one poll), so
  * the old owner has let go before the new one starts: no double ownership during a
  * join. A crashed member's key expires within leaseMs and its work is claimed at the
- * next poll. A renewal that fails (NATS away, a KV read error, a leader election) is
- * retried while the lease is still valid by our own clock — measured from when the last
+ * next poll. With `keepThroughErrors`, a renewal that fails (NATS away, a KV read
+ * error, a leader election) is retried while the lease is still valid by our own clock — measured from when the last
  * successful renewal was sent, so never later than the server's expiry — and the member
  * is told (`onLost`) and must stop its work as soon as the next retry could no longer
  * finish before that expiry: it stops well before anyone else can own its work. A
@@ -32,6 +32,12 @@ export interface MembershipOptions {
   info?: Record<string, unknown>;
   onChange?: (view: MembershipView) => void;
   onLost?: (err: unknown) => void;
+  /**
+   * Keep the lease through renewal errors while it is still valid (see the header).
+   * Default false: the first failed renewal loses it, for members whose work does not
+   * survive a NATS outage by itself (a coalescer's consumers are rebuilt on rejoin).
+   */
+  keepThroughErrors?: boolean;
 }
 
 export interface MembershipView {
@@ -155,7 +161,7 @@ export class Membership {
         if (this.revision === 0) continue; // The key may still exist with our stale revision until it expires; retry joining next round.
         if (await this.stillOurs(err)) continue;
         const now = this.clock.now();
-        const stillValid = !isWrongRevision(err) && now + retryMs + this.renewTimeoutMs() < this.renewedAt + this.opts.leaseMs;
+        const stillValid = this.opts.keepThroughErrors === true && !isWrongRevision(err) && now + retryMs + this.renewTimeoutMs() < this.renewedAt + this.opts.leaseMs;
         if (stillValid) {
           if (!this.failingSince) {
             this.failingSince = now;

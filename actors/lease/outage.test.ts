@@ -24,7 +24,7 @@ describe("a lease through a NATS outage", () => {
 
   it("is kept through renewal errors while it is still valid (NATS down 1.5 s of a 6 s lease)", async () => {
     const lost: number[] = [];
-    const m = new Membership({ kv, memberId: "keep", leaseMs: LEASE, pollMs: 200, onLost: () => lost.push(Date.now()) });
+    const m = new Membership({ kv, memberId: "keep", leaseMs: LEASE, pollMs: 200, keepThroughErrors: true, onLost: () => lost.push(Date.now()) });
     await m.start();
     await wait(1600); // just after a renewal (every 1.5 s)
     await ns.kill();
@@ -38,7 +38,7 @@ describe("a lease through a NATS outage", () => {
 
   it("is given up before it could expire when NATS stays away", async () => {
     let lostAt = 0;
-    const m = new Membership({ kv, memberId: "gone", leaseMs: LEASE, pollMs: 200, onLost: () => (lostAt = Date.now()) });
+    const m = new Membership({ kv, memberId: "gone", leaseMs: LEASE, pollMs: 200, keepThroughErrors: true, onLost: () => (lostAt = Date.now()) });
     await m.start();
     const renewedBy = Date.now(); // the lease runs from no earlier than the last renewal, which is before now
     await ns.kill();
