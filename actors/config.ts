@@ -65,6 +65,20 @@ export const v = {
       const n = Number(m[1]);
       return Math.round(n * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[(m[2] ?? "ms") as "ms"]);
     }),
+  /** A size in bytes: a plain number, or a number with KiB/MiB/GiB/TiB (or KB/MB/GB/TB); -1 for no limit. */
+  bytes: () =>
+    z.union([z.number(), z.string()]).transform((x, ctx) => {
+      if (typeof x === "number") return x;
+      const m = /^(-1|\d+(?:\.\d+)?)\s*(B|[KMGT]i?B)?$/i.exec(x.trim());
+      if (!m) {
+        ctx.addIssue({ code: "custom", message: "a size like 512MiB, 2GiB, 1GB or a number of bytes (-1: no limit)" });
+        return z.NEVER;
+      }
+      const unit = (m[2] ?? "B").toUpperCase();
+      const pow = { B: 0, K: 1, M: 2, G: 3, T: 4 }[unit[0] as "B"];
+      const base = unit.includes("I") ? 1024 : 1000;
+      return Math.round(Number(m[1]) * base ** pow);
+    }),
 };
 
 /** Connection settings shared by every process that talks to NATS. */
@@ -82,11 +96,17 @@ export const natsSettings = {
   NATS_NAME: z.string().optional(),
 };
 
+/** Default stream sizes: 2 GiB of market data (about 20 min at the simulator's default feed), 1 GiB of stream-room history. */
+export const DEFAULT_MD_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_ROOMLOG_MAX_BYTES = 1024 ** 3;
+
 /** Settings of the streams and leases (read by every actor host). */
 export const busSettings = {
   MD_MAX_AGE: v.duration().default(24 * 3600_000),
-  MD_MAX_BYTES: z.coerce.number().int().default(-1),
+  /** Bounded by default (sized for a laptop; see README "Operations" for a server). */
+  MD_MAX_BYTES: v.bytes().default(DEFAULT_MD_MAX_BYTES),
   ROOMLOG_MAX_AGE: v.duration().default(24 * 3600_000),
+  ROOMLOG_MAX_BYTES: v.bytes().default(DEFAULT_ROOMLOG_MAX_BYTES),
   STREAM_REPLICAS: v.int(1, 5).default(1),
   LEASE_MS: v.duration().pipe(z.number().int().min(1000)).default(10_000),
 };

@@ -91,7 +91,11 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
     mdMaxAgeMs: cfg.MD_MAX_AGE,
     mdMaxBytes: cfg.MD_MAX_BYTES,
     roomLogMaxAgeMs: cfg.ROOMLOG_MAX_AGE,
+    roomLogMaxBytes: cfg.ROOMLOG_MAX_BYTES,
     replicas: cfg.STREAM_REPLICAS,
+  });
+  log.info("storage limits: MD {mdBytes} bytes / {mdAge} ms, ROOMLOG {rlBytes} bytes / {rlAge} ms (MD_MAX_BYTES, ROOMLOG_MAX_BYTES; -1 = none), {replicas} replica(s)", {
+    mdBytes: cfg.MD_MAX_BYTES, mdAge: cfg.MD_MAX_AGE, rlBytes: cfg.ROOMLOG_MAX_BYTES, rlAge: cfg.ROOMLOG_MAX_AGE, replicas: cfg.STREAM_REPLICAS,
   });
   const kv = await ensureBuckets(nc, { leaseMs: cfg.LEASE_MS, replicas: cfg.STREAM_REPLICAS });
   const metrics = new Metrics();

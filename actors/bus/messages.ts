@@ -130,6 +130,11 @@ export const GapEventV1 = z.object({
   expected: z.number().int(),
   got: z.number().int(),
   ts: ms,
+  /** Why: absent or "sequence" (a venue sequence jump), "hold_overflow" (the shard's hold budget overflowed during a NATS outage). */
+  reason: z.string().optional(),
+  /** hold_overflow: ticks and bytes the shard dropped for this symbol (sequences expected..got-1, with holes). */
+  droppedTicks: z.number().int().nonnegative().optional(),
+  droppedBytes: z.number().int().nonnegative().optional(),
 });
 export const GapEvent = z.discriminatedUnion("v", [GapEventV1]);
 export type GapEvent = z.infer<typeof GapEvent>;

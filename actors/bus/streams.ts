@@ -36,13 +36,18 @@ export interface StreamOptions {
   mdMaxBytes: number;
   /** Age limit of the stream-room history in ms (ROOMLOG_MAX_AGE); default 24 h for candles. */
   roomLogMaxAgeMs: number;
+  /** Size limit of the stream-room history in bytes (ROOMLOG_MAX_BYTES); default 1 GiB, -1 for none. */
+  roomLogMaxBytes?: number;
   /** Replicas for every stream (1 on a single server). */
   replicas: number;
 }
 
+/** Kept equal to the config defaults (actors/config.ts), which cannot be imported here. */
+const ROOMLOG_MAX_BYTES = 1024 ** 3;
+
 export const defaultStreamOptions: StreamOptions = {
   mdMaxAgeMs: 24 * 3600_000,
-  mdMaxBytes: -1,
+  mdMaxBytes: 2 * 1024 ** 3,
   roomLogMaxAgeMs: 24 * 3600_000,
   replicas: 1,
 };
@@ -77,6 +82,7 @@ export function streamConfigs(o: StreamOptions): Array<Partial<StreamConfig> & {
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       max_age: nanos(o.roomLogMaxAgeMs),
+      max_bytes: o.roomLogMaxBytes ?? ROOMLOG_MAX_BYTES,
       allow_direct: true,
       num_replicas: o.replicas,
       subjects: [...streamRoomSubjects],
@@ -148,9 +154,15 @@ export async function ensureBuckets(nc: NatsConnection, o: BucketOptions): Promi
 
 /** JetStream message ids for de-duplication: the same upstream frame always gets the same id. */
 export const msgIds = {
-  /** A tick batch: venue, symbol and the sequence range it covers. */
-  ticks: (venue: string, symbol: string, firstSeq: number, lastSeq: number) =>
-    firstSeq === lastSeq ? `t:${venue}:${symbol}:${firstSeq}` : `t:${venue}:${symbol}:${firstSeq}-${lastSeq}`,
+  /**
+   * A tick batch: venue, symbol and the sequence range it covers, plus the first tick's
+   * exchange time when given, so a new upstream session that numbers from the same
+   * sequences again (venue restart) is not taken for a duplicate; a replayed frame
+   * carries its original exchange time and keeps its id.
+   */
+  ticks: (venue: string, symbol: string, firstSeq: number, lastSeq: number, firstExchTs?: number) =>
+    (firstSeq === lastSeq ? `t:${venue}:${symbol}:${firstSeq}` : `t:${venue}:${symbol}:${firstSeq}-${lastSeq}`) +
+    (firstExchTs === undefined ? "" : `@${firstExchTs}`),
   book: (venue: string, symbol: string, lastUpdateId: number, ts: number) => `b:${venue}:${symbol}:${lastUpdateId}:${ts}`,
   bookDelta: (venue: string, symbol: string, firstUpdateId: number, lastUpdateId: number) =>
     `d:${venue}:${symbol}:${firstUpdateId}-${lastUpdateId}`,

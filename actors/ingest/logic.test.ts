@@ -77,6 +77,25 @@ describe("SeqTracker", () => {
     expect(t.check("k", 42, false).type).toBe("ok");
   });
 
+  it("a new upstream session (lower sequences, newer exchange time) flows; a replay of the old session does not", () => {
+    const t = new SeqTracker();
+    expect(t.check("k", 500, true, 5_000).type).toBe("ok");
+    expect(t.check("k", 501, true, 5_001).type).toBe("ok");
+    expect(t.check("k", 499, true, 4_999).type).toBe("dup");
+    expect(t.check("k", 501, true, 9_000).type).toBe("dup");
+    expect(t.check("k", 3, true, 9_000)).toEqual({ type: "session", previous: 501, got: 3 });
+    expect(t.check("k", 4, true, 9_001).type).toBe("ok");
+    expect(t.check("k", 4, true, 9_001).type).toBe("dup");
+    expect(t.check("k", 500, true, 5_000)).toEqual({ type: "gap", expected: 5, got: 500 });
+  });
+
+  it("raiseFloor() with the stored tick's exchange time lets a restarted venue through but not a replay", () => {
+    const t = new SeqTracker();
+    t.raiseFloor("k", 100, 1_000);
+    expect(t.check("k", 90, true, 990).type).toBe("dup");
+    expect(t.check("k", 1, true, 2_000).type).toBe("session");
+  });
+
   it("raiseFloor() makes already stored sequences replays", () => {
     const t = new SeqTracker();
     t.raiseFloor("k", 100);

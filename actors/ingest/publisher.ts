@@ -3,13 +3,18 @@
  * TickBatch message (up to `maxBatch`, waiting at most `lingerMs`), every message gets
  * a msgID so a replayed frame is stored once, and publishes are asynchronous with a
  * bounded number awaiting their ack (a queue absorbs bursts). A failed publish is
- * retried with the same msgID (safe: JetStream drops the duplicate), then counted.
+ * retried with the same msgID (safe: JetStream drops the duplicate) with backoff up to
+ * 10 s, for as long as it takes: a NATS outage or a JetStream leader election holds
+ * messages, it does not lose them. What is held (queued + awaiting ack) is bounded by a
+ * byte budget (PUBLISH_HOLD_BYTES, 64 MiB); only a message that would overflow it is
+ * dropped, counted per symbol, and reported as one `md.gap` event per symbol
+ * (reason "hold_overflow", with counts) once publishing works again.
  * With {@link AsyncJetStream} underneath (what shards use) no publish costs a request.
  */
 import type { PubAck } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
-import { encode, msgIds, subjects, type Tick, type TickBatch } from "../bus/mod.ts";
+import { encode, type GapEvent, msgIds, subjects, type Tick, type TickBatch } from "../bus/mod.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Clock, TimerHandle } from "../runtime/types.ts";
 
@@ -22,9 +27,25 @@ export interface PublisherOptions {
   labels?: Record<string, string>;
   /** Called after a tick batch is acknowledged (bench: latency from exchange time to ack). */
   onAck?: ((ticks: readonly Tick[], ackTs: number, ack: PubAck) => void) | undefined;
-  /** Attempts per message before it is counted as failed. Default 3. */
+  /** Attempts per message before it is given up and counted as failed. Default: no limit (held until NATS is back). */
   attempts?: number;
+  /** Upper bound of the retry backoff, ms. Default 10000: longer than a JetStream leader election. */
+  retryMaxDelayMs?: number;
+  /** Bytes that may be held (queued + awaiting ack) before new messages are dropped. Default 64 MiB. */
+  holdBytes?: number;
 }
+
+/** What budget overflow dropped for one symbol, until it is reported. */
+interface Dropped {
+  venue: string;
+  symbol: string;
+  firstSeq: number;
+  lastSeq: number;
+  ticks: number;
+  bytes: number;
+}
+
+export const DEFAULT_HOLD_BYTES = 64 * 1024 * 1024;
 
 interface Outgoing {
   subject: string;
@@ -51,22 +72,33 @@ export class Publisher {
   private readonly m;
   /** Clock time of the newest acknowledged publish (freshness of the shard's output). */
   lastAckAt: number | undefined;
+  private readonly abort = new AbortController();
+  private heldBytes = 0;
+  private readonly dropped = new Map<string, Dropped>();
+  private readonly holdBytes: number;
 
   constructor(private readonly js: JsPublish, private readonly o: PublisherOptions) {
     this.policy = retry(handleAll, {
-      maxAttempts: Math.max(0, (o.attempts ?? 3) - 1),
-      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }),
+      maxAttempts: o.attempts === undefined ? Infinity : Math.max(0, o.attempts - 1),
+      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: o.retryMaxDelayMs ?? 10_000 }),
     });
+    this.holdBytes = o.holdBytes ?? DEFAULT_HOLD_BYTES;
     const metrics = o.metrics;
     this.m = metrics && {
       msgs: metrics.counter("ingest_published_msgs_total", "JetStream messages acknowledged"),
       ticks: metrics.counter("ingest_published_ticks_total", "ticks acknowledged by JetStream"),
       dups: metrics.counter("ingest_duplicate_msgs_total", "messages JetStream reported as duplicates"),
       failed: metrics.counter("ingest_publish_failures_total", "messages given up after retries"),
+      retries: metrics.counter("ingest_publish_retries_total", "publish attempts that failed and were retried"),
+      overflowTicks: metrics.counter("ingest_hold_dropped_ticks_total", "ticks dropped because the hold budget was full (NATS unreachable too long)"),
+      overflowMsgs: metrics.counter("ingest_hold_dropped_msgs_total", "messages dropped because the hold budget was full"),
+      gapEvents: metrics.counter("ingest_hold_gap_events_total", "md.gap events published for what the hold budget dropped"),
       latency: metrics.histogram("ingest_latency_ms", "exchange timestamp to JetStream ack, ms"),
     };
     metrics?.gauge("ingest_publish_queue", "messages waiting to be published").set(() => this.queued(), o.labels);
     metrics?.gauge("ingest_publish_in_flight", "publishes awaiting their ack").set(() => this.inFlight, o.labels);
+    metrics?.gauge("ingest_publish_held_bytes", "bytes held for JetStream (queued + awaiting ack)").set(() => this.heldBytes, o.labels);
+    if (this.m) this.policy.onRetry(() => this.m!.retries.inc(this.o.labels));
   }
 
   /** Replace the ack hook (the benchmark measures latency through it). */
@@ -99,10 +131,73 @@ export class Publisher {
 
   /** Publish any message (book, gap, feed status) through the same bounded pipeline. */
   publish(subject: string, data: Uint8Array, msgID: string): Promise<void> {
+    if (!this.admit(data.length)) {
+      this.m?.overflowMsgs.inc(this.o.labels);
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.queue.push({ subject, data, msgID, done: resolve });
       this.pump();
     });
+  }
+
+  /** Bytes held now (queued + awaiting ack). */
+  held(): number {
+    return this.heldBytes;
+  }
+
+  /** Stop retrying (process exit): what is still held is given up. */
+  close(): void {
+    this.abort.abort();
+  }
+
+  /** Take `bytes` from the hold budget, or refuse when it would overflow. */
+  private admit(bytes: number): boolean {
+    if (this.heldBytes + bytes > this.holdBytes) return false;
+    this.heldBytes += bytes;
+    return true;
+  }
+
+  private drop(ticks: Tick[], bytes: number): void {
+    const first = ticks[0]!;
+    const key = `${first.venue}\u0000${first.symbol}`;
+    let d = this.dropped.get(key);
+    if (!d) this.dropped.set(key, (d = { venue: first.venue, symbol: first.symbol, firstSeq: first.seq, lastSeq: first.seq, ticks: 0, bytes: 0 }));
+    for (const t of ticks) {
+      if (t.seq < d.firstSeq) d.firstSeq = t.seq;
+      if (t.seq > d.lastSeq) d.lastSeq = t.seq;
+    }
+    d.ticks += ticks.length;
+    d.bytes += bytes;
+    if (this.m) {
+      this.m.overflowTicks.inc(this.o.labels, ticks.length);
+      this.m.overflowMsgs.inc(this.o.labels);
+    }
+    if (this.dropped.size === 1 && d.ticks === ticks.length) {
+      this.log.warn("hold budget of {budget} bytes full: dropping new ticks until JetStream acks again (reported as md.gap)", { budget: this.holdBytes });
+    }
+  }
+
+  /** After acks resumed and the backlog drained: report what overflow dropped, one md.gap per symbol (outside the budget: small and few). */
+  private reportDropped(): void {
+    if (this.dropped.size === 0) return;
+    const now = this.o.clock.now();
+    const all = [...this.dropped.values()];
+    this.dropped.clear();
+    let ticks = 0;
+    for (const d of all) {
+      ticks += d.ticks;
+      const ev: GapEvent = {
+        v: 1, venue: d.venue, symbol: d.symbol, expected: d.firstSeq, got: d.lastSeq + 1, ts: now,
+        reason: "hold_overflow", droppedTicks: d.ticks, droppedBytes: d.bytes,
+      };
+      const data = encode(ev);
+      this.heldBytes += data.length;
+      this.queue.push({ subject: subjects.gap(d.venue, d.symbol), data, msgID: `g:${d.venue}:${d.symbol}:hold:${d.firstSeq}-${d.lastSeq}:${now}` });
+      this.m?.gapEvents.inc(this.o.labels);
+    }
+    this.log.warn("JetStream acks again: {ticks} ticks of {symbols} symbols were dropped by the hold budget; published md.gap for each", { ticks, symbols: all.length });
+    this.pump();
   }
 
   /** Send everything buffered and wait until every publish has been acked or given up. */
@@ -125,10 +220,12 @@ export class Publisher {
   private enqueueTicks(ticks: Tick[]): void {
     const first = ticks[0]!;
     const batch: TickBatch = { v: 1, ticks };
+    const data = encode(batch);
+    if (!this.admit(data.length)) return this.drop(ticks, data.length);
     this.queue.push({
       subject: subjects.tick(first.venue, first.symbol),
-      data: encode(batch),
-      msgID: msgIds.ticks(first.venue, first.symbol, first.seq, ticks[ticks.length - 1]!.seq),
+      data,
+      msgID: msgIds.ticks(first.venue, first.symbol, first.seq, ticks[ticks.length - 1]!.seq, first.exchTs),
       ticks,
     });
   }
@@ -152,9 +249,11 @@ export class Publisher {
 
   private async send(msg: Outgoing): Promise<void> {
     try {
-      const ack = await this.policy.execute(() => this.js.publish(msg.subject, msg.data, { msgID: msg.msgID }));
+      const ack = await this.policy.execute(() => this.js.publish(msg.subject, msg.data, { msgID: msg.msgID }), this.abort.signal);
       const now = this.o.clock.now();
       this.lastAckAt = now;
+      // Report once the backlog has drained to half the budget: the overflow episode is over by then.
+      if (this.dropped.size && this.heldBytes - msg.data.length < this.holdBytes / 2) this.reportDropped();
       if (this.m) {
         this.m.msgs.inc(this.o.labels);
         if (ack.duplicate) this.m.dups.inc(this.o.labels);
@@ -169,6 +268,7 @@ export class Publisher {
       this.log.warn("gave up publishing {subject} ({id}): {err}", { subject: msg.subject, id: msg.msgID, err: String(err) });
     } finally {
       this.inFlight--;
+      this.heldBytes -= msg.data.length;
       msg.done?.();
       this.pump();
     }

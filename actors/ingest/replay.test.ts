@@ -15,8 +15,10 @@ let wss: WebSocketServer;
 let script: number[] = [];
 const sockets = new Set<WebSocket>();
 
+/** Exchange time of the upstream session the script belongs to (a restarted venue has a later one). */
+let sessionStart = 1_700_000_000_000;
 const frame = (seq: number) =>
-  JSON.stringify({ type: "ticker", sequence: seq, product_id: "BTC-USD", price: `${100 + seq}.5`, time: new Date(1_700_000_000_000 + seq).toISOString() });
+  JSON.stringify({ type: "ticker", sequence: seq, product_id: "BTC-USD", price: `${100 + seq}.5`, time: new Date(sessionStart + seq).toISOString() });
 
 beforeAll(async () => {
   bus = await startBus(LEASE);
@@ -47,8 +49,9 @@ function shard(id: string, fastPublish = false): ShardLogic {
   });
 }
 
-const stored = async () =>
-  (await readStored<TickBatch>(bus.js, bus.jsm, subjects.tick("coinbase", "BTC-USD"))).flatMap((m) => m.value.ticks.map((t) => t.seq));
+const storedTicks = async () =>
+  (await readStored<TickBatch>(bus.js, bus.jsm, subjects.tick("coinbase", "BTC-USD"))).flatMap((m) => m.value.ticks);
+const stored = async () => (await storedTicks()).map((t) => t.seq);
 
 describe("replayed frames", () => {
   it("the same frame replayed is stored once: after a reconnect, and by another shard", async () => {
@@ -72,6 +75,27 @@ describe("replayed frames", () => {
     expect(await stored()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it("a restarted upstream numbering from lower sequences again flows, to the same shard and to a fresh one", async () => {
+    // Runs after the first test: 1..9 of session 1 are stored.
+    const a = shard("session-a", true);
+    sessionStart = 1_700_000_100_000;
+    script = [1, 2, 3];
+    await a.start();
+    await waitFor("session 2 ticks", async () => ((await storedTicks()).filter((t) => t.exchTs >= sessionStart).length >= 3) || undefined);
+    // The same venue session replayed after a reconnect is still dropped; then it goes on.
+    script = [2, 3, 4];
+    for (const s of sockets) s.terminate();
+    await waitFor("tick 4 of session 2", async () => (await storedTicks()).some((t) => t.exchTs === sessionStart + 4) || undefined);
+    // The venue restarts again while the shard runs (maintenance): its in-memory floor gives way too.
+    sessionStart = 1_700_000_200_000;
+    script = [1, 2];
+    for (const s of sockets) s.terminate();
+    await waitFor("session 3 ticks", async () => ((await storedTicks()).filter((t) => t.exchTs >= sessionStart).length >= 2) || undefined);
+    await a.stop();
+    expect(await stored()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 1, 2]);
+    sessionStart = 1_700_000_000_000;
+  });
+
   it("JetStream stores a tick batch once when two publishers send it with the same msgID", async () => {
     const tick = { venue: "coinbase", symbol: "ETH-USD", price: 1, exchTs: 1, recvTs: 2, seq: 77 };
     for (const _ of [1, 2]) {
@@ -81,5 +105,15 @@ describe("replayed frames", () => {
     }
     const got = await readStored<TickBatch>(bus.js, bus.jsm, subjects.tick("coinbase", "ETH-USD"));
     expect(got.map((m) => m.value.ticks.map((t) => t.seq))).toEqual([[77]]);
+  });
+
+  it("JetStream stores a tick again when a new upstream session repeats its sequence with a newer exchange time", async () => {
+    for (const exchTs of [1, 1, 5_000]) {
+      const p = new Publisher(bus.js, { lingerMs: 1, maxBatch: 10, maxInFlight: 10, clock: systemClock });
+      p.tick({ venue: "coinbase", symbol: "SOL-USD", price: 1, exchTs, recvTs: exchTs + 1, seq: 42 });
+      await p.flush();
+    }
+    const got = await readStored<TickBatch>(bus.js, bus.jsm, subjects.tick("coinbase", "SOL-USD"));
+    expect(got.map((m) => m.value.ticks.map((t) => [t.seq, t.exchTs]))).toEqual([[[42, 1]], [[42, 5_000]]]);
   });
 });

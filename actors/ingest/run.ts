@@ -59,7 +59,7 @@ export async function runIngest(env: Record<string, string | undefined> = readEn
   const nc = await connectNats(cfg, hostId);
   try {
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm, { mdMaxAgeMs: cfg.MD_MAX_AGE, mdMaxBytes: cfg.MD_MAX_BYTES, roomLogMaxAgeMs: cfg.ROOMLOG_MAX_AGE, replicas: cfg.STREAM_REPLICAS });
+    await ensureStreams(jsm, { mdMaxAgeMs: cfg.MD_MAX_AGE, mdMaxBytes: cfg.MD_MAX_BYTES, roomLogMaxAgeMs: cfg.ROOMLOG_MAX_AGE, roomLogMaxBytes: cfg.ROOMLOG_MAX_BYTES, replicas: cfg.STREAM_REPLICAS });
     const kv = await ensureBuckets(nc, { leaseMs: cfg.LEASE_MS, replicas: cfg.STREAM_REPLICAS });
     const metrics = new Metrics();
     const host: HostContext = { hostId, nc, js: jetstream(nc), jsm, kv, clock: systemClock, metrics, env, leaseMs: cfg.LEASE_MS };

@@ -48,6 +48,7 @@ export const ingestSettings = {
   PUBLISH_LINGER_MS: v.duration().default(5).describe("ticks of one symbol wait this long to share a message"),
   PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200),
   PUBLISH_MAX_IN_FLIGHT: v.int(1, 100_000).default(1024).describe("JetStream publishes awaiting their ack"),
+  PUBLISH_HOLD_BYTES: v.bytes().pipe(z.number().int().min(1024)).default(64 * 1024 * 1024).describe("bytes a shard holds for JetStream while NATS is unreachable; beyond it new ticks are dropped and reported as md.gap"),
   COINGECKO_INTERVAL_MS: v.duration().default(60_000).describe("poll period (30-90 s against the real API)"),
   COINGECKO_PER_PAGE: v.int(1, 250).default(250),
   COINGECKO_PAGES: v.int(1, 40).default(1),

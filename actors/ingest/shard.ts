@@ -71,6 +71,7 @@ export class ShardLogic {
   private readonly m;
   private readonly lastBadLog = new Map<string, number>();
   private suppressedBad = 0;
+  private readonly sessionsUnlogged = new Map<string, number>();
   private stopping = false;
   private readonly disposers: Array<{ dispose(): void }> = [];
   private readonly labels;
@@ -87,6 +88,7 @@ export class ShardLogic {
       bad: metrics.counter("ingest_bad_frames_total", "upstream frames that failed validation (skipped)"),
       dups: metrics.counter("ingest_replayed_ticks_total", "ticks dropped as replays (sequence already seen)"),
       gaps: metrics.counter("ingest_gaps_total", "sequence gaps detected"),
+      sessions: metrics.counter("ingest_upstream_sessions_total", "new upstream sessions recognised (sequences restarted lower with newer exchange time)"),
       unowned: metrics.counter("ingest_unowned_frames_total", "frames for products this connection no longer carries"),
       reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
@@ -100,6 +102,7 @@ export class ShardLogic {
       lingerMs: s.PUBLISH_LINGER_MS,
       maxBatch: s.PUBLISH_MAX_BATCH,
       maxInFlight: s.PUBLISH_MAX_IN_FLIGHT,
+      holdBytes: s.PUBLISH_HOLD_BYTES,
       clock: d.clock,
       metrics,
       labels: this.labels,
@@ -111,6 +114,9 @@ export class ShardLogic {
       leaseMs: d.leaseMs,
       clock: d.clock,
       info: { kind: "shard", ...d.info },
+      // Through a short NATS outage the shard keeps its upstream connections and holds
+      // what it receives (publisher.ts) rather than dropping every product at once.
+      keepThroughErrors: true,
       onChange: () => this.reconcile(),
       onLost: (err) => this.lost(err),
     });
@@ -255,7 +261,9 @@ export class ShardLogic {
       .then((m) => {
         if (!m) return;
         const r = decode(TickBatch, m.data);
-        if (r.ok) this.seqs.raiseFloor(key, r.value.ticks[r.value.ticks.length - 1]!.seq);
+        if (!r.ok) return;
+        const t = r.value.ticks[r.value.ticks.length - 1]!;
+        this.seqs.raiseFloor(key, t.seq, t.exchTs);
       })
       .catch(() => { /* nothing stored yet */ })
       .finally(() => {
@@ -295,11 +303,30 @@ export class ShardLogic {
 
   private onTick(v: Venue, product: string, r: Extract<FrameResult, { kind: "tick" }>): void {
     const venue = v.protocol.venue;
-    const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck);
+    const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck, r.tick.exchTs);
     if (c.type === "dup") return this.m.dups.inc({ venue });
+    if (c.type === "session") this.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     this.freshness.tick(venue, product);
     this.publisher.tick(r.tick);
+  }
+
+  /** One log line per venue per BAD_FRAME_LOG_MS: a venue restart starts a session on every product at once. */
+  private newSession(venue: string, product: string, previous: number, got: number): void {
+    this.m.sessions.inc({ venue });
+    const now = this.d.clock.now();
+    const key = `session:${venue}`;
+    const last = this.lastBadLog.get(key);
+    const more = (this.sessionsUnlogged.get(venue) ?? 0) + 1;
+    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
+      this.sessionsUnlogged.set(venue, more);
+      return;
+    }
+    this.lastBadLog.set(key, now);
+    this.sessionsUnlogged.set(venue, 0);
+    this.log.info("{venue}: new upstream session on {n} product(s), e.g. {product} restarted at sequence {got} (previous session reached {previous})", {
+      venue, n: more, product, got, previous,
+    });
   }
 
   private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {
@@ -347,6 +374,7 @@ export class ShardLogic {
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.publisher.flush(), new Promise((r) => (t = setTimeout(r, flushMs)))]);
     clearTimeout(t);
+    this.publisher.close();
     for (const v of this.venues.values()) {
       v.sockets.closeAll();
       v.books?.stop();

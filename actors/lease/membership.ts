@@ -2,14 +2,19 @@
  * Group membership by leases in a NATS KV bucket whose TTL is the lease length
  * (nats-server 2.9 has no per-key TTL, so each lease kind has its own bucket).
  *
- * Each member creates its key, renews it by revision every leaseMs/3, and lists the
+ * Each member creates its key, renews it by revision every leaseMs/4, and lists the
  * bucket every pollMs to learn the live members. Work is split by rendezvous hashing.
  * A member gives a key up as soon as it sees a member that outranks it, but claims a
  * key only once it has held its own lease for joinGraceMs (longer than one poll), so
  * the old owner has let go before the new one starts: no double ownership during a
  * join. A crashed member's key expires within leaseMs and its work is claimed at the
- * next poll. If a renewal fails the member is told at once (`onLost`) and must stop
- * its work; it then tries to join again.
+ * next poll. With `keepThroughErrors`, a renewal that fails (NATS away, a KV read
+ * error, a leader election) is retried while the lease is still valid by our own clock — measured from when the last
+ * successful renewal was sent, so never later than the server's expiry — and the member
+ * is told (`onLost`) and must stop its work as soon as the next retry could no longer
+ * finish before that expiry: it stops well before anyone else can own its work. A
+ * renewal refused because someone else wrote the key is lost at once. It then tries to
+ * join again.
  */
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
@@ -27,6 +32,12 @@ export interface MembershipOptions {
   info?: Record<string, unknown>;
   onChange?: (view: MembershipView) => void;
   onLost?: (err: unknown) => void;
+  /**
+   * Keep the lease through renewal errors while it is still valid (see the header).
+   * Default false: the first failed renewal loses it, for members whose work does not
+   * survive a NATS outage by itself (a coalescer's consumers are rebuilt on rejoin).
+   */
+  keepThroughErrors?: boolean;
 }
 
 export interface MembershipView {
@@ -43,6 +54,9 @@ export class Membership {
   private readonly joinGraceMs: number;
   private revision = 0;
   private heldSince = 0;
+  /** Clock time at which the last successful create/renewal was sent (the lease runs from no earlier). */
+  private renewedAt = 0;
+  private failingSince = 0;
   private members: string[] = [];
   private stopped = new AbortController();
   private loops: Promise<void>[] = [];
@@ -110,20 +124,26 @@ export class Membership {
   }
 
   private async acquire(): Promise<void> {
-    this.heldSince = this.clock.now();
+    const sent = this.clock.now();
+    this.heldSince = sent;
     this.revision = await this.opts.kv.create(this.opts.memberId, this.value());
+    this.renewedAt = sent;
     this.log.info("joined as {id}", { id: this.opts.memberId });
   }
 
   private renewTimeoutMs(): number {
-    return Math.max(200, Math.min(5000, Math.floor(this.opts.leaseMs / 3)));
+    // Short against the lease, so that after a failed renewal there is time left to retry.
+    return Math.max(200, Math.min(5000, Math.floor(this.opts.leaseMs / 8)));
   }
 
   private async renewLoop(): Promise<void> {
-    const every = Math.max(20, Math.floor(this.opts.leaseMs / 3));
+    const every = Math.max(20, Math.floor(this.opts.leaseMs / 4));
+    const retryMs = Math.max(10, Math.floor(every / 4));
+    let wait = every;
     while (!this.stopped.signal.aborted) {
-      await sleep(this.clock, every, this.stopped.signal);
+      await sleep(this.clock, wait, this.stopped.signal);
       if (this.stopped.signal.aborted) return;
+      wait = every;
       try {
         if (this.revision === 0) {
           await this.acquire();
@@ -131,17 +151,51 @@ export class Membership {
         } else {
           // A renewal must fail fast (well inside the lease) when the server is away, so
           // the member stops its work before someone else can take it, and rejoins sooner.
+          const sent = this.clock.now();
           this.revision = await this.opts.kv.update(this.opts.memberId, this.value(), this.revision, this.renewTimeoutMs());
+          this.renewedAt = sent;
+          if (this.failingSince) this.log.info("lease {id} renewed again after {ms} ms of failures", { id: this.opts.memberId, ms: sent - this.failingSince });
+          this.failingSince = 0;
         }
       } catch (err) {
-        if (this.revision !== 0) {
-          this.revision = 0;
-          this.log.warn("lease {id} lost: {err}", { id: this.opts.memberId, err: String(err) });
-          this.opts.onLost?.(err);
-          this.emit();
+        if (this.revision === 0) continue; // The key may still exist with our stale revision until it expires; retry joining next round.
+        if (await this.stillOurs(err)) continue;
+        const now = this.clock.now();
+        const stillValid = this.opts.keepThroughErrors === true && !isWrongRevision(err) && now + retryMs + this.renewTimeoutMs() < this.renewedAt + this.opts.leaseMs;
+        if (stillValid) {
+          if (!this.failingSince) {
+            this.failingSince = now;
+            this.log.warn("lease {id}: renewal failed ({err}); still valid for {ms} ms, retrying", {
+              id: this.opts.memberId, err: String(err), ms: this.renewedAt + this.opts.leaseMs - now,
+            });
+          }
+          wait = retryMs;
+          continue;
         }
-        // The key may still exist with our stale revision until it expires; retry joining next round.
+        this.revision = 0;
+        this.failingSince = 0;
+        this.log.warn("lease {id} lost: {err}", { id: this.opts.memberId, err: String(err) });
+        this.opts.onLost?.(err);
+        this.emit();
       }
+    }
+  }
+
+  /**
+   * A renewal that timed out may still have been written; the next one then fails on
+   * the revision. If the key still names us, carry on with its revision.
+   */
+  private async stillOurs(err: unknown): Promise<boolean> {
+    if (!isWrongRevision(err)) return false;
+    try {
+      const e = await this.opts.kv.get(this.opts.memberId);
+      if (!e || e.operation !== "PUT") return false;
+      const holder = (JSON.parse(e.string()) as { holder?: string }).holder;
+      if (holder !== this.opts.memberId || e.revision <= this.revision) return false;
+      this.revision = e.revision;
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -202,4 +256,9 @@ export class Membership {
       this.log.error("onChange threw: {err}", { err: String(err) });
     }
   }
+}
+
+/** JetStream's answer when the key's revision is not the one we last wrote. */
+function isWrongRevision(err: unknown): boolean {
+  return /wrong last sequence/i.test(String((err as Error)?.message ?? err));
 }

@@ -23,6 +23,8 @@ export const rankerSettings = {
   ALLOWED_LATENESS: ms(0).default(5000),
   /** When exchange time falls this far behind the wall clock (no ticks), the clock drives the watermark. */
   WATERMARK_IDLE: ms(0).default(5000),
+  /** A tick whose exchange time is more than this ahead of its receive time is counted and gets the receive time. */
+  RANKER_MAX_SKEW: ms(0).default(5000),
   PULSE_WINDOW: ms(1000).default(30_000),
   /** In-progress candle updates (final: false) at most this often; 0 disables them. */
   CANDLE_PARTIAL_INTERVAL: ms(0).default(10_000),

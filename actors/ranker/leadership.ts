@@ -76,6 +76,7 @@ export class Leadership {
       alertCooldownMs: c.ALERT_COOLDOWN,
       latenessMs: c.ALLOWED_LATENESS,
       idleMs: c.WATERMARK_IDLE,
+      maxSkewMs: c.RANKER_MAX_SKEW,
       pulseWindowMs: c.PULSE_WINDOW,
       candlePartialMs: c.CANDLE_PARTIAL_INTERVAL,
     });

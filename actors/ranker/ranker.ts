@@ -15,12 +15,12 @@
 import type { MarketSnapshot, Tick } from "../bus/mod.ts";
 import { rooms } from "../bus/mod.ts";
 import type { MoversData, TopCoinsData } from "../../edge/protocol.ts";
-import { LatestTicks } from "../coalescer/ticker.ts";
+import { DEGRADED_VENUE, LatestTicks } from "../coalescer/ticker.ts";
 import { AlertDetector } from "./alerts.ts";
 import { CandleBook } from "./candles.ts";
 import { MarketIndex, rankMovers, rankTopCoins, type SymbolState, symbolStateOf } from "./movers.ts";
 import { PulseWindows } from "./pulse.ts";
-import { Watermark } from "./watermark.ts";
+import { clampExchTs, Watermark } from "./watermark.ts";
 
 export interface RankerOptions {
   moversTopN?: number;
@@ -34,6 +34,8 @@ export interface RankerOptions {
   pulseWindowMs?: number;
   candlePartialMs?: number;
   degradedAfterMs?: number;
+  /** A tick stamped more than this ahead of its receive time gets the receive time instead (RANKER_MAX_SKEW). */
+  maxSkewMs?: number;
 }
 
 export interface RoomOutput {
@@ -63,7 +65,8 @@ export class Ranker {
   readonly candles = new CandleBook();
   readonly alerts: AlertDetector;
   readonly watermark: Watermark;
-  readonly stats = { ticks: 0, late: 0, alerts: 0 };
+  /** `future`: ticks stamped more than maxSkewMs ahead of their receive time (their time corrected). */
+  readonly stats = { ticks: 0, late: 0, alerts: 0, future: 0 };
   readonly #o: Required<RankerOptions>;
   readonly #movers: Throttle;
   readonly #topcoins: Throttle;
@@ -83,6 +86,7 @@ export class Ranker {
       pulseWindowMs: 30_000,
       candlePartialMs: 10_000,
       degradedAfterMs: 15_000,
+      maxSkewMs: 5000,
       ...o,
     };
     this.latest = new LatestTicks(this.#o.degradedAfterMs);
@@ -94,10 +98,14 @@ export class Ranker {
   }
 
   /** Apply a tick; `now` is the local receive time (for degraded-tick precedence). */
-  offerTick(t: Tick, now: number): void {
+  offerTick(tick: Tick, now: number): void {
     this.stats.ticks++;
+    const c = clampExchTs(tick.exchTs, tick.recvTs, this.#o.maxSkewMs);
+    const t = c.corrected ? { ...tick, exchTs: c.ts } : tick;
+    if (c.corrected) this.stats.future++;
     this.latest.offer(t, now);
-    this.watermark.observe(t.exchTs);
+    // Degraded (CoinGecko) ticks carry minutes-old update times: they would hold the slowest-venue watermark back.
+    if (t.venue !== DEGRADED_VENUE) this.watermark.observe(t.exchTs, t.venue);
     if (this.pulse.offer(t) === "late") this.stats.late++;
     if (this.candles.offer(t) === "late") this.stats.late++;
     const a = this.alerts.offer(t);

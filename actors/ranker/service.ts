@@ -53,6 +53,7 @@ export class RankerService {
     const m = o.metrics;
     m?.gauge("tickflow_ranker_leader", "1 while this instance leads the ranker").set(() => (this.#run ? 1 : 0), { holder: o.holderId });
     m?.gauge("tickflow_ranker_late_ticks", "Ticks dropped for closed windows or minutes").set(() => this.#run?.ranker.stats.late ?? 0);
+    m?.gauge("tickflow_ranker_future_ticks", "Ticks stamped beyond RANKER_MAX_SKEW ahead of their receive time (time corrected)").set(() => this.#run?.ranker.stats.future ?? 0);
     m?.gauge("tickflow_ranker_alerts", "Alerts raised by this leader").set(() => this.#run?.ranker.stats.alerts ?? 0);
   }
 

@@ -14,6 +14,11 @@
  *
  * During a replay the wall clock is ignored, or it would close the replayed windows
  * before their ticks arrive.
+ *
+ * One maximum per venue: the watermark follows the venue that is furthest behind
+ * (min over venues of their max exchTs), so one venue's clock running ahead cannot make
+ * every other venue's ticks late. A venue whose stamps run ahead of the receive time by
+ * more than `maxSkewMs` is corrected before it gets here (see {@link clampExchTs}).
  */
 export interface WatermarkOptions {
   /** Allowed lateness in ms (ALLOWED_LATENESS); default 5000. */
@@ -22,9 +27,20 @@ export interface WatermarkOptions {
   idleMs?: number;
 }
 
+/**
+ * The exchange time to use for a tick: its own, unless it is more than `maxSkewMs`
+ * ahead of when the shard received it (a venue clock in the future, or a bad stamp);
+ * then the receive time. Returns the time and whether it was corrected.
+ */
+export function clampExchTs(exchTs: number, recvTs: number, maxSkewMs: number): { ts: number; corrected: boolean } {
+  return exchTs - recvTs > maxSkewMs ? { ts: recvTs, corrected: true } : { ts: exchTs, corrected: false };
+}
+
 export class Watermark {
   readonly latenessMs: number;
   readonly idleMs: number;
+  /** Newest exchange time per venue. */
+  readonly #maxByVenue = new Map<string, number>();
   #maxExch = -Infinity;
 
   constructor(o: WatermarkOptions = {}) {
@@ -33,12 +49,23 @@ export class Watermark {
     if (!(this.latenessMs >= 0) || !(this.idleMs >= 0)) throw new RangeError("latenessMs and idleMs must be >= 0");
   }
 
-  observe(exchTs: number): void {
-    if (exchTs > this.#maxExch) this.#maxExch = exchTs;
+  observe(exchTs: number, venue = ""): void {
+    const cur = this.#maxByVenue.get(venue);
+    if (cur !== undefined && exchTs <= cur) return;
+    this.#maxByVenue.set(venue, exchTs);
+    let min = Infinity;
+    for (const v of this.#maxByVenue.values()) if (v < min) min = v;
+    this.#maxExch = min;
   }
 
+  /** The event time the watermark follows: the slowest venue's newest exchange time. */
   get maxExchTs(): number {
     return this.#maxExch;
+  }
+
+  /** Newest exchange time of each venue seen. */
+  venues(): Record<string, number> {
+    return Object.fromEntries(this.#maxByVenue);
   }
 
   /** The watermark; pass `now` only when live. -Infinity before any tick (and without `now`). */

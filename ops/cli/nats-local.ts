@@ -1,13 +1,14 @@
 /**
- * Finds NATS for the local stack: reuse NATS_URL if a NATS server answers there,
- * otherwise start nats-server with JetStream on that address (data in ./data/nats),
- * installing it from Debian's packages if it is missing and we are root.
+ * Finds NATS for the local stack: reuse NATS_URL if a NATS server answers at any of its
+ * entries, otherwise plan nats-server with JetStream on that address (data in
+ * ./data/nats), one node or a local cluster of N, installing it from Debian's packages
+ * if it is missing and we are root.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
-import { startProc, type Proc } from "./procs.ts";
+import type { ProcSpec } from "./procs.ts";
 
 /** True when a NATS server greets us (INFO line) at host:port within timeoutMs. */
 export function natsAnswers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
@@ -45,27 +46,78 @@ function installNatsServer(): string | undefined {
   return findNatsServer();
 }
 
-export async function ensureNats(url: string, dataDir: string): Promise<{ url: string; proc?: Proc }> {
-  const first = url.split(",")[0]!.trim();
-  const u = new URL(first.includes("://") ? first : `nats://${first}`);
-  const host = u.hostname || "127.0.0.1";
-  const port = Number(u.port || 4222);
-  if (await natsAnswers(host, port)) return { url };
-  if (!["127.0.0.1", "localhost", "0.0.0.0"].includes(host)) {
-    throw new Error(`no NATS server answers at ${first}, and it is not a local address I could start one on`);
-  }
-  const bin = findNatsServer() ?? installNatsServer();
-  if (!bin) throw new Error("nats-server is not installed (apt-get install nats-server) and no NATS answers at " + first);
-  const store = join(dataDir, "nats");
-  mkdirSync(store, { recursive: true });
-  const proc = startProc("nats", bin, ["-a", host === "localhost" ? "127.0.0.1" : host, "-p", String(port), "-js", "-sd", store], {}, { quiet: true, index: 6 });
-  const deadline = Date.now() + 10_000;
-  while (!(await natsAnswers(host, port, 500))) {
-    if (proc.child.exitCode !== null) throw new Error(`nats-server exited with code ${proc.child.exitCode}`);
-    if (Date.now() > deadline) throw new Error("nats-server did not start within 10 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, proc };
+export interface NatsAddr {
+  host: string;
+  port: number;
 }
 
-export { spawn };
+/** Every entry of a comma-separated NATS_URL, as host and port. */
+export function natsAddrs(url: string): NatsAddr[] {
+  return url
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const u = new URL(entry.includes("://") ? entry : `nats://${entry}`);
+      return { host: u.hostname || "127.0.0.1", port: Number(u.port || 4222) };
+    });
+}
+
+export interface NatsPlan {
+  url: string;
+  /** nats-server processes to start (none when a server answers at some NATS_URL entry). */
+  specs: ProcSpec[];
+  /** Where the started servers listen, to wait for. */
+  addrs: NatsAddr[];
+}
+
+/**
+ * Decide how the local stack gets NATS: reuse it if a server answers at ANY entry of
+ * NATS_URL (so one node of a cluster being down does not start a stray standalone
+ * server on its address), else start one nats-server on the first entry, or with
+ * `cluster` = N, N clustered nodes (ports of the first entry +0, +1, ...; routes on
+ * port+10...) with JetStream in ./data/nats/n<i>.
+ */
+export async function planNats(url: string, dataDir: string, cluster = 1): Promise<NatsPlan> {
+  const addrs = natsAddrs(url);
+  if (addrs.length === 0) throw new Error("NATS_URL is empty");
+  const answers = await Promise.all(addrs.map((a) => natsAnswers(a.host, a.port)));
+  if (answers.some(Boolean)) return { url, specs: [], addrs: [] };
+  const first = addrs[0]!;
+  if (!["127.0.0.1", "localhost", "0.0.0.0"].includes(first.host)) {
+    throw new Error(`no NATS server answers at ${url}, and ${first.host} is not a local address I could start one on`);
+  }
+  const bin = findNatsServer() ?? installNatsServer();
+  if (!bin) throw new Error(`nats-server is not installed (apt-get install nats-server) and no NATS answers at ${url}`);
+  const host = first.host === "localhost" ? "127.0.0.1" : first.host;
+  if (cluster <= 1) {
+    const store = join(dataDir, "nats");
+    mkdirSync(store, { recursive: true });
+    const spec = { name: "nats", cmd: bin, args: ["-a", host, "-p", String(first.port), "-js", "-sd", store], env: {}, opts: { quiet: true, index: 6 } };
+    return { url, specs: [spec], addrs: [{ host, port: first.port }] };
+  }
+  const nodes = Array.from({ length: cluster }, (_, i) => ({ host, port: first.port + i, route: first.port + 10 + i }));
+  const routes = nodes.map((n) => `nats://${host}:${n.route}`).join(",");
+  const specs = nodes.map((n, i) => {
+    const store = join(dataDir, "nats", `n${i + 1}`);
+    mkdirSync(store, { recursive: true });
+    return {
+      name: `nats-${i + 1}`,
+      cmd: bin,
+      args: ["-a", host, "-p", String(n.port), "-n", `n${i + 1}`, "--cluster_name", "tickflow", "--cluster", `nats://${host}:${n.route}`, "--routes", routes, "-js", "-sd", store],
+      env: {},
+      opts: { quiet: true, index: 6 },
+    };
+  });
+  return { url: nodes.map((n) => `nats://${host}:${n.port}`).join(","), specs, addrs: nodes };
+}
+
+/** Wait until a NATS server greets us at `a`; `exited()` true means give up at once. */
+export async function waitNats(a: NatsAddr, exited: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await natsAnswers(a.host, a.port, 500))) {
+    if (exited()) throw new Error(`nats-server on ${a.host}:${a.port} exited during start-up`);
+    if (Date.now() > deadline) throw new Error(`nats-server on ${a.host}:${a.port} did not start within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -130,6 +130,14 @@ export function applyFaults(core: SimCore, body: FaultRequest): Record<string, u
   core.faults.apply(body, (name) => core.universe.find(name));
   for (const t of stallTargets) t.stalledUntil = now + body.stall!.ms;
   let dropped = 0;
+  if (body.restartSequences) {
+    for (const p of core.universe.products) p.restartSequences();
+    for (const c of core.registry.all("all")) {
+      core.stats[c.venue].disconnects.faultDrop++;
+      c.close(1001, "service restart");
+      dropped++;
+    }
+  }
   if (body.drop) {
     const venue = body.drop === true ? "all" : (body.drop.venue ?? "all");
     for (const c of core.registry.all(venue)) {

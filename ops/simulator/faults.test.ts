@@ -39,6 +39,24 @@ describe("fault knobs", () => {
     c.close();
   });
 
+  it("restartSequences closes every socket with 1001 and numbers a product's sequence and trade ids again from their start, with newer times", async () => {
+    const first = await coinbase(["ADA-USD"]);
+    const start = (await first.waitFor<{ sequence: number; trade_id: number; time: string }>((m) => m.type === "ticker"))[0]!;
+    await first.waitFor((m) => m.type === "ticker", 20);
+    const before = first.all<{ sequence: number; time: string }>((m) => m.type === "ticker").at(-1)!;
+    const r = await faults({ restartSequences: true });
+    expect(r.status).toBe(200);
+    expect(await first.closed).toBe(1001);
+    const again = await coinbase(["ADA-USD"]);
+    await again.waitFor((m) => m.type === "ticker", 3);
+    const after = again.all<{ sequence: number; time: string; trade_id: number }>((m) => m.type === "ticker");
+    expect(after[0]!.sequence).toBeLessThan(before.sequence);
+    expect(after[1]!.sequence).toBeLessThanOrEqual(start.sequence + 1);
+    expect(after[1]!.trade_id).toBeLessThanOrEqual(start.trade_id + 1);
+    expect(Date.parse(after[1]!.time)).toBeGreaterThan(Date.parse(before.time));
+    again.close();
+  });
+
   it("skipSequence on Binance makes a depth diff start 2 past the previous one", async () => {
     const c = await open(`${sim.urls.binanceWs}?streams=ethusdt@depth@100ms`);
     await c.waitFor((m) => m.stream !== undefined, 2);

@@ -34,6 +34,7 @@ export const FaultRequest = z.strictObject({
   malformed: z.strictObject(Odds).optional(),
   restLatencyMs: z.number().int().min(0).max(600_000).optional(),
   force429: z.union([z.boolean(), z.number().int().min(0)]).optional().describe("true: until cleared; N: the next N REST calls"),
+  restartSequences: z.literal(true).optional().describe("venue maintenance: sequences and trade ids start again, every socket closed 1001"),
 });
 export type FaultRequest = z.infer<typeof FaultRequest>;
 

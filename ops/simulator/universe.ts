@@ -113,7 +113,21 @@ export class Product {
     this.firstTradeId = this.tradeId - Math.round(r.range(1e4, 5e5));
     this.lastQty = Math.max(1, Math.round(this.typQty * r.range(0.05, 1)));
     this.cbSeq = 1e10 + r.int(3e10);
+    this.seqStart = { cbSeq: this.cbSeq, tradeId: this.tradeId, firstTradeId: this.firstTradeId };
     this.updatedAt = Date.now();
+  }
+
+  /** Where this product's sequences start: on every simulator start, and again after {@link restartSequences}. */
+  private readonly seqStart: { cbSeq: number; tradeId: number; firstTradeId: number };
+
+  /**
+   * Number again from the start, as a venue does after maintenance: the Coinbase
+   * sequence and the trade ids go back to their first values (prices walk on).
+   */
+  restartSequences(): void {
+    this.cbSeq = this.seqStart.cbSeq;
+    this.tradeId = this.seqStart.tradeId;
+    this.firstTradeId = this.seqStart.firstTradeId;
   }
 
   /** The order book, created on first use around the current price. */
