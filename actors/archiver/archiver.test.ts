@@ -77,7 +77,7 @@ describe("archiver on a real nats-server, writing a local lake", () => {
     // Every row equals the tick published with that (symbol, venue seq).
     const rows = await queryLocalLake(
       lake,
-      `SELECT exchange, market, symbol, year, month, day, hour, epoch_ms(ts)::DOUBLE AS ts, epoch_ms(recv_ts)::DOUBLE AS recv_ts, price, bid, ask,
+      `SELECT exchange, market, symbol, strftime(date, '%Y-%m-%d') AS date, hour, epoch_ms(ts)::DOUBLE AS ts, epoch_ms(recv_ts)::DOUBLE AS recv_ts, price, bid, ask,
         bid_size, ask_size, volume_24h, last_size, venue_seq FROM ticks ORDER BY symbol, venue_seq`,
     );
     const bySym = new Map(published.map((t) => [`${t.symbol}/${t.seq}`, t]));
@@ -88,9 +88,7 @@ describe("archiver on a real nats-server, writing a local lake", () => {
       expect(r).toMatchObject({
         exchange: "sim",
         market: "spot",
-        year: d.getUTCFullYear(),
-        month: d.getUTCMonth() + 1,
-        day: d.getUTCDate(),
+        date: d.toISOString().slice(0, 10),
         hour: d.getUTCHours(),
         ts: t.exchTs,
         recv_ts: t.recvTs,
@@ -104,13 +102,13 @@ describe("archiver on a real nats-server, writing a local lake", () => {
       });
     }
     // The data straddles 06:00, so both hour partitions exist for each symbol.
-    const hours = await queryLocalLake(lake, "SELECT DISTINCT symbol, hour FROM ticks WHERE day = 22 AND hour < 7 ORDER BY ALL");
+    const hours = await queryLocalLake(lake, "SELECT DISTINCT symbol, hour FROM ticks WHERE date = DATE '2025-11-22' AND hour < 7 ORDER BY ALL");
     expect(hours.map((h) => `${h.symbol}@${h.hour}`)).toEqual(["BTC-USD@5", "BTC-USD@6", "ETH-USD@5", "ETH-USD@6", "SOL-USD@5", "SOL-USD@6"]);
-    // Files are named by their stream sequence range and sorted by ts inside.
-    const files = await readdir(join(lake, "ticks/exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=6"));
+    // Files are named by their stream sequence range and sorted by symbol, then ts inside.
+    const files = await readdir(join(lake, "ticks/date=2025-11-22/hour=6/exchange=sim"));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(f).toMatch(/^\d+-\d+\.parquet$/);
-    const unsorted = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM (SELECT filename, ts, lag(ts) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev FROM read_parquet('${lake}/ticks/**/*.parquet', filename = true, file_row_number = true)) WHERE prev > ts`);
+    const unsorted = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM (SELECT filename, ts, lag(ts) OVER (PARTITION BY filename, symbol ORDER BY file_row_number) AS prev, symbol < lag(symbol) OVER (PARTITION BY filename ORDER BY file_row_number) AS back FROM read_parquet('${lake}/ticks/**/*.parquet', filename = true, file_row_number = true)) WHERE prev > ts OR back`);
     expect(unsorted[0]!.n).toBe(0);
     expect(metrics.counter("archiver_rows_in_total", "").get({ dataset: "ticks" })).toBe(published.length);
     expect(fatal).toEqual([]);

@@ -63,6 +63,39 @@ function isNotFound(err: unknown): boolean {
   return e?.name === "ConsumerNotFoundError" || e?.api_error?.err_code === 10014 || /not found/i.test(e?.message ?? "");
 }
 
+const ACK = new TextEncoder().encode("+ACK");
+const TERM = new TextEncoder().encode("+TERM");
+const WPI = new TextEncoder().encode("+WPI");
+const NAK_2S = new TextEncoder().encode(`-NAK {"delay":${nanos(2_000)}}`);
+
+/**
+ * A delivery whose acks are published to the message's reply subject (the JetStream
+ * ack protocol: +ACK, +TERM, +WPI, -NAK) without keeping the JsMsg, which holds a view
+ * of the client's socket buffer. Held for seconds by the thousand, those views kept
+ * whole read buffers alive (gigabytes of RSS).
+ */
+export function lightDelivery(m: JsMsg, publish: (subject: string, data: Uint8Array) => void): Delivery {
+  // The reply subject is on every JsMsg (it carries the delivery info) though not in its type.
+  const reply = (m as JsMsg & { reply?: string }).reply;
+  if (!reply) return toDelivery(m);
+  let done = false;
+  const send = (p: Uint8Array, final = true) => {
+    if (done) return;
+    done = final;
+    publish(reply, p);
+  };
+  return {
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    subject: m.subject,
+    data: m.data,
+    ack: () => send(ACK),
+    term: () => send(TERM),
+    nak: () => send(NAK_2S),
+    working: () => send(WPI, false),
+  };
+}
+
 export function toDelivery(m: JsMsg): Delivery {
   return {
     seq: m.seq,
@@ -89,11 +122,21 @@ export async function pullLoop(
   ds: Dataset,
   durable: string,
   archiver: Archiver,
-  o: { batch: number; log: Logger; signal: AbortSignal },
+  o: {
+    batch: number;
+    /** Bytes per fetch (the in-flight share of ARCHIVE_MEMORY). */
+    maxBytes?: number;
+    publish?: (subject: string, data: Uint8Array) => void;
+    log: Logger;
+    signal: AbortSignal;
+  },
 ): Promise<void> {
-  const { signal, log } = o;
+  const { signal, log, publish } = o;
   let failures = 0;
   let consumer: Consumer | undefined;
+  let avgBytes = 1024;
+  let seen = 0;
+  let seenBytes = 0;
   while (!signal.aborted) {
     await archiver.waitForCapacity(signal);
     if (signal.aborted) break;
@@ -111,12 +154,17 @@ export async function pullLoop(
     };
     try {
       consumer ??= await js.consumers.get(STREAM.md, durable);
-      const iter = await consumer.fetch({ max_messages: o.batch, expires: 1000 });
+      // Fetch fewer messages when they are large, so a fetch stays inside its share of
+      // ARCHIVE_MEMORY (max_bytes would do it, but the client refuses it with max_messages).
+      const max = o.maxBytes ? Math.max(1, Math.min(o.batch, Math.floor(o.maxBytes / avgBytes))) : o.batch;
+      const iter = await consumer.fetch({ max_messages: max, expires: 1000 });
       const stop = () => iter.stop();
       signal.addEventListener("abort", stop, { once: true });
       try {
         for await (const m of iter) {
-          chunk.push(toDelivery(m));
+          seenBytes += m.data.length;
+          seen++;
+          chunk.push(publish ? lightDelivery(m, publish) : toDelivery(m));
           if (chunk.length >= INGEST_CHUNK) {
             const c = chunk;
             chunk = [];
@@ -128,6 +176,11 @@ export async function pullLoop(
       }
       await inflight;
       failures = 0;
+      if (seen >= 64) {
+        avgBytes = Math.max(64, seenBytes / seen);
+        seen = 0;
+        seenBytes = 0;
+      }
     } catch (e) {
       const late = await inflight?.then(() => undefined, (x: unknown) => x);
       if (isIngestError(e)) throw e.cause;

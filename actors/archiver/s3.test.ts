@@ -87,7 +87,7 @@ describe("archiver with an S3 target (s3rver)", () => {
     const lake = openLake(env);
     const keys = (await lake.target.list("ticks/")).map((o) => o.key);
     expect(keys.length).toBeGreaterThan(1);
-    for (const k of keys) expect(k).toMatch(/^ticks\/exchange=sim\/market=spot\/symbol=(BTC|ETH)-USD\/year=2025\/month=11\/day=22\/hour=[56]\/\d+-\d+\.parquet$/);
+    for (const k of keys) expect(k).toMatch(/^ticks\/date=2025-11-22\/hour=[56]\/exchange=sim\/\d+-\d+\.parquet$/);
     const r = await queryLake(lake, "SELECT count(*) AS n, count(DISTINCT (symbol, venue_seq)) AS d FROM ticks");
     expect(r.rows).toEqual([[BigInt(published), BigInt(published)]]);
   });
