@@ -205,10 +205,8 @@ export class Archiver {
         f.attach(h); // false when it became durable meanwhile: nothing to wait for either way
         continue;
       }
-      let sym = this.o.writer.dictId(p.symbol);
-      if (typeof sym !== "number") sym = await sym;
-      let mkt = this.o.writer.dictId(p.market);
-      if (typeof mkt !== "number") mkt = await mkt;
+      const sym = this.o.writer.dictId(p.symbol);
+      const mkt = this.o.writer.dictId(p.market);
       let buf = this.#buffers.get(p.key);
       // A flush may seal a buffer while we await; the check and the write below must run
       // in one synchronous step, or rows could land in a buffer already being written out.

@@ -1,7 +1,7 @@
 /**
  * DuckDB side of the archiver: one in-memory database holding a table per open
  * partition buffer, filled through DuckDB's appender a whole data chunk (2,048 rows)
- * at a time, a dictionary table of symbol and market names, and written to Parquet
+ * at a time, symbol and market names as dictionary ids, and written to Parquet
  * with `COPY (SELECT ... ORDER BY symbol, ts) TO ... (FORMAT parquet, COMPRESSION zstd)`.
  *
  * Appends run on one connection (synchronous calls on the event loop), COPYs on a
@@ -86,7 +86,6 @@ export class DuckWriter {
   #chunks = new Map<string, DuckDBDataChunk>();
   /** Symbol and market names → ids in the `_dict` table (a few thousand names at most). */
   #dict = new Map<string, number>();
-  #dictAdding = new Map<string, Promise<number>>();
   #ddl = new Serial();
   #copy = new Serial();
   #read = new Serial();
@@ -108,26 +107,23 @@ export class DuckWriter {
     if (o.tempDir) opts.temp_directory = o.tempDir;
     const db = await DuckDBInstance.create(":memory:", opts);
     const w = new DuckWriter(db, await db.connect(), await db.connect(), await db.connect(), await db.connect());
-    await w.ddlConn.run("CREATE TABLE _dict (id DOUBLE, s VARCHAR)");
     return w;
   }
 
-  /** The dictionary id of a symbol or market name (known names answer at once). */
-  dictId(name: string): number | Promise<number> {
-    const id = this.#dict.get(name);
-    if (id !== undefined) return id;
-    let p = this.#dictAdding.get(name);
-    if (!p) {
-      const next = this.#dict.size + this.#dictAdding.size + 1;
-      p = this.#ddl.run(async () => {
-        await this.ddlConn.run(`INSERT INTO _dict VALUES (${next}, ${sqlString(name)})`);
-        this.#dict.set(name, next);
-        this.#dictAdding.delete(name);
-        return next;
-      });
-      this.#dictAdding.set(name, p);
-    }
-    return p;
+  /**
+   * The dictionary id of a symbol or market name. The names reach DuckDB only inside
+   * the COPY statement (a VALUES list), so nothing on the append path waits for DuckDB.
+   */
+  dictId(name: string): number {
+    let id = this.#dict.get(name);
+    if (id === undefined) this.#dict.set(name, (id = this.#dict.size + 1));
+    return id;
+  }
+
+  /** `(VALUES (1, 'BTC-USD'), ...) AS alias(id, s)` of every name so far. */
+  #dictValues(alias: string): string {
+    const rows = [...this.#dict].map(([s, id]) => `(${id}::DOUBLE, ${sqlString(s)})`);
+    return `(VALUES ${rows.length ? rows.join(", ") : "(0::DOUBLE, '')"}) AS ${alias}(id, s)`;
   }
 
   /** A new empty buffer table for a dataset. */
@@ -150,7 +146,7 @@ export class DuckWriter {
   async copyAndDrop(table: BufferTable, path: string): Promise<void> {
     table.close();
     const sql = `COPY (SELECT ys.s AS symbol, ms.s AS market, ${table.dataset.select} FROM ${table.name} b ` +
-      `JOIN _dict ys ON ys.id = b._sym JOIN _dict ms ON ms.id = b._mkt ORDER BY ${ORDER_BY_BUFFER}) ` +
+      `JOIN ${this.#dictValues("ys")} ON ys.id = b._sym JOIN ${this.#dictValues("ms")} ON ms.id = b._mkt ORDER BY ${ORDER_BY_BUFFER}) ` +
       `TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`;
     try {
       await this.#copy.run(() => this.copyConn.run(sql));
