@@ -160,7 +160,11 @@ export class Archiver {
       await this.pause.at("append");
     }
     if (redelivered.length) await this.#placeRedelivered(ds, redelivered);
-    if (this.#held.size >= this.o.maxUnacked || this.#openBytes * 2 >= this.#budget) this.#flushAll();
+    // Flush early when unacked messages or buffered bytes run high, but not again while an
+    // early flush is still being written: re-sealing every buffer on each batch would turn
+    // a slow COPY into a stream of tiny files.
+    const high = this.#held.size >= this.o.maxUnacked || this.#openBytes * 2 >= this.#budget;
+    if (high && this.#sealedBytes === 0) void this.#flushAll();
   }
 
   async #placeRedelivered(ds: Dataset, items: Array<{ d: Delivery; parts: Part[] }>): Promise<void> {
