@@ -15,7 +15,7 @@ import { Metrics } from "../metrics.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { archiverSettings } from "./config.ts";
 import { ArchiverService } from "./service.ts";
-import { HOUR, makeBook, makeDelta, publishTicks, queryLocalLake, T0, waitForDrained } from "./testing.ts";
+import { HOUR, makeBook, makeDelta, makeGap, makeTrades, publishTicks, queryLocalLake, T0, waitForDrained } from "./testing.ts";
 
 const DURABLES = ["arch-ticks", "arch-book", "arch-bookdelta"];
 
@@ -129,6 +129,26 @@ describe("archiver on a real nats-server, writing a local lake", () => {
     expect(sides).toEqual([{ side: "ask", n: 200 }, { side: "bid", n: 200 }]);
     const [d] = await queryLocalLake(lake, "SELECT count(*)::INTEGER AS n, min(hour) AS h, sum(CASE WHEN side = 'bid' THEN 1 ELSE 0 END)::INTEGER AS bids FROM bookdelta");
     expect(d).toEqual({ n: 40 * 3, h: 7, bids: 80 });
+  });
+
+  it("trades from md.trade and gap events from md.gap are archived as the trades and gaps datasets, sorted by symbol", async () => {
+    const pubs: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const sym = i % 2 ? "ETH-USD" : "BTC-USD";
+      pubs.push(js.publish(subjects.trade("sim", sym), encode(makeTrades(sym, T0 + i * 100, 1 + (i % 3), "sim", i * 3))));
+    }
+    pubs.push(js.publish(subjects.gap("sim", "BTC-USD"), encode(makeGap("BTC-USD", T0 + 500, 10, 14))));
+    await Promise.all(pubs);
+    await waitForDrained(jsm, [...DURABLES, "arch-trades", "arch-gaps"]);
+    const lake = join(dir, "lake");
+    const [t] = await queryLocalLake(lake, "SELECT count(*)::INTEGER AS n, count(DISTINCT trade_id)::INTEGER AS ids, count(DISTINCT symbol)::INTEGER AS syms, min(market) AS m FROM trades");
+    expect(t).toEqual({ n: 60, ids: 60, syms: 2, m: "spot" });
+    const [one] = await queryLocalLake(lake, "SELECT side, price, size, epoch_ms(ts)::DOUBLE AS ts, exchange FROM trades WHERE trade_id = 'ETH-USD-3'");
+    expect(one).toEqual({ side: "sell", price: 100 + 3 / 4, size: 0.5, ts: T0 + 100, exchange: "sim" });
+    const gaps = await queryLocalLake(lake, "SELECT symbol, expected::INTEGER AS e, got::INTEGER AS g FROM gaps");
+    expect(gaps).toEqual([{ symbol: "BTC-USD", e: 10, g: 14 }]);
+    const back = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM (SELECT symbol < lag(symbol) OVER (PARTITION BY filename ORDER BY file_row_number) AS back FROM read_parquet('${lake}/trades/**/*.parquet', filename = true, file_row_number = true)) WHERE back`);
+    expect(back[0]!.n).toBe(0);
   });
 
   it("malformed messages are counted and termed without blocking the messages after them", async () => {
