@@ -15,65 +15,20 @@
  */
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Logger } from "@logtape/logtape";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { TimerHandle } from "../runtime/types.ts";
 import { PartitionBuffer } from "./buffer.ts";
 import type { Dataset, Part } from "./datasets.ts";
 import { type Decoder, InlineDecoder } from "./decoder.ts";
-import type { DuckWriter } from "./duck.ts";
 import { type Durable, DurableIndex, lookupKey } from "./durable-index.ts";
 import { moveDurably, removeQuietly } from "./fsutil.ts";
 import { type Delivery, Held } from "./held.ts";
-import type { ArchiverMetrics } from "./metrics.ts";
 import { fileName, tmpName } from "./partition.ts";
 import { PauseKnob } from "./pause.ts";
 import { recoverStaged, StagedFile } from "./staging.ts";
-import type { Target } from "./target.ts";
 import { Uploader } from "./uploader.ts";
+import { type ArchiverOptions, EMPTY, sleep } from "./options.ts";
 
-export interface ArchiverOptions {
-  writer: DuckWriter;
-  target: Target;
-  stagingDir: string;
-  /** Where S3 objects are downloaded to read their sequences. */
-  cacheDir: string;
-  flushIntervalMs: number;
-  flushRows: number;
-  /** Flush early when this many messages are unacked (keep below the consumer's max_ack_pending). */
-  maxUnacked: number;
-  /**
-   * Bytes of buffered rows (in DuckDB, open or waiting for their COPY) allowed; at half
-   * of it every buffer is flushed, at all of it pulling waits (default: unbounded).
-   */
-  bufferBytes?: number;
-  ackWaitMs: number;
-  stagingMaxBytes: number;
-  uploadConcurrency: number;
-  uploadMaxBackoffMs: number;
-  clock: Clock;
-  log: Logger;
-  metrics: ArchiverMetrics;
-  pause?: PauseKnob;
-  /** Where messages are decoded (default: on the event loop). */
-  decoder?: Decoder;
-  /** A failure the archiver cannot continue after (DuckDB or local disk). */
-  onFatal(err: unknown): void;
-}
-
-const EMPTY = new Uint8Array(0);
-
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+export type { ArchiverOptions } from "./options.ts";
 
 export class Archiver {
   #buffers = new Map<string, PartitionBuffer>();
