@@ -80,7 +80,8 @@ async function runMix(mix: Mix): Promise<Row> {
       }
       if (busy === 0) break;
       if (performance.now() - t0 > 1_800_000) throw new Error(`not drained after 30 min: ${child.output().slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 50));
+      // JetStream API calls cost the server; polling faster than this slows a loaded one.
+      await new Promise((r) => setTimeout(r, 250));
     }
     const seconds = (performance.now() - t0) / 1000;
     const rss = peakRss(child.pid);
