@@ -135,4 +135,17 @@ describe("archiver with an S3 target (s3rver)", () => {
     expect(after.length).toBe(r.filesOut + (before - r.filesIn));
     expect((await queryLake(lake, "SELECT symbol, venue_seq, price FROM ticks ORDER BY ALL")).rows).toEqual(rows);
   });
+
+  it("a query scoped to a day downloads only that day's objects from S3", async () => {
+    const fresh = openLake({ ...env, ARCHIVE_CACHE_DIR: join(dir, "cache-scoped") });
+    const day = (d: string) => ({ from: new Date(`${d}T00:00Z`), to: new Date(`${d}T23:59Z`) });
+    const none = await queryLake(fresh, "SELECT count(*) FROM ticks", { scope: day("2025-11-21") });
+    expect(none.rows).toEqual([[0n]]);
+    expect(await listFiles(join(dir, "cache-scoped"))).toEqual([]);
+    const some = await queryLake(fresh, "SELECT count(*) FROM ticks", { scope: day("2025-11-22") });
+    expect(some.rows).toEqual([[BigInt(published)]]);
+    const cached = await listFiles(join(dir, "cache-scoped"));
+    expect(cached.length).toBe((await fresh.target.list("ticks/date=2025-11-22/")).length);
+    for (const f of cached) expect(f.path).toContain("ticks/date=2025-11-22/");
+  });
 });
