@@ -31,7 +31,7 @@ describe("Archiver logic (no NATS, local lake)", () => {
     await a.archiver.flushAll();
     await a.archiver.uploader.drain(5000);
     expect(ds.map((d) => d.acks)).toEqual([1, 1]);
-    expect(await parquetFiles(a.lake)).toEqual(["exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=6/1-2.parquet"]);
+    expect(await parquetFiles(a.lake)).toEqual(["date=2025-11-22/hour=6/exchange=sim/1-2.parquet"]);
     await a.close();
   });
 
@@ -99,8 +99,8 @@ describe("Archiver logic (no NATS, local lake)", () => {
     await a.archiver.uploader.drain(5000);
     expect(d.acks).toBe(1);
     expect((await parquetFiles(a.lake)).sort()).toEqual([
-      "exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=6/42-42.parquet",
-      "exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=7/42-42.parquet",
+      "date=2025-11-22/hour=6/exchange=sim/42-42.parquet",
+      "date=2025-11-22/hour=7/exchange=sim/42-42.parquet",
     ]);
     await a.close();
   });

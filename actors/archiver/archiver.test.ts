@@ -15,7 +15,7 @@ import { Metrics } from "../metrics.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { archiverSettings } from "./config.ts";
 import { ArchiverService } from "./service.ts";
-import { HOUR, makeBook, makeDelta, publishTicks, queryLocalLake, T0, waitForDrained } from "./testing.ts";
+import { HOUR, makeBook, makeDelta, makeGap, makeTrades, publishTicks, queryLocalLake, T0, waitForDrained } from "./testing.ts";
 
 const DURABLES = ["arch-ticks", "arch-book", "arch-bookdelta"];
 
@@ -77,7 +77,7 @@ describe("archiver on a real nats-server, writing a local lake", () => {
     // Every row equals the tick published with that (symbol, venue seq).
     const rows = await queryLocalLake(
       lake,
-      `SELECT exchange, market, symbol, year, month, day, hour, epoch_ms(ts)::DOUBLE AS ts, epoch_ms(recv_ts)::DOUBLE AS recv_ts, price, bid, ask,
+      `SELECT exchange, market, symbol, strftime(date, '%Y-%m-%d') AS date, hour, epoch_ms(ts)::DOUBLE AS ts, epoch_ms(recv_ts)::DOUBLE AS recv_ts, price, bid, ask,
         bid_size, ask_size, volume_24h, last_size, venue_seq FROM ticks ORDER BY symbol, venue_seq`,
     );
     const bySym = new Map(published.map((t) => [`${t.symbol}/${t.seq}`, t]));
@@ -88,9 +88,7 @@ describe("archiver on a real nats-server, writing a local lake", () => {
       expect(r).toMatchObject({
         exchange: "sim",
         market: "spot",
-        year: d.getUTCFullYear(),
-        month: d.getUTCMonth() + 1,
-        day: d.getUTCDate(),
+        date: d.toISOString().slice(0, 10),
         hour: d.getUTCHours(),
         ts: t.exchTs,
         recv_ts: t.recvTs,
@@ -104,13 +102,13 @@ describe("archiver on a real nats-server, writing a local lake", () => {
       });
     }
     // The data straddles 06:00, so both hour partitions exist for each symbol.
-    const hours = await queryLocalLake(lake, "SELECT DISTINCT symbol, hour FROM ticks WHERE day = 22 AND hour < 7 ORDER BY ALL");
+    const hours = await queryLocalLake(lake, "SELECT DISTINCT symbol, hour FROM ticks WHERE date = DATE '2025-11-22' AND hour < 7 ORDER BY ALL");
     expect(hours.map((h) => `${h.symbol}@${h.hour}`)).toEqual(["BTC-USD@5", "BTC-USD@6", "ETH-USD@5", "ETH-USD@6", "SOL-USD@5", "SOL-USD@6"]);
-    // Files are named by their stream sequence range and sorted by ts inside.
-    const files = await readdir(join(lake, "ticks/exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=6"));
+    // Files are named by their stream sequence range and sorted by symbol, then ts inside.
+    const files = await readdir(join(lake, "ticks/date=2025-11-22/hour=6/exchange=sim"));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(f).toMatch(/^\d+-\d+\.parquet$/);
-    const unsorted = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM (SELECT filename, ts, lag(ts) OVER (PARTITION BY filename ORDER BY file_row_number) AS prev FROM read_parquet('${lake}/ticks/**/*.parquet', filename = true, file_row_number = true)) WHERE prev > ts`);
+    const unsorted = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM (SELECT filename, ts, lag(ts) OVER (PARTITION BY filename, symbol ORDER BY file_row_number) AS prev, symbol < lag(symbol) OVER (PARTITION BY filename ORDER BY file_row_number) AS back FROM read_parquet('${lake}/ticks/**/*.parquet', filename = true, file_row_number = true)) WHERE prev > ts OR back`);
     expect(unsorted[0]!.n).toBe(0);
     expect(metrics.counter("archiver_rows_in_total", "").get({ dataset: "ticks" })).toBe(published.length);
     expect(fatal).toEqual([]);
@@ -131,6 +129,26 @@ describe("archiver on a real nats-server, writing a local lake", () => {
     expect(sides).toEqual([{ side: "ask", n: 200 }, { side: "bid", n: 200 }]);
     const [d] = await queryLocalLake(lake, "SELECT count(*)::INTEGER AS n, min(hour) AS h, sum(CASE WHEN side = 'bid' THEN 1 ELSE 0 END)::INTEGER AS bids FROM bookdelta");
     expect(d).toEqual({ n: 40 * 3, h: 7, bids: 80 });
+  });
+
+  it("trades from md.trade and gap events from md.gap are archived as the trades and gaps datasets, sorted by symbol", async () => {
+    const pubs: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const sym = i % 2 ? "ETH-USD" : "BTC-USD";
+      pubs.push(js.publish(subjects.trade("sim", sym), encode(makeTrades(sym, T0 + i * 100, 1 + (i % 3), "sim", i * 3))));
+    }
+    pubs.push(js.publish(subjects.gap("sim", "BTC-USD"), encode(makeGap("BTC-USD", T0 + 500, 10, 14))));
+    await Promise.all(pubs);
+    await waitForDrained(jsm, [...DURABLES, "arch-trades", "arch-gaps"]);
+    const lake = join(dir, "lake");
+    const [t] = await queryLocalLake(lake, "SELECT count(*)::INTEGER AS n, count(DISTINCT trade_id)::INTEGER AS ids, count(DISTINCT symbol)::INTEGER AS syms, min(market) AS m FROM trades");
+    expect(t).toEqual({ n: 60, ids: 60, syms: 2, m: "spot" });
+    const [one] = await queryLocalLake(lake, "SELECT side, price, size, epoch_ms(ts)::DOUBLE AS ts, exchange FROM trades WHERE trade_id = 'ETH-USD-3'");
+    expect(one).toEqual({ side: "sell", price: 100 + 3 / 4, size: 0.5, ts: T0 + 100, exchange: "sim" });
+    const gaps = await queryLocalLake(lake, "SELECT symbol, expected::INTEGER AS e, got::INTEGER AS g FROM gaps");
+    expect(gaps).toEqual([{ symbol: "BTC-USD", e: 10, g: 14 }]);
+    const back = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM (SELECT symbol < lag(symbol) OVER (PARTITION BY filename ORDER BY file_row_number) AS back FROM read_parquet('${lake}/trades/**/*.parquet', filename = true, file_row_number = true)) WHERE back`);
+    expect(back[0]!.n).toBe(0);
   });
 
   it("malformed messages are counted and termed without blocking the messages after them", async () => {

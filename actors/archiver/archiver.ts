@@ -15,58 +15,20 @@
  */
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Logger } from "@logtape/logtape";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { TimerHandle } from "../runtime/types.ts";
 import { PartitionBuffer } from "./buffer.ts";
 import type { Dataset, Part } from "./datasets.ts";
 import { type Decoder, InlineDecoder } from "./decoder.ts";
-import type { DuckWriter } from "./duck.ts";
 import { type Durable, DurableIndex, lookupKey } from "./durable-index.ts";
 import { moveDurably, removeQuietly } from "./fsutil.ts";
 import { type Delivery, Held } from "./held.ts";
-import type { ArchiverMetrics } from "./metrics.ts";
 import { fileName, tmpName } from "./partition.ts";
 import { PauseKnob } from "./pause.ts";
 import { recoverStaged, StagedFile } from "./staging.ts";
-import type { Target } from "./target.ts";
 import { Uploader } from "./uploader.ts";
+import { type ArchiverOptions, EMPTY, sleep } from "./options.ts";
 
-export interface ArchiverOptions {
-  writer: DuckWriter;
-  target: Target;
-  stagingDir: string;
-  /** Where S3 objects are downloaded to read their sequences. */
-  cacheDir: string;
-  flushIntervalMs: number;
-  flushRows: number;
-  /** Flush early when this many messages are unacked (keep below the consumer's max_ack_pending). */
-  maxUnacked: number;
-  ackWaitMs: number;
-  stagingMaxBytes: number;
-  uploadConcurrency: number;
-  uploadMaxBackoffMs: number;
-  clock: Clock;
-  log: Logger;
-  metrics: ArchiverMetrics;
-  pause?: PauseKnob;
-  /** Where messages are decoded (default: on the event loop). */
-  decoder?: Decoder;
-  /** A failure the archiver cannot continue after (DuckDB or local disk). */
-  onFatal(err: unknown): void;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+export type { ArchiverOptions } from "./options.ts";
 
 /** Partitions written at once by the final flush at stop. */
 const STOP_WRITERS = 16;
@@ -75,6 +37,10 @@ export class Archiver {
   #buffers = new Map<string, PartitionBuffer>();
   #creating = new Map<string, Promise<PartitionBuffer>>();
   #held = new Map<number, Held>();
+  /** Estimated bytes of rows in open buffers, and in sealed buffers not yet written out. */
+  #openBytes = 0;
+  #sealedBytes = 0;
+  #memoryWait = false;
   #flushChain: Promise<void> = Promise.resolve();
   #timer: TimerHandle | undefined;
   #lastKeepAlive = 0;
@@ -121,6 +87,8 @@ export class Archiver {
     for (let i = 0; i < batch.length; i++) {
       const d = batch[i]!;
       const r = decoded[i]!;
+      // The bytes are a view on the client's read buffer: drop them so held messages do not keep it alive.
+      d.data = EMPTY;
       if (!r.ok) {
         this.o.metrics.malformed.inc({ dataset: ds.name });
         this.o.log.warn("malformed {dataset} message seq {seq} on {subject} termed: {error}", {
@@ -150,7 +118,11 @@ export class Archiver {
       await this.pause.at("append");
     }
     if (redelivered.length) await this.#placeRedelivered(ds, redelivered);
-    if (this.#held.size >= this.o.maxUnacked) this.#flushAll();
+    // Flush early when unacked messages or buffered bytes run high, but not again while an
+    // early flush is still being written: re-sealing every buffer on each batch would turn
+    // a slow COPY into a stream of tiny files.
+    const high = this.#held.size >= this.o.maxUnacked || this.#openBytes * 2 >= this.#budget;
+    if (high && this.#sealedBytes === 0) void this.#flushAll();
   }
 
   async #placeRedelivered(ds: Dataset, items: Array<{ d: Delivery; parts: Part[] }>): Promise<void> {
@@ -178,7 +150,7 @@ export class Archiver {
         const f = found.get(lookupKey(p.key, d.seq));
         if (f) where.set(p.key, f);
       }
-      if (where.size === parts.length) this.o.metrics.duplicates.inc({ dataset: ds.name });
+      if (parts.every((p) => where.has(p.key))) this.o.metrics.duplicates.inc({ dataset: ds.name });
       await this.#place(ds, d, parts, where);
     }
   }
@@ -195,12 +167,16 @@ export class Archiver {
         f.attach(h); // false when it became durable meanwhile: nothing to wait for either way
         continue;
       }
-      let buf = await this.#bufferFor(ds, p.key);
-      // A flush may have sealed it while we awaited; the check and the write below must run
+      const sym = this.o.writer.dictId(p.symbol);
+      const mkt = this.o.writer.dictId(p.market);
+      let buf = this.#buffers.get(p.key);
+      // A flush may seal a buffer while we await; the check and the write below must run
       // in one synchronous step, or rows could land in a buffer already being written out.
-      while (buf.sealed) buf = await this.#bufferFor(ds, p.key);
-      p.write(buf, d.seq);
+      while (!buf || buf.sealed) buf = await this.#bufferFor(ds, p.key);
+      buf.begin(d.seq, sym, mkt);
+      p.write(buf);
       buf.addHeld(h);
+      this.#openBytes += p.rows * buf.rowBytes;
       this.o.metrics.rowsIn.inc({ dataset: ds.name }, p.rows);
       if (buf.rows >= this.o.flushRows) void this.#flush(buf);
     }
@@ -230,6 +206,8 @@ export class Archiver {
     if (!buf.sealed) {
       buf.sealed = true;
       if (this.#buffers.get(buf.key) === buf) this.#buffers.delete(buf.key);
+      this.#openBytes -= buf.bytes;
+      this.#sealedBytes += buf.bytes;
       this.#flushChain = this.#flushChain.then(() => (this.#failed ? undefined : this.#write(buf))).catch((e) => this.#fatal(e));
     }
     return this.#flushChain;
@@ -249,6 +227,7 @@ export class Archiver {
     const tmp = tmpName(final);
     try {
       await this.o.writer.copyAndDrop(buf.table, tmp);
+      this.#sealedBytes -= buf.bytes;
       await this.pause.at("copy");
       await moveDurably(tmp, final);
     } catch (e) {
@@ -274,8 +253,38 @@ export class Archiver {
     this.#gauges();
   }
 
-  /** Wait while the staging budget is full (JetStream keeps the data meanwhile). */
+  get #budget(): number {
+    return this.o.bufferBytes ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Bytes of buffered rows (open and waiting for their COPY). */
+  get bufferedBytes(): number {
+    return this.#openBytes + this.#sealedBytes;
+  }
+
+  /** Wait while buffers are at the memory budget: flush them and fetch nothing meanwhile. */
+  async #waitForMemory(signal: AbortSignal): Promise<void> {
+    while (this.bufferedBytes >= this.#budget && !signal.aborted && !this.#stopped && !this.#failed) {
+      if (!this.#memoryWait) {
+        this.#memoryWait = true;
+        this.o.metrics.backpressure.set(1);
+        this.o.log.info("buffers at the memory budget ({bytes} of {max} bytes): pulling waits for the flush", {
+          bytes: this.bufferedBytes,
+          max: this.#budget,
+        });
+      }
+      void this.#flushAll();
+      await sleep(20, signal);
+    }
+    if (this.#memoryWait) {
+      this.#memoryWait = false;
+      if (!this.#paused) this.o.metrics.backpressure.set(0);
+    }
+  }
+
+  /** Wait while the memory or the staging budget is full (JetStream keeps the data meanwhile). */
   async waitForCapacity(signal: AbortSignal): Promise<void> {
+    await this.#waitForMemory(signal);
     while (this.uploader.stagedBytes >= this.o.stagingMaxBytes && !signal.aborted && !this.#stopped) {
       if (!this.#paused) {
         this.#paused = true;
@@ -324,6 +333,7 @@ export class Archiver {
     let rows = 0;
     for (const b of this.#buffers.values()) rows += b.rows;
     m.bufferedRows.set(rows);
+    m.bufferedBytes.set(this.bufferedBytes);
     m.unacked.set(this.#held.size);
   }
 
@@ -392,6 +402,7 @@ export class Archiver {
       target: this.o.target.description,
       openPartitions: this.#buffers.size,
       bufferedRows: rows,
+      bufferedBytes: this.bufferedBytes,
       unackedMessages: this.#held.size,
       pendingUploads: this.uploader.pending,
       stagingBytes: this.uploader.stagedBytes,

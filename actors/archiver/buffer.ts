@@ -1,13 +1,18 @@
 /**
- * The open buffer of one partition: rows in float64 column arrays, moved into its
- * DuckDB table a full chunk at a time, plus the messages whose rows it holds.
+ * The open buffer of one partition (dataset, date, hour, venue): rows of every symbol
+ * in float64 column arrays (plus string arrays), moved into its DuckDB table a full
+ * chunk at a time, and the messages whose rows it holds.
  */
-import { type Dataset, type RowSink, seqColumn } from "./datasets.ts";
+import type { Dataset, RowSink } from "./datasets.ts";
 import { type BufferTable, CHUNK_ROWS } from "./duck.ts";
 import type { Held } from "./held.ts";
 
+/** Bytes a buffered row costs in DuckDB: 8 per numeric column, ~32 per string. */
+export const rowBytes = (ds: Dataset): number => ds.columns.length * 8 + ds.strings.length * 32;
+
 export class PartitionBuffer implements RowSink {
   readonly cols: Float64Array[];
+  readonly strs: string[][];
   n = 0;
   /** Rows in this buffer (appended to DuckDB or still in the column arrays). */
   rows = 0;
@@ -16,33 +21,68 @@ export class PartitionBuffer implements RowSink {
   readonly held: Held[] = [];
   /** Set when a flush takes the buffer; no row may be written after that. */
   sealed = false;
+  readonly rowBytes: number;
 
   readonly #seqCol: number;
+  readonly #symCol: number;
+  readonly #mktCol: number;
+  #seq = 0;
+  #sym = 0;
+  #mkt = 0;
 
   constructor(
     readonly dataset: Dataset,
-    /** Partition path, e.g. `ticks/exchange=sim/.../hour=07`. */
+    /** Partition path, e.g. `ticks/date=2025-11-22/hour=6/exchange=sim`. */
     readonly key: string,
     readonly table: BufferTable,
     readonly createdAt: number,
   ) {
     this.cols = dataset.columns.map(() => new Float64Array(CHUNK_ROWS));
-    this.#seqCol = seqColumn(dataset);
+    this.strs = dataset.strings.map(() => new Array<string>(CHUNK_ROWS).fill(""));
+    this.#seqCol = dataset.columns.indexOf("_seq");
+    this.#symCol = dataset.columns.indexOf("_sym");
+    this.#mktCol = dataset.columns.indexOf("_mkt");
+    this.rowBytes = rowBytes(dataset);
+  }
+
+  /** Estimated bytes of the buffered rows. */
+  get bytes(): number {
+    return this.rows * this.rowBytes;
+  }
+
+  /** Stream sequence and dictionary ids of the part about to be written. */
+  begin(seq: number, sym: number, mkt: number): void {
+    this.#seq = seq;
+    this.#sym = sym;
+    this.#mkt = mkt;
   }
 
   endRow(): void {
+    const r = this.n;
+    this.cols[this.#seqCol]![r] = this.#seq;
+    this.cols[this.#symCol]![r] = this.#sym;
+    this.cols[this.#mktCol]![r] = this.#mkt;
     this.rows++;
     if (++this.n === CHUNK_ROWS) this.pushChunk();
   }
 
-  appendColumns(src: readonly Float64Array[], offset: number, n: number, seq: number): void {
-    const seqCol = this.#seqCol;
+  appendColumns(src: readonly Float64Array[], srcStrs: readonly string[][], offset: number, n: number): void {
     let done = 0;
     while (done < n) {
       const take = Math.min(n - done, CHUNK_ROWS - this.n);
+      const from = offset + done;
       for (let c = 0; c < this.cols.length; c++) {
-        if (c === seqCol) this.cols[c]!.fill(seq, this.n, this.n + take);
-        else this.cols[c]!.set(src[c]!.subarray(offset + done, offset + done + take), this.n);
+        const to = this.cols[c]!;
+        if (c === this.#seqCol) to.fill(this.#seq, this.n, this.n + take);
+        else if (c === this.#symCol) to.fill(this.#sym, this.n, this.n + take);
+        else if (c === this.#mktCol) to.fill(this.#mkt, this.n, this.n + take);
+        else if (take === 1) to[this.n] = src[c]![from]!;
+        else to.set(src[c]!.subarray(from, from + take), this.n);
+      }
+      for (let s = 0; s < this.strs.length; s++) {
+        const to = this.strs[s]!;
+        const f = srcStrs[s]!;
+        for (let i = 0; i < take; i++) to[this.n + i] = f[from + i]!;
       }
       this.n += take;
       this.rows += take;
@@ -61,13 +101,15 @@ export class PartitionBuffer implements RowSink {
 
   /** Move the rows of the column arrays into DuckDB. */
   pushChunk(): void {
-    this.table.append(this.cols, this.n);
+    this.table.append(this.cols, this.strs, this.n);
     this.n = 0;
   }
 
   /** The distinct stream sequences in this buffer, sorted. */
   seqs(): Float64Array {
-    const s = Float64Array.from(this.held, (h) => h.seq);
-    return s.sort();
+    const s = Float64Array.from(this.held, (h) => h.seq).sort();
+    let k = 0;
+    for (let i = 0; i < s.length; i++) if (i === 0 || s[i] !== s[k - 1]) s[k++] = s[i]!;
+    return s.slice(0, k);
   }
 }

@@ -3,12 +3,14 @@ import type { RowSink } from "./datasets.ts";
 
 export class CollectingSink implements RowSink {
   cols: Float64Array[];
+  strs: string[][];
   n = 0;
   #cap: number;
 
-  constructor(private readonly width: number, cap = 4096) {
+  constructor(private readonly width: number, strings = 0, cap = 4096) {
     this.#cap = cap;
     this.cols = Array.from({ length: width }, () => new Float64Array(cap));
+    this.strs = Array.from({ length: strings }, () => []);
   }
 
   endRow(): void {

@@ -43,7 +43,10 @@ export const archiverSettings = {
   ARCHIVE_SHUTDOWN_DRAIN: v.duration().default(5_000),
   ARCHIVE_DUCKDB_THREADS: v.int(1, 64).default(2),
   ARCHIVE_DECODE_WORKERS: v.int(0, 16).default(1).describe("worker threads parsing JSON; 0 parses on the event loop"),
-  ARCHIVE_DUCKDB_MEMORY: z.string().default("2GB"),
+  ARCHIVE_MEMORY: bytes().pipe(z.number().min(64 * 2 ** 20, "at least 64MiB")).default(512 * 2 ** 20)
+    .describe("the archiver's memory: DuckDB's memory_limit, buffered rows and in-flight fetches together"),
+  ARCHIVE_FILE_BYTES: bytes().default(128 * 2 ** 20).describe("compaction's target file size"),
+  ARCHIVE_RETENTION_DAYS: v.int(0).default(0).describe("days of lake to keep (0 = forever); `lake retention` deletes older days"),
   ARCHIVE_TEST_PAUSE_AT: z.enum(PAUSE_POINTS).optional(),
   ARCHIVE_TEST_PAUSE_AFTER: v.int(1).default(1),
   AWS_ENDPOINT_URL: z.string().optional(),
@@ -57,6 +60,22 @@ export const archiverSettings = {
 };
 
 export type ArchiverSettings = z.infer<z.ZodObject<typeof archiverSettings>>;
+
+/**
+ * How ARCHIVE_MEMORY is split: DuckDB's memory_limit (it holds the buffered rows and
+ * sorts them for the COPY, spilling to staging above it), the share of it buffered rows
+ * may take before pulling waits, and the bytes in flight per fetch. The rest is the
+ * JavaScript side (decoded batches, held messages).
+ */
+export function memoryPlan(cfg: Pick<ArchiverSettings, "ARCHIVE_MEMORY" | "ARCHIVE_DATASETS">): {
+  duckdbBytes: number;
+  bufferBytes: number;
+  fetchBytes: number;
+} {
+  const m = cfg.ARCHIVE_MEMORY;
+  // Two fetches may be in flight per dataset (one decoding, one arriving).
+  return { duckdbBytes: Math.floor(m * 0.6), bufferBytes: Math.floor(m * 0.4), fetchBytes: Math.max(256 * 1024, Math.floor((m * 0.15) / (2 * cfg.ARCHIVE_DATASETS.length))) };
+}
 
 export type LakeLocation =
   | { kind: "local"; root: string }

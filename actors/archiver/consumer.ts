@@ -63,6 +63,39 @@ function isNotFound(err: unknown): boolean {
   return e?.name === "ConsumerNotFoundError" || e?.api_error?.err_code === 10014 || /not found/i.test(e?.message ?? "");
 }
 
+const ACK = new TextEncoder().encode("+ACK");
+const TERM = new TextEncoder().encode("+TERM");
+const WPI = new TextEncoder().encode("+WPI");
+const NAK_2S = new TextEncoder().encode(`-NAK {"delay":${nanos(2_000)}}`);
+
+/**
+ * A delivery whose acks are published to the message's reply subject (the JetStream
+ * ack protocol: +ACK, +TERM, +WPI, -NAK) without keeping the JsMsg, which holds a view
+ * of the client's socket buffer. Held for seconds by the thousand, those views kept
+ * whole read buffers alive (gigabytes of RSS).
+ */
+export function lightDelivery(m: JsMsg, publish: (subject: string, data: Uint8Array) => void): Delivery {
+  // The reply subject is on every JsMsg (it carries the delivery info) though not in its type.
+  const reply = (m as JsMsg & { reply?: string }).reply;
+  if (!reply) return toDelivery(m);
+  let done = false;
+  const send = (p: Uint8Array, final = true) => {
+    if (done) return;
+    done = final;
+    publish(reply, p);
+  };
+  return {
+    seq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    subject: m.subject,
+    data: m.data,
+    ack: () => send(ACK),
+    term: () => send(TERM),
+    nak: () => send(NAK_2S),
+    working: () => send(WPI, false),
+  };
+}
+
 export function toDelivery(m: JsMsg): Delivery {
   return {
     seq: m.seq,
@@ -77,6 +110,9 @@ export function toDelivery(m: JsMsg): Delivery {
   };
 }
 
+/** Idle heartbeats come every expires / 2; the client gives up after two missed. */
+const FETCH_EXPIRES_MS = 2000;
+
 /** Messages handed to the archiver at a time (a fetch can be larger). */
 const INGEST_CHUNK = 256;
 
@@ -89,49 +125,77 @@ export async function pullLoop(
   ds: Dataset,
   durable: string,
   archiver: Archiver,
-  o: { batch: number; log: Logger; signal: AbortSignal },
+  o: {
+    batch: number;
+    /** Bytes per fetch (the in-flight share of ARCHIVE_MEMORY). */
+    maxBytes?: number;
+    publish?: (subject: string, data: Uint8Array) => void;
+    log: Logger;
+    signal: AbortSignal;
+  },
 ): Promise<void> {
-  const { signal, log } = o;
+  const { signal, log, publish } = o;
   let failures = 0;
   let consumer: Consumer | undefined;
+  let avgBytes = 1024;
+  let chunkStarted = 0;
+  let seen = 0;
+  let seenBytes = 0;
+  // Ingests run one after another on a chain. The fetch loop never waits for them inside
+  // a fetch: messages the server already sent are taken off the iterator at once (a
+  // consumer slow to drain it misses heartbeats, and the client then drops the rest,
+  // which sit unacked until ack_wait). Before the next fetch it waits for the ingests of
+  // the fetch before last, so at most two fetches of messages are in flight.
+  let chain: Promise<void> = Promise.resolve();
+  let previous: Promise<void> = Promise.resolve();
+  const submit = (c: Delivery[]) => {
+    chain = chain.then(() => archiver.ingest(ds, c)).catch((e) => {
+      throw isIngestError(e) ? e : new IngestError(`ingest into ${ds.name} failed`, { cause: e });
+    });
+    chain.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
+  };
+  const settle = async (p: Promise<void>) => {
+    try {
+      await p;
+    } catch (e) {
+      throw isIngestError(e) ? e.cause : e;
+    }
+  };
   while (!signal.aborted) {
+    await settle(previous);
     await archiver.waitForCapacity(signal);
     if (signal.aborted) break;
     let chunk: Delivery[] = [];
-    // Up to two ingests in flight: the next chunk decodes (in a worker) while this one is placed.
-    let inflight: Promise<void> | undefined;
-    const submit = async (c: Delivery[]) => {
-      const p = archiver.ingest(ds, c).catch((e) => {
-        throw new IngestError(`ingest into ${ds.name} failed`, { cause: e });
-      });
-      p.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
-      const before = inflight;
-      inflight = p;
-      await before;
-    };
     try {
       consumer ??= await js.consumers.get(STREAM.md, durable);
-      const iter = await consumer.fetch({ max_messages: o.batch, expires: 1000 });
+      // Fetch fewer messages when they are large, so a fetch stays inside its share of
+      // ARCHIVE_MEMORY (max_bytes would do it, but the client refuses it with max_messages).
+      const max = o.maxBytes ? Math.max(1, Math.min(o.batch, Math.floor(o.maxBytes / avgBytes))) : o.batch;
+      const iter = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
       const stop = () => iter.stop();
       signal.addEventListener("abort", stop, { once: true });
       try {
         for await (const m of iter) {
-          chunk.push(toDelivery(m));
-          if (chunk.length >= INGEST_CHUNK) {
-            const c = chunk;
+          seenBytes += m.data.length;
+          seen++;
+          if (chunk.length === 0) chunkStarted = Date.now();
+          chunk.push(publish ? lightDelivery(m, publish) : toDelivery(m));
+          // A slow trickle is handed on after 200 ms, not held for the whole fetch.
+          if (chunk.length >= INGEST_CHUNK || Date.now() - chunkStarted >= 200) {
+            submit(chunk);
             chunk = [];
-            await submit(c);
           }
         }
       } finally {
         signal.removeEventListener("abort", stop);
       }
-      await inflight;
       failures = 0;
+      if (seen >= 64) {
+        avgBytes = Math.max(64, seenBytes / seen);
+        seen = 0;
+        seenBytes = 0;
+      }
     } catch (e) {
-      const late = await inflight?.then(() => undefined, (x: unknown) => x);
-      if (isIngestError(e)) throw e.cause;
-      if (isIngestError(late)) throw late.cause;
       consumer = undefined; // look it up again (it may have been recreated)
       failures++;
       if (failures === 1 || failures % 30 === 0) {
@@ -140,8 +204,10 @@ export async function pullLoop(
       await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
     }
     // Whatever arrived before an abort or an error is still processed, so it is not left to ack_wait.
-    if (chunk.length) await archiver.ingest(ds, chunk);
+    if (chunk.length) submit(chunk);
+    previous = chain;
   }
+  await settle(chain);
 }
 
 class IngestError extends Error {

@@ -6,8 +6,8 @@ parentPort?.on("message", (req: WireRequest) => {
   let res: WireResponse;
   let transfer: ArrayBuffer[] = [];
   try {
-    const { results, cols } = decodeRequest(req);
-    res = { id: req.id, results, cols };
+    const { results, cols, strs } = decodeRequest(req);
+    res = { id: req.id, results, cols, strs };
     transfer = cols.map((c) => c.buffer as ArrayBuffer);
   } catch (e) {
     res = { id: req.id, error: (e as Error).message };

@@ -3,29 +3,30 @@ import { encode } from "../bus/codec.ts";
 import { CollectingSink } from "./collecting-sink.ts";
 import { DATASET, type DecodeResult } from "./datasets.ts";
 import { InlineDecoder, WorkerDecoder } from "./decoder.ts";
-import { HOUR, makeBook, makeDelta, makeTick, T0 } from "./testing.ts";
+import { HOUR, makeBook, makeDelta, makeGap, makeTick, makeTrades, T0 } from "./testing.ts";
 
-/** Rows of every part, as [key, rows as arrays with _seq = 7]. */
-function materialise(results: DecodeResult[], width: number): unknown[] {
+/** Rows of every part, as [key, symbol, market, rows as arrays (numbers, then strings)]. */
+function materialise(results: DecodeResult[], width: number, strings: number): unknown[] {
   return results.map((r) => {
     if (!r.ok) return r.error;
     return r.parts.map((p) => {
-      const sink = new CollectingSink(width);
+      const sink = new CollectingSink(width, strings);
       // CollectingSink takes rows one at a time; copy bulk parts through a tiny adapter.
-      const rows: number[][] = [];
+      const rows: Array<Array<number | string>> = [];
       p.write({
         cols: sink.cols,
+        strs: sink.strs,
         get n() {
           return sink.n;
         },
         endRow: () => sink.endRow(),
-        appendColumns: (src, offset, n, seq) => {
-          for (let i = 0; i < n; i++) rows.push(src.map((c, j) => (j === width - 2 ? seq : c[offset + i]!)));
+        appendColumns: (src, strs, offset, n) => {
+          for (let i = 0; i < n; i++) rows.push([...src.slice(0, width - 3).map((c) => c[offset + i]!), ...strs.map((c) => c[offset + i]!)]);
         },
-      }, 7);
+      });
       const cols = sink.take();
-      for (let i = 0; i < sink.n; i++) rows.push(cols.map((c) => c[i]!));
-      return [p.key, rows];
+      for (let i = 0; i < sink.n; i++) rows.push([...cols.slice(0, width - 3).map((c) => c[i]!), ...sink.strs.map((c) => c[i]!)]);
+      return [p.key, p.symbol, p.market, rows];
     });
   });
 }
@@ -40,10 +41,10 @@ describe("decoders", () => {
 
   it("a tick batch is split into one part per symbol and hour, and bad messages carry the schema's error", async () => {
     const [r] = await new InlineDecoder().decode(DATASET.ticks, messages.slice(0, 1));
-    expect(r!.ok && r!.parts.map((p) => [p.key, p.rows])).toEqual([
-      ["ticks/exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=5", 1],
-      ["ticks/exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=6", 1],
-      ["ticks/exchange=sim/market=spot/symbol=ETH-USD/year=2025/month=11/day=22/hour=6", 1],
+    expect(r!.ok && r!.parts.map((p) => [p.key, p.symbol, p.rows])).toEqual([
+      ["ticks/date=2025-11-22/hour=5/exchange=sim", "BTC-USD", 1],
+      ["ticks/date=2025-11-22/hour=6/exchange=sim", "BTC-USD", 1],
+      ["ticks/date=2025-11-22/hour=6/exchange=sim", "ETH-USD", 1],
     ]);
     const bad = await new InlineDecoder().decode(DATASET.ticks, messages.slice(1, 3));
     expect(bad.map((b) => !b.ok && b.error)).toEqual([expect.stringMatching(/^invalid JSON/), expect.stringMatching(/^ticks\.0\.price/)]);
@@ -56,10 +57,13 @@ describe("decoders", () => {
         [DATASET.ticks, messages],
         [DATASET.book, [encode(makeBook("BTC-USDT", T0, 5)), encode({ v: 1 })]],
         [DATASET.bookdelta, [encode(makeDelta("BTC-USDT", T0, 5)), encode(makeDelta("ETH-USDT", T0 + 5, 9))]],
+        [DATASET.trades, [encode(makeTrades("BTC-USD", T0, 3)), encode({ v: 1, trades: [] })]],
+        [DATASET.gaps, [encode(makeGap("BTC-USD", T0, 10, 14)), encode({ v: 1, venue: "sim" })]],
       ] as const) {
         const inline = await new InlineDecoder().decode(ds, [...msgs]);
         const worker = await w.decode(ds, [...msgs]);
-        expect(materialise(worker, ds.columns.length)).toEqual(materialise(inline, ds.columns.length));
+        expect(materialise(worker, ds.columns.length, ds.strings.length)).toEqual(materialise(inline, ds.columns.length, ds.strings.length));
+        if (ds === DATASET.trades || ds === DATASET.gaps) expect(inline.map((r) => r.ok)).toEqual([true, false]);
       }
     } finally {
       await w.close();

@@ -29,7 +29,14 @@ export class InlineDecoder implements Decoder {
 }
 
 /** What a worker sends back for one message. */
-export type WireResult = { ok: false; error: string } | { ok: true; parts: Array<{ key: string; rows: number; offset: number }> };
+export interface WirePart {
+  key: string;
+  symbol: string;
+  market: string;
+  rows: number;
+  offset: number;
+}
+export type WireResult = { ok: false; error: string } | { ok: true; parts: WirePart[] };
 export interface WireRequest {
   id: number;
   dataset: DatasetName;
@@ -40,13 +47,14 @@ export interface WireResponse {
   id: number;
   results?: WireResult[];
   cols?: Float64Array[];
+  strs?: string[][];
   error?: string;
 }
 
 /** Decode a request (runs in the worker; exported for tests). */
-export function decodeRequest(req: WireRequest): { results: WireResult[]; cols: Float64Array[] } {
+export function decodeRequest(req: WireRequest): { results: WireResult[]; cols: Float64Array[]; strs: string[][] } {
   const ds = DATASET[req.dataset];
-  const sink = new CollectingSink(ds.columns.length);
+  const sink = new CollectingSink(ds.columns.length, ds.strings.length);
   const results: WireResult[] = [];
   for (let i = 0; i + 1 < req.offsets.length; i++) {
     const r = ds.decode(req.data.subarray(req.offsets[i]!, req.offsets[i + 1]!));
@@ -56,20 +64,22 @@ export function decodeRequest(req: WireRequest): { results: WireResult[]; cols: 
     }
     const parts = r.parts.map((p) => {
       const offset = sink.n;
-      p.write(sink, 0);
-      return { key: p.key, rows: p.rows, offset };
+      p.write(sink);
+      return { key: p.key, symbol: p.symbol, market: p.market, rows: p.rows, offset };
     });
     results.push({ ok: true, parts });
   }
-  return { results, cols: sink.take() };
+  return { results, cols: sink.take(), strs: sink.strs };
 }
 
 /** Parts whose rows are already in column arrays. */
-function columnParts(cols: Float64Array[], parts: Array<{ key: string; rows: number; offset: number }>): Part[] {
+function columnParts(cols: Float64Array[], strs: string[][], parts: WirePart[]): Part[] {
   return parts.map((p) => ({
     key: p.key,
+    symbol: p.symbol,
+    market: p.market,
     rows: p.rows,
-    write: (sink: RowSink, seq: number) => sink.appendColumns(cols, p.offset, p.rows, seq),
+    write: (sink: RowSink) => sink.appendColumns(cols, strs, p.offset, p.rows),
   }));
 }
 
@@ -114,7 +124,8 @@ export class WorkerDecoder implements Decoder {
       if (m.error !== undefined || !m.results || !m.cols) p.reject(new DecoderCrashed(m.error ?? "bad reply"));
       else {
         const cols = m.cols;
-        p.resolve(m.results.map((r) => (r.ok ? { ok: true, parts: columnParts(cols, r.parts) } : r)));
+        const strs = m.strs ?? [];
+        p.resolve(m.results.map((r) => (r.ok ? { ok: true, parts: columnParts(cols, strs, r.parts) } : r)));
       }
     });
     // A crashed worker is not replaced: its pending batches fail, and so does every later

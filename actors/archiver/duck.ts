@@ -1,15 +1,18 @@
 /**
  * DuckDB side of the archiver: one in-memory database holding a table per open
  * partition buffer, filled through DuckDB's appender a whole data chunk (2,048 rows)
- * at a time, and written to Parquet with `COPY (SELECT ... ORDER BY ts) TO ... (FORMAT
- * parquet, COMPRESSION zstd)`.
+ * at a time, symbol and market names as dictionary ids, and written to Parquet
+ * with `COPY (SELECT ... ORDER BY symbol, ts) TO ... (FORMAT parquet, COMPRESSION zstd)`.
  *
  * Appends run on one connection (synchronous calls on the event loop), COPYs on a
  * second and reads (sequence look-ups) on a third: a connection runs one statement at
  * a time, and a COPY in DuckDB's threads must not share one with an append or a read.
  */
-import { DOUBLE, type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from "@duckdb/node-api";
-import { type Dataset, ORDER_BY } from "./datasets.ts";
+import { DOUBLE, type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk, DuckDBInstance, VARCHAR } from "@duckdb/node-api";
+import type { Dataset } from "./datasets.ts";
+
+/** {@link ORDER_BY} on a buffer table (`b`): symbol name, then time, stream order, row in the message. */
+const ORDER_BY_BUFFER = "ys.s, b.ts, b._seq, b._i";
 
 /** Rows per DuckDB data chunk (DuckDB's vector size). */
 export const CHUNK_ROWS = 2048;
@@ -39,14 +42,20 @@ export class BufferTable {
     private readonly chunk: DuckDBDataChunk,
   ) {}
 
-  /** Append the first `n` rows of the column arrays (one per dataset column). */
-  append(cols: readonly Float64Array[], n: number): void {
+  /** Append the first `n` rows of the column arrays (numeric columns, then string columns). */
+  append(cols: readonly Float64Array[], strs: readonly string[][], n: number): void {
     if (n === 0) return;
     const chunk = this.chunk;
     chunk.rowCount = n;
     for (let c = 0; c < cols.length; c++) {
       const src = cols[c]!;
       const vec = chunk.getColumnVector(c);
+      for (let i = 0; i < n; i++) vec.setItem(i, src[i]!);
+      vec.flush();
+    }
+    for (let s = 0; s < strs.length; s++) {
+      const src = strs[s]!;
+      const vec = chunk.getColumnVector(cols.length + s);
       for (let i = 0; i < n; i++) vec.setItem(i, src[i]!);
       vec.flush();
     }
@@ -75,6 +84,8 @@ class Serial {
 export class DuckWriter {
   #seq = 0;
   #chunks = new Map<string, DuckDBDataChunk>();
+  /** Symbol and market names → ids in the `_dict` table (a few thousand names at most). */
+  #dict = new Map<string, number>();
   #ddl = new Serial();
   #copy = new Serial();
   #read = new Serial();
@@ -95,33 +106,50 @@ export class DuckWriter {
     if (o.memoryLimit) opts.memory_limit = o.memoryLimit;
     if (o.tempDir) opts.temp_directory = o.tempDir;
     const db = await DuckDBInstance.create(":memory:", opts);
-    return new DuckWriter(db, await db.connect(), await db.connect(), await db.connect(), await db.connect());
+    const w = new DuckWriter(db, await db.connect(), await db.connect(), await db.connect(), await db.connect());
+    return w;
+  }
+
+  /**
+   * The dictionary id of a symbol or market name. The names reach DuckDB only inside
+   * the COPY statement (a VALUES list), so nothing on the append path waits for DuckDB.
+   */
+  dictId(name: string): number {
+    let id = this.#dict.get(name);
+    if (id === undefined) this.#dict.set(name, (id = this.#dict.size + 1));
+    return id;
+  }
+
+  /** `(VALUES (1, 'BTC-USD'), ...) AS alias(id, s)` of every name so far. */
+  #dictValues(alias: string): string {
+    const rows = [...this.#dict].map(([s, id]) => `(${id}::DOUBLE, ${sqlString(s)})`);
+    return `(VALUES ${rows.length ? rows.join(", ") : "(0::DOUBLE, '')"}) AS ${alias}(id, s)`;
   }
 
   /** A new empty buffer table for a dataset. */
   async createTable(dataset: Dataset): Promise<BufferTable> {
     const name = `buf_${dataset.name}_${++this.#seq}`;
+    const cols = [...dataset.columns.map((c) => `${c} DOUBLE`), ...dataset.strings.map((c) => `${c} VARCHAR`)];
     const appender = await this.#ddl.run(async () => {
-      await this.ddlConn.run(`CREATE TABLE ${name} (${dataset.columns.map((c) => `${c} DOUBLE`).join(", ")})`);
+      await this.ddlConn.run(`CREATE TABLE ${name} (${cols.join(", ")})`);
       return await this.appendConn.createAppender(name);
     });
     let chunk = this.#chunks.get(dataset.name);
     if (!chunk) {
-      chunk = DuckDBDataChunk.create(dataset.columns.map(() => DOUBLE), CHUNK_ROWS);
+      chunk = DuckDBDataChunk.create([...dataset.columns.map(() => DOUBLE), ...dataset.strings.map(() => VARCHAR)], CHUNK_ROWS);
       this.#chunks.set(dataset.name, chunk);
     }
     return new BufferTable(name, dataset, appender, chunk);
   }
 
-  /** Write the table, sorted, to a Parquet file at `path` (overwritten), then drop the table. */
+  /** Write the table, sorted by symbol and time, to a Parquet file at `path` (overwritten), then drop the table. */
   async copyAndDrop(table: BufferTable, path: string): Promise<void> {
     table.close();
+    const sql = `COPY (SELECT ys.s AS symbol, ms.s AS market, ${table.dataset.select} FROM ${table.name} b ` +
+      `JOIN ${this.#dictValues("ys")} ON ys.id = b._sym JOIN ${this.#dictValues("ms")} ON ms.id = b._mkt ORDER BY ${ORDER_BY_BUFFER}) ` +
+      `TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`;
     try {
-      await this.#copy.run(() =>
-        this.copyConn.run(
-          `COPY (SELECT ${table.dataset.select} FROM ${table.name} ORDER BY ${ORDER_BY}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`,
-        )
-      );
+      await this.#copy.run(() => this.copyConn.run(sql));
     } catch (e) {
       throw new DuckError(`COPY of ${table.name} to ${path} failed: ${(e as Error).message}`, { cause: e });
     }

@@ -13,7 +13,8 @@ export interface Delivery {
   /** 1 on first delivery; more means it may already be in a durable file. */
   readonly deliveryCount: number;
   readonly subject: string;
-  readonly data: Uint8Array;
+  /** The message body; the archiver replaces it with an empty array once decoded. */
+  data: Uint8Array;
   ack(): void;
   /** Never deliver again (malformed). */
   term(reason?: string): void;

@@ -13,6 +13,7 @@ export interface ArchiverMetrics {
   pendingUploads: Gauge;
   stagingBytes: Gauge;
   bufferedRows: Gauge;
+  bufferedBytes: Gauge;
   unacked: Gauge;
   backpressure: Gauge;
 }
@@ -33,7 +34,8 @@ export function archiverMetrics(m: Metrics): ArchiverMetrics {
     pendingUploads: m.gauge("archiver_pending_uploads", "Staged files waiting for the target"),
     stagingBytes: m.gauge("archiver_staging_bytes", "Bytes of staged files waiting for the target"),
     bufferedRows: m.gauge("archiver_buffered_rows", "Rows in open partition buffers"),
+    bufferedBytes: m.gauge("archiver_buffered_bytes", "Estimated bytes of buffered rows (open and waiting for their COPY), bounded by ARCHIVE_MEMORY"),
     unacked: m.gauge("archiver_unacked_messages", "Messages held until their rows are durable"),
-    backpressure: m.gauge("archiver_backpressure", "1 while pulling is paused because the staging budget is full"),
+    backpressure: m.gauge("archiver_backpressure", "1 while pulling is paused because the memory or the staging budget is full"),
   };
 }

@@ -31,6 +31,7 @@ export function archiverActor(host: HostContext, config: ArchiverSettings): Acto
           log: ctx.log,
           config,
           flush: () => host.nc.flush(),
+          publish: (subject, data) => host.nc.publish(subject, data),
           onFatal: (err) => ctx.fail(err),
           ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
         },

@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     log,
     config: cfg,
     flush: () => nc.flush(),
+    publish: (subject, data) => nc.publish(subject, data),
     onPause: (p) => console.log(`PAUSED ${p}`),
     onFatal: (e) => {
       fatal ??= e;

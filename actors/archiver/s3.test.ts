@@ -87,7 +87,7 @@ describe("archiver with an S3 target (s3rver)", () => {
     const lake = openLake(env);
     const keys = (await lake.target.list("ticks/")).map((o) => o.key);
     expect(keys.length).toBeGreaterThan(1);
-    for (const k of keys) expect(k).toMatch(/^ticks\/exchange=sim\/market=spot\/symbol=(BTC|ETH)-USD\/year=2025\/month=11\/day=22\/hour=[56]\/\d+-\d+\.parquet$/);
+    for (const k of keys) expect(k).toMatch(/^ticks\/date=2025-11-22\/hour=[56]\/exchange=sim\/\d+-\d+\.parquet$/);
     const r = await queryLake(lake, "SELECT count(*) AS n, count(DISTINCT (symbol, venue_seq)) AS d FROM ticks");
     expect(r.rows).toEqual([[BigInt(published), BigInt(published)]]);
   });
@@ -134,5 +134,18 @@ describe("archiver with an S3 target (s3rver)", () => {
     expect(after.length).toBeLessThan(before);
     expect(after.length).toBe(r.filesOut + (before - r.filesIn));
     expect((await queryLake(lake, "SELECT symbol, venue_seq, price FROM ticks ORDER BY ALL")).rows).toEqual(rows);
+  });
+
+  it("a query scoped to a day downloads only that day's objects from S3", async () => {
+    const fresh = openLake({ ...env, ARCHIVE_CACHE_DIR: join(dir, "cache-scoped") });
+    const day = (d: string) => ({ from: new Date(`${d}T00:00Z`), to: new Date(`${d}T23:59Z`) });
+    const none = await queryLake(fresh, "SELECT count(*) FROM ticks", { scope: day("2025-11-21") });
+    expect(none.rows).toEqual([[0n]]);
+    expect(await listFiles(join(dir, "cache-scoped"))).toEqual([]);
+    const some = await queryLake(fresh, "SELECT count(*) FROM ticks", { scope: day("2025-11-22") });
+    expect(some.rows).toEqual([[BigInt(published)]]);
+    const cached = await listFiles(join(dir, "cache-scoped"));
+    expect(cached.length).toBe((await fresh.target.list("ticks/date=2025-11-22/")).length);
+    for (const f of cached) expect(f.path).toContain("ticks/date=2025-11-22/");
   });
 });

@@ -9,7 +9,7 @@ import type { Logger } from "@logtape/logtape";
 import type { Metrics } from "../metrics.ts";
 import type { Clock } from "../runtime/types.ts";
 import { Archiver } from "./archiver.ts";
-import { type ArchiverSettings, parseLakeUrl, stagingDirFor } from "./config.ts";
+import { type ArchiverSettings, memoryPlan, parseLakeUrl, stagingDirFor } from "./config.ts";
 import { ensureConsumer, pullLoop } from "./consumer.ts";
 import { DATASET } from "./datasets.ts";
 import { type Decoder, InlineDecoder, WorkerDecoder } from "./decoder.ts";
@@ -32,6 +32,11 @@ export interface ServiceDeps {
   config: ArchiverSettings;
   /** Push pending acks to the server (e.g. `() => nc.flush()`), called after the final acks. */
   flush?: () => Promise<unknown>;
+  /**
+   * Publish on the connection (e.g. `(s, d) => nc.publish(s, d)`): acks then go straight to
+   * the reply subject, so a held message does not keep the client's read buffer alive.
+   */
+  publish?: (subject: string, data: Uint8Array) => void;
   /** Told when a test pause point is reached. */
   onPause?: (p: PausePoint) => void;
   /** A failure the service cannot continue after; the caller restarts it. */
@@ -76,9 +81,10 @@ export class ArchiverService {
     const stagingDir = stagingDirFor(lake, cfg.ARCHIVE_STAGING_DIR);
     const pause = new PauseKnob(cfg.ARCHIVE_TEST_PAUSE_AT, cfg.ARCHIVE_TEST_PAUSE_AFTER, deps.onPause);
     const target = targetFor(cfg, pause);
+    const plan = memoryPlan(cfg);
     const writer = await DuckWriter.open({
       threads: cfg.ARCHIVE_DUCKDB_THREADS,
-      memoryLimit: cfg.ARCHIVE_DUCKDB_MEMORY,
+      memoryLimit: `${Math.floor(plan.duckdbBytes / 2 ** 20)}MiB`,
       tempDir: join(stagingDir, "_duckdb"),
     });
     const decoder = cfg.ARCHIVE_DECODE_WORKERS > 0 ? new WorkerDecoder(cfg.ARCHIVE_DECODE_WORKERS) : new InlineDecoder();
@@ -93,6 +99,7 @@ export class ArchiverService {
         flushIntervalMs: cfg.ARCHIVE_FLUSH_INTERVAL,
         flushRows: cfg.ARCHIVE_FLUSH_ROWS,
         maxUnacked: Math.max(1, Math.floor(cfg.ARCHIVE_MAX_ACK_PENDING * 0.75)),
+        bufferBytes: plan.bufferBytes,
         ackWaitMs: cfg.ARCHIVE_ACK_WAIT,
         stagingMaxBytes: cfg.ARCHIVE_STAGING_MAX_BYTES,
         uploadConcurrency: cfg.ARCHIVE_UPLOAD_CONCURRENCY,
@@ -116,6 +123,8 @@ export class ArchiverService {
         });
         const loop = pullLoop(deps.js, ds, durable, archiver, {
           batch: cfg.ARCHIVE_FETCH_BATCH,
+          maxBytes: plan.fetchBytes,
+          ...(deps.publish ? { publish: deps.publish } : {}),
           log: deps.log,
           signal: svc.#abort.signal,
         });

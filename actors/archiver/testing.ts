@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { encode } from "../bus/codec.ts";
-import type { BookDelta, BookSnapshot, Tick, TickBatch } from "../bus/messages.ts";
+import type { BookDelta, BookSnapshot, GapEvent, Tick, TickBatch, TradeBatch } from "../bus/messages.ts";
 import { STREAM } from "../bus/streams.ts";
 import { subjects } from "../bus/subjects.ts";
 import { getLogger } from "@logtape/logtape";
@@ -20,7 +20,7 @@ import type { Delivery } from "./held.ts";
 import type { Decoder } from "./decoder.ts";
 import { archiverMetrics } from "./metrics.ts";
 import { LocalTarget, type Target } from "./target.ts";
-import { HIVE_TYPES } from "./partition.ts";
+import { DATASETS, HIVE_TYPES } from "./partition.ts";
 
 export const HOUR = 3_600_000;
 /** 2025-11-22T06:00:00Z: tests straddle the 06→07 hour boundary. */
@@ -80,6 +80,21 @@ export function makeDelta(symbol: string, ts: number, id: number): BookDelta {
   return { v: 1, venue: "binance", market: "spot", symbol, ts, firstUpdateId: id, lastUpdateId: id + 2, bids: [[99.5, id % 10], [99, 0]], asks: [[101.5, 3]] };
 }
 
+/** `n` trades of one symbol from `ts` on, trade ids `<symbol>-<i>` (strings, as venues send them). */
+export function makeTrades(symbol: string, ts: number, n: number, venue = "sim", first = 0): TradeBatch {
+  return {
+    v: 1,
+    trades: Array.from({ length: n }, (_, k) => {
+      const i = first + k;
+      return { venue, market: "spot", symbol, price: 100 + (i % 50) / 4, size: 0.5 + (i % 3), side: i % 2 ? "sell" : "buy", tradeId: `${symbol}-${i}`, exchTs: ts + k, recvTs: ts + k + 2 };
+    }),
+  };
+}
+
+export function makeGap(symbol: string, ts: number, expected: number, got: number, venue = "sim"): GapEvent {
+  return { v: 1, venue, symbol, expected, got, ts };
+}
+
 /** Resolves when every listed consumer has nothing pending and nothing unacked; rejects after timeoutMs. */
 export async function waitForDrained(jsm: JetStreamManager, durables: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -102,7 +117,7 @@ export async function queryLocalLake(root: string, sql: string): Promise<Record<
   const db = await DuckDBInstance.create(":memory:", { threads: "1" });
   const c = await db.connect();
   try {
-    for (const ds of ["ticks", "book", "bookdelta"]) {
+    for (const ds of DATASETS) {
       const glob = `${root}/${ds}/**/*.parquet`;
       const has = (await c.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob(${sqlString(glob)})`)).getRowsJS()[0]![0] as number;
       if (has > 0) {

@@ -1,8 +1,11 @@
 /**
  * `ops lake compact --date YYYY-MM-DD`: merge each hour partition's small files of that
- * day into one large file sorted by time, per dataset, exchange, market and symbol.
+ * day (per dataset and venue) into files of up to ARCHIVE_FILE_BYTES (128 MiB), sorted
+ * by symbol then time. Files already at the target size are left alone; the rest are
+ * packed, oldest first, into groups whose inputs add up to at most the target, and each
+ * group of two or more becomes one file.
  *
- * Per partition, atomically: write the merged file under a temporary name, verify it
+ * Per group, atomically: write the merged file under a temporary name, verify it
  * (row count and distinct messages equal the originals'), commit it under its final
  * name (`<first>-<last>.c<hash>.parquet`, never equal to an original's), then delete the
  * originals. A failure before the commit leaves the originals untouched and removes
@@ -29,6 +32,8 @@ export interface CompactOptions {
   date: string;
   datasets?: readonly DatasetName[];
   log?: Logger;
+  /** Target file size (default ARCHIVE_FILE_BYTES of the lake's settings). */
+  targetBytes?: number;
   /** Fault injection for tests: called with the merged temporary file before it is verified. */
   afterWrite?: (tmpPath: string, partition: string) => Promise<void>;
 }
@@ -43,18 +48,33 @@ export interface CompactReport {
   failed: Array<{ partition: string; error: string }>;
 }
 
-/** The hour partitions of a day: `<dataset>/exchange=*\/market=*\/symbol=*\/year/month/day/hour=*`. */
+/** The partitions of a day: `<dataset>/date=YYYY-MM-DD/hour=*\/exchange=*`. */
 async function dayPartitions(lake: Lake, ds: DatasetName, day: string): Promise<string[]> {
   const out: string[] = [];
-  for (const ex of await lake.target.dirs(ds)) {
-    for (const mk of await lake.target.dirs(`${ds}/${ex}`)) {
-      for (const sym of await lake.target.dirs(`${ds}/${ex}/${mk}`)) {
-        const base = `${ds}/${ex}/${mk}/${sym}/${day}`;
-        for (const h of await lake.target.dirs(base)) if (h.startsWith("hour=")) out.push(`${base}/${h}`);
-      }
-    }
+  for (const h of await lake.target.dirs(`${ds}/${day}`)) {
+    if (!h.startsWith("hour=")) continue;
+    for (const ex of await lake.target.dirs(`${ds}/${day}/${h}`)) if (ex.startsWith("exchange=")) out.push(`${ds}/${day}/${h}/${ex}`);
   }
   return out;
+}
+
+/** Pack files (oldest first) into groups whose sizes add up to at most `target`; groups of one are dropped. */
+export function packGroups(files: Array<{ key: string; size: number }>, target: number): string[][] {
+  const groups: string[][] = [];
+  let cur: string[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    if (f.size >= target) continue;
+    if (cur.length && bytes + f.size > target) {
+      groups.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(f.key);
+    bytes += f.size;
+  }
+  groups.push(cur);
+  return groups.filter((g) => g.length >= 2);
 }
 
 export async function compactDay(lake: Lake, o: CompactOptions): Promise<CompactReport> {
@@ -87,7 +107,9 @@ const one = async (c: DuckDBConnection, sql: string): Promise<number> => Number(
 
 async function compactPartition(lake: Lake, c: DuckDBConnection, partition: string, work: string, o: CompactOptions, report: CompactReport): Promise<void> {
   const objects = await lake.target.list(`${partition}/`);
-  const files = objects.filter((x) => parseFileName(x.key) && !isTmpName(x.key)).map((x) => x.key).sort();
+  const sizes = new Map(objects.map((x) => [x.key, x.size]));
+  const byFirst = (a: string, b: string) => parseFileName(a)!.first - parseFileName(b)!.first || (a < b ? -1 : 1);
+  const files = objects.filter((x) => parseFileName(x.key) && !isTmpName(x.key)).map((x) => x.key).sort(byFirst);
   if (files.length < 2) return;
   report.partitions++;
   const local = new Map<string, string>();
@@ -112,9 +134,22 @@ async function compactPartition(lake: Lake, c: DuckDBConnection, partition: stri
     await lake.target.delete(leftovers);
     report.leftovers += leftovers.length;
   }
-  const inputs = files.filter((k) => !leftovers.includes(k));
-  if (inputs.length < 2) return;
+  const rest = files.filter((k) => !leftovers.includes(k)).map((key) => ({ key, size: sizes.get(key) ?? 0 }));
+  for (const inputs of packGroups(rest, o.targetBytes ?? lake.settings.ARCHIVE_FILE_BYTES)) {
+    await compactGroup(lake, c, partition, inputs, list, work, o, report);
+  }
+}
 
+async function compactGroup(
+  lake: Lake,
+  c: DuckDBConnection,
+  partition: string,
+  inputs: string[],
+  list: (keys: string[]) => string,
+  work: string,
+  o: CompactOptions,
+  report: CompactReport,
+): Promise<void> {
   const rowsIn = await one(c, `SELECT count(*) FROM read_parquet(${list(inputs)}, hive_partitioning = false, union_by_name = true)`);
   const msgsIn = await one(c, `SELECT count(DISTINCT _seq) FROM read_parquet(${list(inputs)}, hive_partitioning = false, union_by_name = true)`);
   const ranges = inputs.map((k) => parseFileName(k)!);
@@ -126,7 +161,7 @@ async function compactPartition(lake: Lake, c: DuckDBConnection, partition: stri
   await mkdir(dirname(out), { recursive: true });
   try {
     await c.run(
-      `COPY (SELECT * FROM read_parquet(${list(inputs)}, hive_partitioning = false, union_by_name = true) ORDER BY ts, _seq) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT * FROM read_parquet(${list(inputs)}, hive_partitioning = false, union_by_name = true) ORDER BY symbol, ts, _seq) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`,
     );
     await o.afterWrite?.(out, partition);
     const rowsOut = await one(c, `SELECT count(*) FROM read_parquet(${sqlString(out)}, hive_partitioning = false)`);

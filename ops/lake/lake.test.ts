@@ -96,33 +96,33 @@ describe("ops lake query and compact over a local lake", () => {
     expect(r.filesOut).toBe(0);
     expect(await listFiles(lake)).toEqual(before);
     // An unreadable original also stops that partition's compaction.
-    const corrupt = "ticks/exchange=sim/market=spot/symbol=BTC-USD/year=2025/month=11/day=22/hour=6/999-999.parquet";
+    const corrupt = "ticks/date=2025-11-22/hour=6/exchange=sim/999-999.parquet";
     await writeFile(join(lake, corrupt), "not parquet");
     const cmd = await run(["compact", "--date", "2025-11-22", "--dataset", "ticks"], env);
     expect(cmd.code).toBe(1);
     expect(cmd.err).toContain("hour=6");
     await rm(join(lake, corrupt));
     const after = await listFiles(lake);
-    expect(after.filter((f) => f.path.includes("symbol=BTC-USD/year=2025/month=11/day=22/hour=6/"))).toEqual(
-      before.filter((f) => f.path.includes("symbol=BTC-USD/year=2025/month=11/day=22/hour=6/")),
+    expect(after.filter((f) => f.path.includes("ticks/date=2025-11-22/hour=6/"))).toEqual(
+      before.filter((f) => f.path.includes("ticks/date=2025-11-22/hour=6/")),
     );
     // Other partitions were compacted; every row is still there exactly once.
     expect((await queryLake(openLake(env), ALL_ROWS)).rows).toEqual(rows);
   });
 
-  it("compaction keeps every row and leaves one sorted file per hour partition of that day", async () => {
+  it("compaction keeps every row and leaves one file sorted by symbol and time per hour partition of that day", async () => {
     const rows = (await queryLake(openLake(env), ALL_ROWS)).rows;
-    const otherDay = (await listFiles(lake)).filter((f) => f.path.includes("/day=23/"));
+    const otherDay = (await listFiles(lake)).filter((f) => f.path.includes("/date=2025-11-23/"));
     const r = await run(["compact", "--date", "2025-11-22"], env);
     expect(r.code).toBe(0);
     const files = (await listFiles(lake)).filter((f) => f.path.endsWith(".parquet") && !f.path.startsWith("_"));
-    const day22 = files.filter((f) => f.path.includes("/day=22/"));
-    // ticks: 2 symbols x 2 hours; book: 1 symbol x 1 hour
-    expect(day22.length).toBe(5);
+    const day22 = files.filter((f) => f.path.includes("/date=2025-11-22/"));
+    // ticks: 2 hours (both symbols in each file); book: 1 hour
+    expect(day22.length).toBe(3);
     for (const f of day22) expect(f.path).toMatch(/\/\d+-\d+\.c[0-9a-f]{8}\.parquet$/);
-    expect(files.filter((f) => f.path.includes("/day=23/"))).toEqual(otherDay);
+    expect(files.filter((f) => f.path.includes("/date=2025-11-23/"))).toEqual(otherDay);
     expect((await queryLake(openLake(env), ALL_ROWS)).rows).toEqual(rows);
-    const [sorted] = (await queryLake(openLake(env), `SELECT count(*) FROM (SELECT ts, lag(ts) OVER (PARTITION BY filename ORDER BY file_row_number) AS p FROM read_parquet('${lake}/ticks/**/*.parquet', filename = true, file_row_number = true, hive_partitioning = false)) WHERE p > ts`)).rows;
+    const [sorted] = (await queryLake(openLake(env), `SELECT count(*) FROM (SELECT ts, lag(ts) OVER (PARTITION BY filename, symbol ORDER BY file_row_number) AS p, symbol < lag(symbol) OVER (PARTITION BY filename ORDER BY file_row_number) AS back FROM read_parquet('${lake}/ticks/**/*.parquet', filename = true, file_row_number = true, hive_partitioning = false)) WHERE p > ts OR back`)).rows;
     expect(sorted).toEqual([0n]);
   });
 
@@ -136,7 +136,7 @@ describe("ops lake query and compact over a local lake", () => {
     const dup = (await queryLake(openLake(env), "SELECT count(*) AS n FROM ticks")).rows[0]![0];
     expect(Number(dup)).toBeGreaterThan(rows.length);
     const r = await compactDay(openLake(env), { date: "2025-11-23" });
-    expect(r.leftovers).toBe(8);
+    expect(r.leftovers).toBe(4);
     expect((await queryLake(openLake(env), ALL_ROWS)).rows).toEqual(rows);
   });
 });

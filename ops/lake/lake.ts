@@ -57,3 +57,18 @@ export async function syncMirror(lake: Lake, prefixes: string[] = DATASETS.map((
   }
   return downloaded;
 }
+
+/** Download these S3 objects into the mirror unless already there at the same size; returns how many were downloaded. */
+export async function fetchKeys(lake: Lake, keys: string[]): Promise<number> {
+  if (lake.target.kind === "local") return 0;
+  const sizes = new Map((await Promise.all([...new Set(keys.map((k) => k.slice(0, k.lastIndexOf("/") + 1)))].map((p) => lake.target.list(p))))
+    .flat().map((o) => [o.key, o.size]));
+  let n = 0;
+  for (const k of keys) {
+    const have = await stat(join(lake.localRoot, k)).then((s) => s.size, () => -1);
+    if (have === sizes.get(k)) continue;
+    await lake.target.fetch(k, lake.localRoot);
+    n++;
+  }
+  return n;
+}

@@ -1,8 +1,12 @@
 /**
  * `ops lake`: query and compact the archive lake.
  *
- *   ops lake query "SELECT count(*) FROM ticks" [--json] [--lake URL]
- *   ops lake compact --date 2025-11-22 [--dataset ticks] [--lake URL]
+ *   tickflow lake query "SELECT count(*) FROM ticks" [--json] [--from T --to T --exchange X] [--lake URL]
+ *   tickflow lake export "SQL" --format csv|parquet|ndjson [--out FILE] [--from T --to T --exchange X]
+ *   tickflow lake compact --date 2025-11-22 [--dataset ticks] [--lake URL]
+ *   tickflow lake stats [--dataset ticks]
+ *   tickflow lake coverage --from T --to T [--symbol S] [--max-silence 60s]
+ *   tickflow lake retention [--days N]
  *
  * The lake is ARCHIVE_URL (a path, file:// or s3://bucket/prefix with the AWS_*
  * variables), or --lake. `lakeCommand(argv)` takes the arguments after `lake` and
@@ -12,8 +16,10 @@ import { getLogger } from "@logtape/logtape";
 import { isDatasetName, type DatasetName } from "../../actors/archiver/partition.ts";
 import { isConfigError, readEnv } from "../../actors/config.ts";
 import { compactDay } from "./compact.ts";
+import { EXPORT_FORMATS, type ExportFormat, lakeExport, lakeRetention } from "./export.ts";
 import { openLake } from "./lake.ts";
-import { formatJson, formatTable, isQueryError, queryLake } from "./query.ts";
+import { formatJson, formatTable, isQueryError, queryLake, type QueryScope } from "./query.ts";
+import { lakeCoverage, lakeStats } from "./stats.ts";
 
 export { compactDay, type CompactReport } from "./compact.ts";
 export { openLake, syncMirror, type Lake } from "./lake.ts";
@@ -22,23 +28,36 @@ export { formatJson, formatTable, queryLake } from "./query.ts";
 export const LAKE_HELP = `Usage: tickflow lake <command> [options]
 
 Commands:
-  query "SQL" [--json]          Run DuckDB SQL over the lake. Views: ticks, book, bookdelta
-                                (columns plus exchange, market, symbol, year, month, day, hour).
-                                An S3 lake is mirrored into ARCHIVE_CACHE_DIR first.
-  compact --date YYYY-MM-DD     Merge each hour partition's files of that day into one sorted
-          [--dataset NAME]...   file (verified row counts, then the originals are deleted).
+  query "SQL" [--json]          Run DuckDB SQL over the lake. Views: ticks, book, bookdelta,
+                                trades, gaps (columns plus date, hour, exchange; symbol and
+                                market are columns). With --from/--to/--exchange only those
+                                days' (and that venue's) files are read, and from S3 only those
+                                objects are downloaded; otherwise an S3 lake is mirrored whole.
+  export "SQL" --format F       Write a query's result as csv, parquet or ndjson to --out FILE
+          [--out FILE]          (csv/ndjson: stdout without --out), streamed by DuckDB.
+  compact --date YYYY-MM-DD     Merge each hour partition's files of that day into files of up
+          [--dataset NAME]...   to ARCHIVE_FILE_BYTES, sorted by symbol and time (verified row
+                                counts, then the originals are deleted).
+  stats [--dataset NAME]...     Files, rows and bytes per partition.
+  coverage --from T --to T      Per symbol: first and last tick, ticks, and the holes: silences
+          [--symbol S]          longer than --max-silence (default 60s) and the venue sequence
+          [--max-silence D]     gaps reported on md.gap.
+  retention [--days N]          Delete days older than N days (default ARCHIVE_RETENTION_DAYS).
 
 Options:
   --lake URL    Lake location (default ARCHIVE_URL, else ./data/lake): a path, file:///path
                 or s3://bucket/prefix (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_S3_FORCE_PATH_STYLE,
                 AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
   --json        Print query results as a JSON array of row objects.
+  --from/--to   ISO times, e.g. 2025-11-22T06:00Z (or dates).
   -h, --help    Show this help.
 
 Examples:
   tickflow lake query "SELECT symbol, count(*) AS n FROM ticks GROUP BY symbol ORDER BY n DESC"
   tickflow lake query "SELECT * FROM book WHERE symbol = 'BTC-USDT' AND level = 0 LIMIT 5" --json
   tickflow lake compact --date 2025-11-22
+  tickflow lake export "SELECT * FROM trades" --from 2025-11-22 --to 2025-11-22 --format csv > trades.csv
+  tickflow lake coverage --from 2025-11-22T00:00Z --to 2025-11-23T00:00Z --symbol BTC-USD
 `;
 
 class UsageError extends Error {
@@ -53,10 +72,30 @@ interface Parsed {
   lake?: string;
   date?: string;
   datasets: DatasetName[];
+  from?: Date;
+  to?: Date;
+  exchange?: string;
+  symbol?: string;
+  format?: ExportFormat;
+  out?: string;
+  maxSilenceMs: number;
+  days?: number;
+}
+
+function time(flag: string, v: string): Date {
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${flag} must be an ISO time like 2025-11-22T06:00Z, got ${JSON.stringify(v)}`);
+  return d;
+}
+
+function duration(flag: string, v: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(v);
+  if (!m) throw new UsageError(`${flag} must be a duration like 500ms, 60s or 5m, got ${JSON.stringify(v)}`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"];
 }
 
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { positional: [], json: false, help: false, datasets: [] };
+  const p: Parsed = { positional: [], json: false, help: false, datasets: [], maxSilenceMs: 60_000 };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
@@ -68,9 +107,23 @@ function parse(argv: string[]): Parsed {
     else if (a === "--json") p.json = true;
     else if (a === "--lake") p.lake = value(i++, a);
     else if (a === "--date") p.date = value(i++, a);
+    else if (a === "--from") p.from = time(a, value(i++, a));
+    else if (a === "--to") p.to = time(a, value(i++, a));
+    else if (a === "--exchange") p.exchange = value(i++, a);
+    else if (a === "--symbol") p.symbol = value(i++, a);
+    else if (a === "--out") p.out = value(i++, a);
+    else if (a === "--max-silence") p.maxSilenceMs = duration(a, value(i++, a));
+    else if (a === "--days") {
+      p.days = Number(value(i++, a));
+      if (!Number.isInteger(p.days) || p.days < 1) throw new UsageError("--days must be a whole number ≥ 1");
+    } else if (a === "--format") {
+      const f = value(i++, a);
+      if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format must be csv, parquet or ndjson, got ${JSON.stringify(f)}`);
+      p.format = f as ExportFormat;
+    }
     else if (a === "--dataset") {
       const d = value(i++, a);
-      if (!isDatasetName(d)) throw new UsageError(`--dataset must be ticks, book or bookdelta, got ${JSON.stringify(d)}`);
+      if (!isDatasetName(d)) throw new UsageError(`--dataset must be ticks, book, bookdelta, trades or gaps, got ${JSON.stringify(d)}`);
       p.datasets.push(d);
     } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
     else if (p.command === undefined) p.command = a;
@@ -95,13 +148,18 @@ export async function lakeCommand(argv: string[], io: LakeIo = stdio): Promise<n
       (p.help ? io.out : io.err)(LAKE_HELP);
       return p.help ? 0 : 2;
     }
-    if (p.command === "query") {
-      if (p.positional.length !== 1) throw new UsageError(`query takes one SQL string, got ${p.positional.length}`);
+    if (p.command === "query" || p.command === "export") {
+      if (p.positional.length !== 1) throw new UsageError(`${p.command} takes one SQL string, got ${p.positional.length}`);
+      if (p.command === "export" && !p.format) throw new UsageError("export needs --format csv|parquet|ndjson");
+    } else if (p.command === "coverage") {
+      if (!p.from || !p.to) throw new UsageError("coverage needs --from and --to");
+    } else if (p.command === "stats" || p.command === "retention") {
+      if (p.positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])}`);
     } else if (p.command === "compact") {
       if (!p.date) throw new UsageError("compact needs --date YYYY-MM-DD");
       if (p.positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(p.positional[0])}`);
     } else {
-      throw new UsageError(`unknown command ${JSON.stringify(p.command)} (query or compact)`);
+      throw new UsageError(`unknown command ${JSON.stringify(p.command)} (query, export, compact, stats, coverage or retention)`);
     }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -110,9 +168,36 @@ export async function lakeCommand(argv: string[], io: LakeIo = stdio): Promise<n
   }
   try {
     const lake = openLake(io.env ?? readEnv(), p.lake);
+    const scope: QueryScope | undefined = p.from || p.to || p.exchange
+      ? { ...(p.from ? { from: p.from } : {}), ...(p.to ? { to: p.to } : {}), ...(p.exchange ? { exchange: p.exchange } : {}) }
+      : undefined;
     if (p.command === "query") {
-      const r = await queryLake(lake, p.positional[0]!);
+      const r = await queryLake(lake, p.positional[0]!, scope ? { scope } : {});
       io.out(p.json ? formatJson(r) : formatTable(r));
+      return 0;
+    }
+    if (p.command === "export") {
+      await lakeExport(lake, p.positional[0]!, { format: p.format!, ...(p.out ? { out: p.out } : {}), ...(scope ? { scope } : {}) });
+      return 0;
+    }
+    if (p.command === "stats") {
+      const r = await lakeStats(lake, p.datasets.length ? p.datasets : undefined);
+      io.out(p.json ? formatJson(r) : formatTable(r));
+      return 0;
+    }
+    if (p.command === "coverage") {
+      const r = await lakeCoverage(lake, { from: p.from!, to: p.to!, maxSilenceMs: p.maxSilenceMs, ...(p.symbol ? { symbol: p.symbol } : {}) });
+      io.out(p.json ? formatJson(r) : formatTable(r));
+      return 0;
+    }
+    if (p.command === "retention") {
+      const days = p.days ?? lake.settings.ARCHIVE_RETENTION_DAYS;
+      if (!days) {
+        io.err("tickflow lake: retention needs --days N or ARCHIVE_RETENTION_DAYS (0 keeps everything)");
+        return 2;
+      }
+      const r = await lakeRetention(lake, days);
+      io.out(`retention ${days} days: removed ${r.days.length} days (${r.days.join(", ") || "none"}), ${r.objects} files`);
       return 0;
     }
     const report = await compactDay(lake, {

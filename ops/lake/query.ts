@@ -9,7 +9,7 @@ import { DATASET } from "../../actors/archiver/datasets.ts";
 import { PARTITION_COLUMNS } from "../../actors/archiver/datasets.ts";
 import { sqlString } from "../../actors/archiver/duck.ts";
 import { DATASETS, HIVE_TYPES } from "../../actors/archiver/partition.ts";
-import { type Lake, syncMirror } from "./lake.ts";
+import { fetchKeys, type Lake, syncMirror } from "./lake.ts";
 
 export interface QueryResult {
   columns: string[];
@@ -21,13 +21,23 @@ export class QueryError extends Error {
 }
 export const isQueryError = (e: unknown): e is QueryError => e instanceof Error && e.name === "QueryError";
 
-/** Create the dataset views over a local directory on a DuckDB connection. */
-export async function createViews(run: (sql: string) => Promise<unknown>, count: (sql: string) => Promise<number>, root: string): Promise<void> {
+/**
+ * Create the dataset views over a local directory on a DuckDB connection: over every
+ * file, or only over the files listed per dataset (lake keys, relative to `root`).
+ */
+export async function createViews(
+  run: (sql: string) => Promise<unknown>,
+  count: (sql: string) => Promise<number>,
+  root: string,
+  only?: Map<string, string[]>,
+): Promise<void> {
   for (const name of DATASETS) {
     const glob = `${root}/${name}/**/*.parquet`;
-    if ((await count(`SELECT count(*)::INTEGER FROM glob(${sqlString(glob)})`)) > 0) {
+    const keys = only?.get(name);
+    const source = keys ? `[${keys.map((k) => sqlString(`${root}/${k}`)).join(", ")}]` : sqlString(glob);
+    if (keys ? keys.length > 0 : (await count(`SELECT count(*)::INTEGER FROM glob(${sqlString(glob)})`)) > 0) {
       await run(
-        `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = ${HIVE_TYPES}, union_by_name = true)`,
+        `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet(${source}, hive_partitioning = true, hive_types = ${HIVE_TYPES}, union_by_name = true)`,
       );
     } else {
       const cols = [...DATASET[name].schema, ...PARTITION_COLUMNS].map(([c, t]) => `${c} ${t}`).join(", ");
@@ -36,9 +46,54 @@ export async function createViews(run: (sql: string) => Promise<unknown>, count:
   }
 }
 
-/** Run `sql` over the lake (for S3, over the mirror after syncing it). Throws QueryError for SQL errors. */
-export async function queryLake(lake: Lake, sql: string, opts: { sync?: boolean } = {}): Promise<QueryResult> {
-  if (opts.sync ?? true) await syncMirror(lake);
+/** Which partitions a query needs: days from..to (UTC, inclusive), and one venue. */
+export interface QueryScope {
+  from?: Date;
+  to?: Date;
+  exchange?: string;
+}
+
+/**
+ * The lake keys a scope needs, per dataset: one listing per dataset and day (`<ds>/date=D/`),
+ * filtered by venue; undefined when the scope has no dates (everything).
+ */
+export async function scopedKeys(lake: Lake, scope: QueryScope): Promise<Map<string, string[]> | undefined> {
+  if (!scope.from && !scope.to && !scope.exchange) return undefined;
+  const out = new Map<string, string[]>();
+  const days: string[] = [];
+  if (scope.from || scope.to) {
+    const from = scope.from ?? new Date(0);
+    const to = scope.to ?? new Date();
+    if (to.getTime() - from.getTime() > 3660 * 86_400_000) throw new RangeError("--from/--to span more than ten years");
+    for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t <= to.getTime(); t += 86_400_000) {
+      days.push(new Date(t).toISOString().slice(0, 10));
+    }
+  }
+  for (const ds of DATASETS) {
+    const prefixes = days.length ? days.map((d) => `${ds}/date=${d}/`) : [`${ds}/`];
+    const keys: string[] = [];
+    for (const p of prefixes) {
+      for (const o of await lake.target.list(p)) {
+        if (!o.key.endsWith(".parquet")) continue;
+        if (scope.exchange && !o.key.includes(`/exchange=${scope.exchange}/`)) continue;
+        keys.push(o.key);
+      }
+    }
+    out.set(ds, keys);
+  }
+  return out;
+}
+
+/**
+ * Run `sql` over the lake. With a scope only the partitions it names are read, and for
+ * S3 only those objects are downloaded (listed by prefix); without one, an S3 lake is
+ * mirrored whole. Throws QueryError for SQL errors.
+ */
+export async function queryLake(lake: Lake, sql: string, opts: { sync?: boolean; scope?: QueryScope } = {}): Promise<QueryResult> {
+  const only = opts.scope ? await scopedKeys(lake, opts.scope) : undefined;
+  if (only && lake.target.kind === "s3") {
+    for (const keys of only.values()) await fetchKeys(lake, keys);
+  } else if (opts.sync ?? true) await syncMirror(lake);
   const db = await DuckDBInstance.create(":memory:");
   const c = await db.connect();
   try {
@@ -46,6 +101,7 @@ export async function queryLake(lake: Lake, sql: string, opts: { sync?: boolean 
       (s) => c.run(s),
       async (s) => (await c.runAndReadAll(s)).getRowsJS()[0]![0] as number,
       lake.localRoot,
+      only,
     );
     let r;
     try {
