@@ -2,7 +2,7 @@
  * What a venue parser makes of one upstream text frame. Parsers never throw: a frame
  * that is not JSON or fails its schema becomes `bad` (counted, sampled, skipped).
  */
-import type { BookDelta, Tick } from "../bus/mod.ts";
+import type { BookDelta, Tick, Trade } from "../bus/mod.ts";
 import type { DepthEvent } from "./binance/book.ts";
 
 export type FrameResult =
@@ -10,6 +10,8 @@ export type FrameResult =
   | { kind: "tick"; product: string; tick: Tick }
   /** Proof of life for a product, with the venue sequence if the frame carries one. */
   | { kind: "heartbeat"; product: string; seq?: number }
+  /** A trade (Coinbase match / market_trades, Binance trade / aggTrade). */
+  | { kind: "trade"; product: string; trade: Trade }
   /** A Binance diff-depth event, for the order-book sync. */
   | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
   /** The server confirmed (or listed) subscriptions. */

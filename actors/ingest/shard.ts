@@ -25,8 +25,9 @@ import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "./token-bucket.ts";
+import { TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
-import { binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
+import { binanceProductsPerConnection, binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 
 export interface ShardDeps {
   shardId: string;
@@ -43,6 +44,8 @@ export interface ShardDeps {
   endpoints: VenueEndpoint[];
   /** Products per venue (venue ids, e.g. BTC-USD / BTCUSDT). */
   products: Partial<Record<VenueName, string[]>>;
+  /** Bus symbol per venue product, from the venue's own base/quote fields (products.ts). */
+  symbols?: Partial<Record<VenueName, ReadonlyMap<string, string>>>;
   /** Shared by the shards of one host (same IP); default: one per shard. */
   bucket?: TokenBucket;
   /** Coinbase tick sequences are contiguous (true for the simulator). */
@@ -60,6 +63,7 @@ interface Venue {
 export class ShardLogic {
   readonly membership: Membership;
   readonly publisher: Publisher;
+  readonly trades: TradePublisher;
   readonly venues = new Map<VenueName, Venue>();
   private readonly flusher: SubscriptionFlusher;
   private readonly bucket: TokenBucket;
@@ -88,6 +92,7 @@ export class ShardLogic {
       unowned: metrics.counter("ingest_unowned_frames_total", "frames for products this connection no longer carries"),
       reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
+      trades: metrics.counter("ingest_trades_total", "trades received and handed to the publisher"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
@@ -100,6 +105,13 @@ export class ShardLogic {
       clock: d.clock,
       metrics,
       labels: this.labels,
+    });
+    this.trades = new TradePublisher(this.publisher, {
+      lingerMs: s.PUBLISH_LINGER_MS,
+      maxBatch: s.PUBLISH_MAX_BATCH,
+      clock: d.clock,
+      validate: s.VALIDATE_PUBLISHED,
+      onInvalid: (why) => this.badFrame("bus", `trade fails its schema: ${why}`, ""),
     });
     for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
     this.membership = new Membership({
@@ -115,7 +127,9 @@ export class ShardLogic {
 
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
-    const protocol = ep.venue === "coinbase" ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true) : binanceProtocol(s.BOOKS);
+    const protocol = ep.venue === "coinbase"
+      ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true)
+      : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
       maxMs: s.RECONNECT_MAX_MS,
@@ -130,6 +144,7 @@ export class ShardLogic {
     if (protocol.books && ep.restUrl) {
       v.books = new BinanceBooks({
         venue: ep.venue,
+        market: protocol.market,
         restUrl: ep.restUrl,
         snapshotLimit: s.BOOK_SNAPSHOT_LIMIT,
         concurrency: s.BOOK_SNAPSHOT_CONCURRENCY,
@@ -146,7 +161,8 @@ export class ShardLogic {
       protocol,
       url: ep.wsUrl,
       ...(s.SHARD_LOCAL_ADDRESS ? { localAddress: s.SHARD_LOCAL_ADDRESS } : {}),
-      cap: s.PRODUCTS_PER_CONNECTION,
+      // Binance allows 1,024 streams per connection (Spot and USD-M futures).
+      cap: ep.venue === "coinbase" ? s.PRODUCTS_PER_CONNECTION : Math.min(s.PRODUCTS_PER_CONNECTION, binanceProductsPerConnection(s.BOOKS, s.TRADES)),
       staleMs: s.STALE_MS,
       connectTimeoutMs: s.CONNECT_TIMEOUT_MS,
       shortSessionPauseMs: s.RECONNECT_BASE_MS,
@@ -275,6 +291,10 @@ export class ShardLogic {
         else this.onTick(v, r.product, r);
         return;
       }
+      case "trade":
+        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
+        this.m.trades.inc({ venue });
+        return this.trades.add(r.trade);
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         v.books?.onDepth(r.product, r.event, r.delta);
@@ -339,6 +359,7 @@ export class ShardLogic {
     this.flusher.stop();
     const take = () => this.bucket.tryTake();
     for (const v of this.venues.values()) v.sockets.unsubscribeAll(take);
+    this.trades.flush();
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.publisher.flush(), new Promise((r) => (t = setTimeout(r, flushMs)))]);
     clearTimeout(t);

@@ -7,9 +7,9 @@
 import { z } from "zod";
 import { deriveSeed, Prng } from "./prng.ts";
 
-export const VENUES = ["coinbase", "binance"] as const;
+export const VENUES = ["coinbase", "binance", "binance-usdm"] as const;
 export type Venue = (typeof VENUES)[number];
-const VenueSel = z.enum(["coinbase", "binance", "all"]);
+const VenueSel = z.enum(["coinbase", "binance", "binance-usdm", "all"]);
 type VenueSel = z.infer<typeof VenueSel>;
 
 const Odds = {
@@ -34,6 +34,7 @@ export const FaultRequest = z.strictObject({
   malformed: z.strictObject(Odds).optional(),
   restLatencyMs: z.number().int().min(0).max(600_000).optional(),
   force429: z.union([z.boolean(), z.number().int().min(0)]).optional().describe("true: until cleared; N: the next N REST calls"),
+  force418: z.number().int().min(0).optional().describe("Binance REST: the next N calls start an IP ban (418 + Retry-After)"),
 });
 export type FaultRequest = z.infer<typeof FaultRequest>;
 
@@ -50,6 +51,8 @@ export class Faults {
   restLatencyMs = 0;
   /** REST calls still to be answered 429 (Infinity: until cleared). */
   force429 = 0;
+  /** Binance REST calls still to start a ban. */
+  force418 = 0;
   private readonly rng: Prng;
 
   constructor(seed: number) {
@@ -86,6 +89,12 @@ export class Faults {
     return true;
   }
 
+  take418(): boolean {
+    if (this.force418 <= 0) return false;
+    this.force418--;
+    return true;
+  }
+
   /** Apply the knob part of a request (drop and stall are handled by the caller). */
   apply(req: FaultRequest, resolveProduct: (name: string) => { cbId: string; bnSymbol: string } | undefined): void {
     if (req.reset) {
@@ -93,6 +102,7 @@ export class Faults {
       this.malform = noOdds();
       this.restLatencyMs = 0;
       this.force429 = 0;
+      this.force418 = 0;
     }
     if (req.skipSequence) {
       const { product, ...odds } = req.skipSequence;
@@ -106,6 +116,7 @@ export class Faults {
     }
     if (req.malformed) this.malform = { ...noOdds(), ...req.malformed };
     if (req.restLatencyMs !== undefined) this.restLatencyMs = req.restLatencyMs;
+    if (req.force418 !== undefined) this.force418 = req.force418;
     if (req.force429 !== undefined) {
       this.force429 = req.force429 === true ? Infinity : req.force429 === false ? 0 : req.force429;
     }
@@ -117,6 +128,7 @@ export class Faults {
       malformed: this.malform,
       restLatencyMs: this.restLatencyMs,
       force429: this.force429 === Infinity ? true : this.force429,
+      force418: this.force418,
     };
   }
 

@@ -15,6 +15,8 @@ import { numericSnapshot } from "./normalise.ts";
 
 export interface BooksOptions {
   venue: string;
+  /** `spot` (GET /api/v3/depth, U = previous u + 1) or `usdm` (GET /fapi/v1/depth, the pu chain). */
+  market?: "spot" | "usdm";
   restUrl: string;
   snapshotLimit: number;
   concurrency: number;
@@ -25,6 +27,12 @@ export interface BooksOptions {
   symbolOf: (product: string) => string;
   onGap: (product: string, expected: number, got: number) => void;
   fetch?: typeof fetch;
+}
+
+/** GET /fapi/v1/depth accepts only these limits (https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Order-Book). */
+const FUTURES_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
+export function futuresDepthLimit(n: number): number {
+  return FUTURES_LIMITS.find((l) => l >= n) ?? 1000;
 }
 
 export class SnapshotError extends Error {
@@ -49,8 +57,10 @@ export class BinanceBooks {
   private readonly abort = new AbortController();
   snapshotsFetched = 0;
   resyncs = 0;
+  private readonly market: "spot" | "usdm";
 
   constructor(private readonly o: BooksOptions) {
+    this.market = o.market ?? "spot";
     this.policy = wrap(
       bulkhead(o.concurrency, 10_000),
       retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }).dangerouslyUnref(),
@@ -73,7 +83,9 @@ export class BinanceBooks {
   }
 
   add(product: string): void {
-    if (!this.books.has(product)) this.books.set(product, { book: new OrderBook(), fetching: false, published: 0, epoch: 0, retryAt: 0 });
+    if (!this.books.has(product)) {
+      this.books.set(product, { book: new OrderBook(5000, this.market), fetching: false, published: 0, epoch: 0, retryAt: 0 });
+    }
   }
 
   remove(product: string): void {
@@ -114,7 +126,9 @@ export class BinanceBooks {
   private async fetch(product: string, e: Entry): Promise<void> {
     e.fetching = true;
     const epoch = e.epoch;
-    const url = `${this.o.restUrl.replace(/\/$/, "")}/api/v3/depth?symbol=${encodeURIComponent(product)}&limit=${this.o.snapshotLimit}`;
+    const path = this.market === "usdm" ? "/fapi/v1/depth" : "/api/v3/depth";
+    const limit = this.market === "usdm" ? futuresDepthLimit(this.o.snapshotLimit) : this.o.snapshotLimit;
+    const url = `${this.o.restUrl.replace(/\/$/, "")}${path}?symbol=${encodeURIComponent(product)}&limit=${limit}`;
     const f = this.o.fetch ?? fetch;
     try {
       const snap = await this.policy.execute(async ({ signal }) => {
@@ -155,7 +169,7 @@ export class BinanceBooks {
       const msg: BookSnapshot = {
         v: 1,
         venue: this.o.venue,
-        market: "spot",
+        market: this.market,
         symbol,
         ts,
         lastUpdateId: e.book.lastUpdateId,
