@@ -110,10 +110,10 @@ export function feedVenues(s: Pick<IngestSettings, "FEED">): ExchangeVenue[] {
   return named;
 }
 
-/** `wss://fstream.binance.com` → `wss://fstream.binance.com/stream` (a URL with a path is kept). */
+/** `wss://fstream.binance.com` → `wss://fstream.binance.com/stream` (a URL already ending in /stream is kept). */
 function combinedStreamUrl(base: string): string {
   const u = new URL(base);
-  if (u.pathname === "/" || u.pathname === "") u.pathname = "/stream";
+  if (!/\/stream\/?$/.test(u.pathname)) u.pathname = u.pathname.replace(/\/$/, "") + "/stream";
   return u.toString();
 }
 

@@ -35,6 +35,8 @@ export interface BinanceOptions {
   /** Server ping interval (Binance: 20 s) and the pong deadline (1 min). */
   pingMs: number;
   pongTimeoutMs: number;
+  /** Updates of history kept per followed book (Book.historyLimit); 0 = off. */
+  bookHistory?: number;
 }
 
 type Kind = "ticker" | "miniTicker" | "depth100" | "depth1000" | "trade" | "aggTrade";
@@ -235,7 +237,11 @@ export class BinanceVenue implements TickListener {
     }
     c.streams.set(name, { p, kind });
     (this.subs[kind][p.index] ??= []).push(c);
-    if (kind === "depth100" || kind === "depth1000") this.bookOf(p).tracking = true;
+    if (kind === "depth100" || kind === "depth1000") {
+      const book = this.bookOf(p);
+      book.tracking = true;
+      book.historyLimit = this.opts.bookHistory ?? 0;
+    }
     this.market.retain(p);
   }
 

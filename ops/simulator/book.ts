@@ -64,6 +64,13 @@ export class Book {
    * so it already holds every change this book did not record.
    */
   tracking = false;
+  /**
+   * Keep the book after each of the last `historyLimit` updates (0: off), so a test can
+   * compare every snapshot a client published with the book at that update id
+   * (`GET /_sim/book?symbol=&venue=&at=<id>`).
+   */
+  historyLimit = 0;
+  private readonly history = new Map<number, ReturnType<Book["snapshot"]>>();
 
   /** @param idJump futures ids: each move adds 1 + rand(0..idJump) (0 = Spot's contiguous ids). */
   constructor(
@@ -138,6 +145,15 @@ export class Book {
     this.updateId += this.idJump > 0 && this.idRng ? 1 + this.idRng.int(this.idJump + 1) : 1;
     if (this.firstPending === 0) this.firstPending = this.updateId;
     if (this.firstPending1000 === 0) this.firstPending1000 = this.updateId;
+    if (this.historyLimit > 0) {
+      this.history.set(this.updateId, this.snapshot(WINDOW));
+      if (this.history.size > this.historyLimit) this.history.delete(this.history.keys().next().value!);
+    }
+  }
+
+  /** The book right after update `id`, if it is still in the history. */
+  at(id: number): ReturnType<Book["snapshot"]> | undefined {
+    return this.history.get(id);
   }
 
   /**

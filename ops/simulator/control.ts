@@ -92,6 +92,12 @@ export async function control(core: SimCore, path: string, q: URLSearchParams, r
       if (!p) return sendJson(res, 404, { error: `unknown symbol ${JSON.stringify(sym)}` });
       // venue=binance-usdm: the USD-M futures book (its own levels and update ids).
       const book = q.get("venue") === "binance-usdm" ? p.futBook : p.book;
+      const at = q.get("at");
+      if (at !== null) {
+        // The book right after one update id (needs SIM_BOOK_HISTORY > 0).
+        const snap = book.at(Number(at));
+        return snap ? sendJson(res, 200, { symbol: p.bnSymbol, ...snap }) : sendJson(res, 404, { error: `update id ${at} not in the history (SIM_BOOK_HISTORY)` });
+      }
       return sendJson(res, 200, { symbol: p.bnSymbol, ...book.snapshot(Number.MAX_SAFE_INTEGER) });
     }
     case "GET /_sim/faults":

@@ -59,6 +59,7 @@ export class SimServer {
       maxStreams: opts.binanceMaxStreams,
       pingMs: opts.binancePingMs,
       pongTimeoutMs: opts.binancePongTimeoutMs,
+      bookHistory: opts.bookHistory,
     });
     this.usdm = new BinanceVenue(universe, market, ctx(stats["binance-usdm"]), {
       flavor: "usdm",
@@ -66,6 +67,7 @@ export class SimServer {
       maxStreams: opts.binanceMaxStreams,
       pingMs: opts.binanceUsdmPingMs,
       pongTimeoutMs: opts.binanceUsdmPongTimeoutMs,
+      bookHistory: opts.bookHistory,
     });
 
     this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm));
