@@ -154,6 +154,9 @@ export class ShardLogic {
         publisher: this.publisher,
         symbolOf: protocol.symbolOf,
         onGap: (product, expected, got) => this.gap(v, product, expected, got, false),
+        // One host's IP budget, split between its shards.
+        weightPerMinute: Math.floor(((protocol.market === "usdm" ? 2400 : 6000) * s.BINANCE_WEIGHT_SHARE) / Math.max(1, s.SHARDS)),
+        minBanMs: s.BINANCE_MIN_BAN_MS,
       });
     }
     v.sockets = new VenueSockets({

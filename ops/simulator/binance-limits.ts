@@ -36,6 +36,10 @@ export class WeightLimiter {
   requestsDuringBan = 0;
   /** Set by the force418 knob: the next N requests start a ban. */
   force418 = 0;
+  /** Set by the force429 knob: the next N requests get 429 with Retry-After: 1. */
+  force429 = 0;
+  /** Requests that arrived after a 429 but before its Retry-After had passed (each starts a ban). */
+  requestsBeforeRetryAfter = 0;
 
   constructor(private readonly o: WeightOptions) {}
 
@@ -54,9 +58,17 @@ export class WeightLimiter {
       this.reply418(now, res);
       return false;
     }
+    if (this.force429 > 0) {
+      this.force429--;
+      this.throttled++;
+      this.waitUntil = now + 1000;
+      binance429(res, 1, this.headers());
+      return false;
+    }
     if (this.force418 > 0 || now < this.waitUntil) {
       // Sending again before Retry-After passed (or the knob): the IP is banned.
       if (this.force418 > 0) this.force418--;
+      else this.requestsBeforeRetryAfter++;
       this.banUntil = now + this.o.banMs * 2 ** Math.min(this.bans++, 10);
       this.banned++;
       this.reply418(now, res);
@@ -77,7 +89,7 @@ export class WeightLimiter {
   }
 
   toJSON(): Record<string, unknown> {
-    return { limit: this.o.limit, used: this.used, throttled: this.throttled, banned: this.banned, banUntil: this.banUntil, requestsDuringBan: this.requestsDuringBan };
+    return { limit: this.o.limit, used: this.used, throttled: this.throttled, banned: this.banned, banUntil: this.banUntil, requestsDuringBan: this.requestsDuringBan, requestsBeforeRetryAfter: this.requestsBeforeRetryAfter };
   }
 
   private reply418(now: number, res: ServerResponse): void {

@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { BadStreamError, BinanceVenue } from "./binance.ts";
 import { binanceRest, restWeight } from "./binance-rest.ts";
-import { binance429, WeightLimiter } from "./binance-limits.ts";
+import { WeightLimiter } from "./binance-limits.ts";
 import { CoinbaseVenue } from "./coinbase.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
@@ -189,14 +189,15 @@ export class SimServer {
     const futures = path.startsWith("/fapi/");
     const s = isGecko ? stats.coingecko : futures ? stats["binance-usdm"] : stats.binance;
     s.restRequests++;
-    if (faults.take429()) {
+    if (isGecko && faults.take429()) {
       s.restThrottled++;
-      return isGecko ? this.gecko.throttle(res, 1) : binance429(res, 1);
+      return this.gecko.throttle(res, 1);
     }
     let headers: Record<string, string> = {};
     if (!isGecko) {
       const w = futures ? this.weights.usdm : this.weights.spot;
       if (faults.take418()) w.force418++;
+      else if (faults.take429()) w.force429++;
       const admitted = w.admit(restWeight(path, q), Date.now(), res);
       if (admitted === false) {
         s.restThrottled++;

@@ -5,13 +5,14 @@
  * BookSnapshot every interval when the book moved.
  */
 import { getLogger } from "@logtape/logtape";
-import { bulkhead, ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
+import { bulkhead, ExponentialBackoff, handleWhen, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import { type BookDelta, type BookSnapshot, encode, msgIds, subjects } from "../../bus/mod.ts";
 import type { Clock, TimerHandle } from "../../runtime/types.ts";
 import type { Publisher } from "../publisher.ts";
 import { type DepthEvent, OrderBook } from "./book.ts";
 import { BinanceDepthSnapshot } from "./frames.ts";
 import { numericSnapshot } from "./normalise.ts";
+import { depthWeight, RateLimitedError, RestAbortedError, RestBudget } from "./rest-budget.ts";
 
 export interface BooksOptions {
   venue: string;
@@ -26,6 +27,10 @@ export interface BooksOptions {
   publisher: Publisher;
   symbolOf: (product: string) => string;
   onGap: (product: string, expected: number, got: number) => void;
+  /** REST weight per minute this shard may use (default: 80 % of the venue's documented limit). */
+  weightPerMinute?: number;
+  /** Back-off after a 418 ban when Retry-After asks for less. */
+  minBanMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -53,18 +58,24 @@ export class BinanceBooks {
   private readonly books = new Map<string, Entry>();
   private timer: TimerHandle | undefined;
   private readonly policy;
+  private readonly timeout = timeout(10_000, TimeoutStrategy.Aggressive);
   private readonly log = getLogger(["tickflow", "ingest", "books"]);
   private readonly abort = new AbortController();
   snapshotsFetched = 0;
   resyncs = 0;
   private readonly market: "spot" | "usdm";
+  readonly budget: RestBudget;
 
   constructor(private readonly o: BooksOptions) {
     this.market = o.market ?? "spot";
+    // Documented limits: Spot 6,000 weight/min, USD-M futures 2,400; keep 20 % headroom.
+    this.budget = new RestBudget({ venue: o.venue, clock: o.clock, weightPerMinute: o.weightPerMinute ?? (this.market === "usdm" ? 1920 : 4800),
+      ...(o.minBanMs !== undefined ? { minBanMs: o.minBanMs } : {}),
+    });
     this.policy = wrap(
       bulkhead(o.concurrency, 10_000),
-      retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }).dangerouslyUnref(),
-      timeout(10_000, TimeoutStrategy.Aggressive),
+      // A 429/418 is not retried here: the budget holds every request until Retry-After.
+      retry(handleWhen((e) => !(e instanceof RateLimitedError) && !(e instanceof RestAbortedError)), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }).dangerouslyUnref(),
     );
   }
 
@@ -131,12 +142,20 @@ export class BinanceBooks {
     const url = `${this.o.restUrl.replace(/\/$/, "")}${path}?symbol=${encodeURIComponent(product)}&limit=${limit}`;
     const f = this.o.fetch ?? fetch;
     try {
+      const weight = depthWeight(this.market, limit);
       const snap = await this.policy.execute(async ({ signal }) => {
-        const res = await f(url, { signal });
-        if (!res.ok) throw new SnapshotError(`GET ${url}: HTTP ${res.status}`);
-        const parsed = BinanceDepthSnapshot.safeParse(await res.json());
-        if (!parsed.success) throw new SnapshotError(`GET ${url}: unexpected body: ${parsed.error.issues[0]?.message}`);
-        return numericSnapshot(parsed.data);
+        // Every attempt is queued against the weight budget inside the bulkhead (so none is
+        // already waiting to go out when a 429/418 arrives) and before the timeout starts
+        // (waiting for the next minute or the end of a ban is not a slow response).
+        await this.budget.acquire(weight, signal);
+        return await this.timeout.execute(async ({ signal: s }) => {
+          const res = await f(url, { signal: s });
+          this.budget.onResponse(res, url);
+          if (!res.ok) throw new SnapshotError(`GET ${url}: HTTP ${res.status}`);
+          const parsed = BinanceDepthSnapshot.safeParse(await res.json());
+          if (!parsed.success) throw new SnapshotError(`GET ${url}: unexpected body: ${parsed.error.issues[0]?.message}`);
+          return numericSnapshot(parsed.data);
+        }, signal);
       }, this.abort.signal);
       if (e.epoch !== epoch || this.books.get(product) !== e) return;
       this.snapshotsFetched++;
@@ -151,9 +170,10 @@ export class BinanceBooks {
     } catch (err) {
       if (e.epoch === epoch) {
         e.fetching = false;
-        e.retryAt = this.o.clock.now() + 2_000;
+        e.retryAt = Math.max(this.o.clock.now() + 2_000, this.budget.blockedUntil);
       }
       if (this.abort.signal.aborted) return;
+      if (err instanceof RateLimitedError) return; // logged by the budget
       this.log.warn("{product}: depth snapshot failed: {err}", { product, err: String(err) });
       // The next diff event after retryAt triggers another attempt.
     }
