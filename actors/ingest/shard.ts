@@ -128,7 +128,7 @@ export class ShardLogic {
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
     const protocol = ep.venue === "coinbase"
-      ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true)
+      ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES)
       : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,

@@ -28,14 +28,14 @@ export interface VenueProtocol {
   symbolOf(product: string): string;
 }
 
-export function coinbaseProtocol(gapCheck: boolean): VenueProtocol {
+export function coinbaseProtocol(gapCheck: boolean, trades = false): VenueProtocol {
   return {
     venue: "coinbase",
     gapCheck,
     books: false,
     market: "spot",
-    subscribe: (products) => coinbaseSubscribe("subscribe", products),
-    unsubscribe: (products) => coinbaseSubscribe("unsubscribe", products),
+    subscribe: (products) => coinbaseSubscribe("subscribe", products, trades),
+    unsubscribe: (products) => coinbaseSubscribe("unsubscribe", products, trades),
     parse: (raw, recvTs) => parseCoinbase("coinbase", raw, recvTs),
     symbolOf: (p) => p,
   };
