@@ -97,8 +97,19 @@ describe("upstream fixtures", () => {
       volume24h: 10000,
       exchTs: 1672515782136,
       recvTs: RECV,
-      seq: 18150,
+      seq: 1672515782136 * 1000 + 150,
     });
+  });
+
+  it("a quote-only Binance ticker update (same last trade id, later event) is a new tick, the same frame again is not", () => {
+    const data = JSON.parse(fixture("binance_ticker_24hr.json")) as Record<string, unknown>;
+    const seqOf = (d: Record<string, unknown>) => {
+      const r = parseBinance("binance", JSON.stringify({ stream: "bnbbtc@ticker", data: d }), RECV);
+      return r.kind === "tick" ? r.tick.seq : NaN;
+    };
+    const first = seqOf(data);
+    expect(seqOf({ ...data, E: (data.E as number) + 1000, b: "0.0023" })).toBeGreaterThan(first);
+    expect(seqOf(data)).toBe(first);
   });
 
   it("a Binance mini ticker becomes a Tick sequenced by its event time", () => {

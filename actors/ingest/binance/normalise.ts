@@ -39,14 +39,16 @@ export function toBinanceProduct(symbol: string): string {
 }
 
 /**
- * Sequence of a ticker frame. Binance tickers carry no frame sequence; the last trade
- * id `L` grows with every trade, so it names the frame for de-duplication (a ticker
- * frame without a new trade repeats the last one and is dropped as a replay). Mini
- * tickers have no trade id and fall back to the event time. Gap detection for
- * Binance is on the diff-depth update ids instead (see book.ts).
+ * Sequence of a ticker frame, for de-duplication (Gap detection for Binance is on the
+ * diff-depth update ids instead, see book.ts). A 24 h ticker is named by its event time
+ * and, below it, the last trade id `L` (E × 1000 + L mod 1000): a later event is always
+ * new, even when no trade happened since the last one (a quote-only update: new best
+ * bid/ask, same L), and the same frame seen twice (a replay) has the same sequence.
+ * Mini tickers have no trade id: their event time.
  */
-export function binanceTickSeq(t: { E: number; L?: number | undefined }): number {
-  return t.L !== undefined && t.L >= 0 ? t.L : t.E;
+export function binanceTickSeq(t: { E: number; L?: number | undefined; e?: string }): number {
+  if (t.e === "24hrMiniTicker") return t.E;
+  return t.E * 1000 + (t.L !== undefined && t.L >= 0 ? t.L % 1000 : 0);
 }
 
 const num = Number;
