@@ -16,6 +16,8 @@ export type FrameResult =
   | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
   /** The server confirmed (or listed) subscriptions. */
   | { kind: "ack"; products?: string[] }
+  /** The server is about to close this connection (Binance `serverShutdown`): reconnect now. */
+  | { kind: "shutdown" }
   /** The server reported an error about our request. */
   | { kind: "error"; message: string }
   /** Valid but not used by the shard (other channels, candles...). */

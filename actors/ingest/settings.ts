@@ -58,6 +58,7 @@ export const ingestSettings = {
   BOOK_SNAPSHOT_LIMIT: v.int(5, 5000).default(1000).describe("limit= of the REST depth snapshot"),
   BOOK_SNAPSHOT_CONCURRENCY: v.int(1, 64).default(1).describe("REST snapshots in flight; 1 so that nothing is already on its way when a 429 arrives"),
   BINANCE_WEIGHT_SHARE: v.num(0.01, 1).default(0.8).describe("share of Binance's REST weight limit (Spot 6,000/min, USD-M 2,400/min) one host's shards may use"),
+  BINANCE_MAX_SESSION_MS: v.duration().default(86_400_000).describe("Binance cuts a connection after 24 h; each connection reconnects itself at a spread 80-95 % of this"),
   BINANCE_MIN_BAN_MS: v.duration().default(120_000).describe("back-off after an HTTP 418 ban when Retry-After asks for less"),
   PUBLISH_LINGER_MS: v.duration().default(5).describe("ticks of one symbol wait this long to share a message"),
   PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200),

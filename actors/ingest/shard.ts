@@ -78,6 +78,7 @@ export class ShardLogic {
   private readonly disposers: Array<{ dispose(): void }> = [];
   private readonly labels;
   private readonly asyncJs: AsyncJetStream | undefined;
+  private readonly connectBudgets = new Map<string, TokenBucket>();
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -171,6 +172,7 @@ export class ShardLogic {
       shortSessionPauseMs: s.RECONNECT_BASE_MS,
       policy: open,
       clock: this.d.clock,
+      ...(ep.venue !== "coinbase" ? { maxSessionMs: s.BINANCE_MAX_SESSION_MS, connectBudget: this.connectBudget(ep.venue) } : {}),
       flusher: this.flusher,
       onFrame: (slot, raw) => this.onFrame(v, slot, raw),
       onSubscribed: (ps) => {
@@ -182,6 +184,14 @@ export class ShardLogic {
       onReconnect: () => this.m.reconnects.inc({ venue: protocol.venue, ...this.labels }),
     });
     return v;
+  }
+
+  /** Binance: 300 connection attempts per 5 minutes per IP, split between this host's shards. */
+  private connectBudget(venue: string): TokenBucket {
+    const share = Math.max(1, Math.floor(300 / Math.max(1, this.d.settings.SHARDS)));
+    let b = this.connectBudgets.get(venue);
+    if (!b) this.connectBudgets.set(venue, (b = new TokenBucket(share / 300, share, this.d.clock)));
+    return b;
   }
 
   get id(): string {
@@ -302,6 +312,10 @@ export class ShardLogic {
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
+      case "shutdown":
+        // Binance will close this socket soon: move now (the docs: "establish a new connection as soon as possible").
+        this.log.info("{venue} connection {id}: serverShutdown, reconnecting now", { venue, id: slot.id });
+        return slot.transport.reconnect?.("serverShutdown");
       case "bad":
         return this.badFrame(venue, r.error, r.sample);
       case "error":

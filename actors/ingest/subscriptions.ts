@@ -10,6 +10,8 @@ import type { TokenBucket } from "./token-bucket.ts";
 export interface SlotTransport {
   isOpen(): boolean;
   send(text: string): boolean;
+  /** Drop the socket and open a new one (serverShutdown, a proactive reconnect). */
+  reconnect?(reason: string): void;
 }
 
 export class Slot {

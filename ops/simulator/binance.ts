@@ -37,6 +37,8 @@ export interface BinanceOptions {
   pongTimeoutMs: number;
   /** Updates of history kept per followed book (Book.historyLimit); 0 = off. */
   bookHistory?: number;
+  /** Binance cuts every connection at 24 h; the simulator at this age. */
+  maxSessionMs?: number;
 }
 
 type Kind = "ticker" | "miniTicker" | "depth100" | "depth1000" | "trade" | "aggTrade";
@@ -125,6 +127,15 @@ export class BinanceVenue implements TickListener {
     const c = new BinanceConn(ws, socket, path, this.ctx, combined, new MsgRate(this.opts.msgLimit), (x) => this.gone(x), venue);
     this.conns.add(c);
     for (const s of streams) this.add(c, s);
+    if (this.opts.maxSessionMs) {
+      const cut = setTimeout(() => {
+        if (c.closed) return;
+        this.ctx.stats.disconnects.sessionLimit++;
+        c.close(1000, "24 hour session limit");
+      }, this.opts.maxSessionMs);
+      cut.unref();
+      ws.once("close", () => clearTimeout(cut));
+    }
     const count = () => {
       this.ctx.stats.messagesIn++;
       if (c.rate.hit(Date.now())) {

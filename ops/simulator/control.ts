@@ -149,7 +149,23 @@ export function applyFaults(core: SimCore, body: FaultRequest): Record<string, u
       dropped++;
     }
   }
-  return { ok: true, dropped, stalled: stallTargets.length, faults: core.faults.toJSON() };
+  let shutdown = 0;
+  if (body.serverShutdown) {
+    const { venue = "all", closeAfterMs = 10_000 } = body.serverShutdown;
+    const conns = core.registry.all().filter((c) => (c.venue === "binance" || c.venue === "binance-usdm") && (venue === "all" || c.venue === venue));
+    // The documented event (https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/connection-events), then the close.
+    const event = JSON.stringify({ event: { e: "serverShutdown", E: now } });
+    for (const c of conns) {
+      c.sendControl(event);
+      shutdown++;
+      setTimeout(() => {
+        if (c.closed) return;
+        core.stats[c.venue].disconnects.serverShutdown++;
+        c.close(1001, "server shutdown");
+      }, closeAfterMs).unref();
+    }
+  }
+  return { ok: true, dropped, stalled: stallTargets.length, shutdown, faults: core.faults.toJSON() };
 }
 
 async function withBody<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>, then: (body: T) => void): Promise<void> {

@@ -34,6 +34,13 @@ export const FaultRequest = z.strictObject({
   malformed: z.strictObject(Odds).optional(),
   restLatencyMs: z.number().int().min(0).max(600_000).optional(),
   force429: z.union([z.boolean(), z.number().int().min(0)]).optional().describe("true: until cleared; N: the next N REST calls"),
+  serverShutdown: z
+    .strictObject({
+      venue: z.enum(["binance", "binance-usdm", "all"]).optional(),
+      closeAfterMs: z.number().int().min(0).max(3_600_000).optional().describe("close the sockets (1001) this long after the event; default 10 s"),
+    })
+    .optional()
+    .describe("Binance: send serverShutdown on every connection, then close them"),
   force418: z.number().int().min(0).optional().describe("Binance REST: the next N calls start an IP ban (418 + Retry-After)"),
 });
 export type FaultRequest = z.infer<typeof FaultRequest>;

@@ -60,6 +60,7 @@ export class SimServer {
       pingMs: opts.binancePingMs,
       pongTimeoutMs: opts.binancePongTimeoutMs,
       bookHistory: opts.bookHistory,
+      maxSessionMs: opts.binanceMaxSessionMs,
     });
     this.usdm = new BinanceVenue(universe, market, ctx(stats["binance-usdm"]), {
       flavor: "usdm",
@@ -68,6 +69,7 @@ export class SimServer {
       pingMs: opts.binanceUsdmPingMs,
       pongTimeoutMs: opts.binanceUsdmPongTimeoutMs,
       bookHistory: opts.bookHistory,
+      maxSessionMs: opts.binanceMaxSessionMs,
     });
 
     this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm));

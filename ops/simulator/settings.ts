@@ -28,6 +28,7 @@ export const simulatorSettings = {
   SIM_BINANCE_BAN_MS: ms().default(120_000).describe("first 418 ban after requests sent before Retry-After passed (doubles per ban)"),
   SIM_BINANCE_USDM_PING_MS: ms().default(180_000).describe("USD-M futures server ping period (fstream: 3 min)"),
   SIM_BINANCE_USDM_PONG_TIMEOUT_MS: ms().default(600_000).describe("USD-M futures pong deadline (fstream: 10 min)"),
+  SIM_BINANCE_MAX_SESSION_MS: ms().default(86_400_000).describe("Binance (Spot and USD-M) closes every connection at this age (24 h)"),
   SIM_BOOK_HISTORY: v.int(0, 1_000_000).default(0).describe("keep each followed book after its last N updates, for /_sim/book?at= (tests)"),
   SIM_COINGECKO_RPM: v.int(1, 1_000_000).default(30).describe("CoinGecko calls per minute before 429"),
   SIM_MAX_BUFFERED_BYTES: v.int(1024).default(64 * 1024 * 1024).describe("cut a WebSocket client with more unsent bytes than this"),
@@ -55,6 +56,7 @@ export interface SimulatorOptions {
   binanceUsdmPingMs?: number;
   binanceUsdmPongTimeoutMs?: number;
   bookHistory?: number;
+  binanceMaxSessionMs?: number;
   coingeckoRpm?: number;
   maxBufferedBytes?: number;
 }
@@ -83,6 +85,7 @@ const ENV_OF = {
   binanceUsdmPingMs: "SIM_BINANCE_USDM_PING_MS",
   binanceUsdmPongTimeoutMs: "SIM_BINANCE_USDM_PONG_TIMEOUT_MS",
   bookHistory: "SIM_BOOK_HISTORY",
+  binanceMaxSessionMs: "SIM_BINANCE_MAX_SESSION_MS",
   coingeckoRpm: "SIM_COINGECKO_RPM",
   maxBufferedBytes: "SIM_MAX_BUFFERED_BYTES",
 } as const satisfies Record<keyof SimulatorOptions, keyof typeof simulatorSettings>;

@@ -135,6 +135,14 @@ function badLevels(xs: ReadonlyArray<readonly [string, string]>, path: string): 
   return undefined;
 }
 
+/**
+ * `serverShutdown` (documented for the WebSocket API as `{"event":{"e":"serverShutdown","E":…}}`,
+ * announced for the streams too): accepted bare, wrapped in `event`, or in a combined-stream envelope.
+ */
+function isShutdown(x: unknown): boolean {
+  return typeof x === "object" && x !== null && (x as { e?: unknown }).e === "serverShutdown";
+}
+
 /** A REST depth snapshot with numeric levels, for the order book. */
 export function numericSnapshot(s: BinanceDepthSnapshot): { lastUpdateId: number; bids: Array<[number, number]>; asks: Array<[number, number]> } {
   return { lastUpdateId: s.lastUpdateId, bids: levels(s.bids), asks: levels(s.asks) };
@@ -157,6 +165,7 @@ export function parseBinance(
   if (typeof o !== "object" || o === null || Array.isArray(o)) return bad("(root): expected an object", raw);
   // Dispatch by shape instead of a zod union: this runs for every frame.
   if (!("stream" in o)) {
+    if (isShutdown(o) || isShutdown(o.event)) return { kind: "shutdown" };
     if ("error" in o) {
       const e = BinanceErrorReply.safeParse(o);
       return e.success ? { kind: "error", message: `${e.data.error.code}: ${e.data.error.msg}` } : bad(firstIssue(e.error), raw);
@@ -166,6 +175,7 @@ export function parseBinance(
   }
   const data = o.data as { e?: unknown } | null;
   const type = typeof data === "object" && data !== null ? data.e : undefined;
+  if (type === "serverShutdown") return { kind: "shutdown" };
   if (typeof o.stream !== "string" || typeof type !== "string") return bad("stream/data.e: expected a combined-stream event", raw);
   if (!Object.hasOwn(BINANCE_EVENTS, type)) return { kind: "ignored", type };
   const r = BINANCE_EVENTS[type as keyof typeof BINANCE_EVENTS].safeParse(data) as ReturnType<typeof BinanceEvent.safeParse>;
