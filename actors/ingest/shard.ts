@@ -172,7 +172,12 @@ export class ShardLogic {
       shortSessionPauseMs: s.RECONNECT_BASE_MS,
       policy: open,
       clock: this.d.clock,
-      ...(ep.venue !== "coinbase" ? { maxSessionMs: s.BINANCE_MAX_SESSION_MS, connectBudget: this.connectBudget(ep.venue) } : {}),
+      // Binance: session and connection limits. Coinbase: sockets open at the pace of the
+      // subscribe budget, each taking the token of its own first subscribe, so every socket
+      // subscribes right after it opens (within 5 s) at any product count.
+      ...(ep.venue !== "coinbase"
+        ? { maxSessionMs: s.BINANCE_MAX_SESSION_MS, connectBudget: this.connectBudget(ep.venue) }
+        : { connectBudget: this.bucket, prepaidSubscribe: true }),
       flusher: this.flusher,
       onFrame: (slot, raw) => this.onFrame(v, slot, raw),
       onSubscribed: (ps) => {

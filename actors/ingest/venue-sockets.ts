@@ -32,6 +32,8 @@ export interface VenueSocketsOptions {
   maxSessionMs?: number;
   /** Connection attempts allowed (Binance: 300 per 5 minutes per IP): every open takes one. */
   connectBudget?: TokenBucket;
+  /** The connect budget is the subscribe bucket: the token an open took pays for its first subscribe. */
+  prepaidSubscribe?: boolean;
 }
 
 interface Entry {
@@ -132,6 +134,7 @@ export class VenueSockets {
       ...(this.o.connectBudget ? { connectBudget: this.o.connectBudget } : {}),
       onOpen: () => {
         slot.opened();
+        if (this.o.prepaidSubscribe) slot.prepaid = 1;
         this.o.flusher.mark(slot);
       },
       onFrame: (raw) => this.o.onFrame(slot, raw),

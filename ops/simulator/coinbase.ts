@@ -209,6 +209,10 @@ export class CoinbaseVenue implements TickListener {
         } else this.heartbeatConns.add(c);
       }
     }
+    if (!c.subscribed) {
+      const s = this.ctx.stats;
+      s.firstSubscribeMaxMs = Math.max(s.firstSubscribeMaxMs, Date.now() - c.openedAt);
+    }
     c.subscribed = true;
     clearTimeout(c.timeout);
     this.sendSubscriptions(c);
