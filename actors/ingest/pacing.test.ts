@@ -25,7 +25,9 @@ const cb = () => (sim.stats() as { venues: { coinbase: CbStats } }).venues.coinb
 describe("Coinbase connection pacing", () => {
   it("opens sockets at the pace of the subscribe budget: 2,000 products, every socket subscribes well within 5 s of opening", async () => {
     // 200 sockets at 20 subscribes/s: opened all at once, the last would wait 10 s to subscribe.
-    const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, SUBSCRIBE_RATE: "20", SUBSCRIBE_BURST: "20", STALE_MS: "60000", TRADES: "false" });
+    const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, SUBSCRIBE_RATE: "20", SUBSCRIBE_BURST: "20", STALE_MS: "60000", TRADES: "false",
+      // A loaded test machine may fail a few of the 200+ handshakes: do not let that open the breaker.
+      CONNECT_TIMEOUT_MS: "20000", BREAKER_FAILURES: "1000" });
     const products = sim.universe.products.map((p) => p.cbId).sort();
     const sh = new ShardLogic({
       shardId: "pacing-1", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
@@ -33,7 +35,12 @@ describe("Coinbase connection pacing", () => {
     });
     await sh.start();
     try {
-      await waitFor("every product subscribed", () => sh.status().coinbase && (sh.status().coinbase as { open: number }).open === N / 10 || undefined, 30_000, 200);
+      await waitFor("every product subscribed", () => {
+        const c = sh.status().coinbase as { open: number; connections: number };
+        return (c.open === c.connections && c.connections >= N / 10) || undefined;
+      }, 30_000, 200).catch((e) => {
+        throw new Error(`${String(e)}; shard: ${JSON.stringify(sh.status().coinbase)}, sim: ${JSON.stringify(cb())}`);
+      });
       await waitFor("the last subscribe", () => sim.stats() && (sim.stats() as { activeProducts: number }).activeProducts === N || undefined, 10_000, 100);
     } finally {
       await sh.stop();
