@@ -81,4 +81,15 @@ describe("documented venue examples (actors/ingest/fixtures)", () => {
     expect(parseCoinbase("coinbase", JSON.stringify({ ...match, price: "0" }), RECV)).toMatchObject({ kind: "bad", error: expect.stringContaining("price: 0") });
     expect(parseCoinbase("coinbase", JSON.stringify({ ...match, time: "2014-13-45T99:19:27Z" }), RECV)).toMatchObject({ kind: "bad", error: expect.stringContaining("time") });
   });
+
+  it("reports Binance's flat {code, msg} error as an upstream error, not a bad frame", () => {
+    expect(parseBinance("binance", JSON.stringify({ code: -1121, msg: "Invalid symbol." }), RECV)).toEqual({ kind: "error", message: "-1121: Invalid symbol." });
+  });
+
+  it("recognises serverShutdown bare, wrapped in event (the documented example) and in a combined-stream envelope", () => {
+    const ev = fx("binance_server_shutdown.json");
+    expect(parseBinance("binance", JSON.stringify(ev), RECV)).toEqual({ kind: "shutdown" });
+    expect(parseBinance("binance", JSON.stringify(ev.event), RECV)).toEqual({ kind: "shutdown" });
+    expect(parseBinance("binance", combined("btcusdt@ticker", ev.event), RECV)).toEqual({ kind: "shutdown" });
+  });
 });

@@ -96,7 +96,7 @@ export async function resolveProducts(s: IngestSettings, endpoints: readonly Ven
   for (const ep of endpoints) {
     if (out[ep.venue]) continue;
     if (ep.venue === "coinbase") {
-      const body = CoinbaseProducts.safeParse(await getJson("https://api.exchange.coinbase.com/products", f));
+      const body = CoinbaseProducts.safeParse(await getJson(`${(ep.restUrl ?? "https://api.exchange.coinbase.com").replace(/\/$/, "")}/products`, f));
       if (!body.success) throw new ProductListError("coinbase /products: unexpected body");
       out.coinbase = body.data.filter((p) => (p.status ?? "online") === "online").map((p) => p.id).sort().slice(0, limit);
     } else {

@@ -28,6 +28,7 @@ export const ingestSettings = {
     .describe("comma list of sim, coinbase, binance, binance-usdm, coingecko, all"),
   SIM_URL: v.url(["http", "https"]).default("http://127.0.0.1:8790").describe("base URL of the exchange simulator"),
   COINBASE_WS_URL: v.url(["ws", "wss"]).optional().describe("default: <SIM_URL>/coinbase, or Coinbase's feed"),
+  COINBASE_REST_URL: v.url(["http", "https"]).optional().describe("Coinbase Exchange REST base for the product list; default https://api.exchange.coinbase.com (a sandbox or test server can stand in)"),
   BINANCE_WS_URL: v.url(["ws", "wss"]).optional().describe("combined-stream endpoint; default <SIM_URL>/stream"),
   BINANCE_REST_URL: v.url(["http", "https"]).optional().describe("REST base; default <SIM_URL>"),
   BINANCE_USDM_WS_URL: v.url(["ws", "wss"]).optional().describe("USD-M futures stream base (…/stream is appended); default wss://fstream.binance.com, or <SIM_URL>/fstream"),
@@ -85,6 +86,7 @@ export interface VenueEndpoint {
 
 const REAL = {
   coinbase: "wss://ws-feed.exchange.coinbase.com",
+  coinbaseRest: "https://api.exchange.coinbase.com",
   binanceWs: "wss://stream.binance.com:9443/stream",
   binanceRest: "https://api.binance.com",
   usdmWs: "wss://fstream.binance.com",
@@ -126,7 +128,11 @@ export function venueEndpoints(s: IngestSettings): VenueEndpoint[] {
   const venues = feedVenues(s);
   const out: VenueEndpoint[] = [];
   if (venues.includes("coinbase")) {
-    out.push({ venue: "coinbase", wsUrl: s.COINBASE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase") : REAL.coinbase) });
+    out.push({
+      venue: "coinbase",
+      wsUrl: s.COINBASE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase") : REAL.coinbase),
+      restUrl: s.COINBASE_REST_URL ?? REAL.coinbaseRest,
+    });
   }
   if (venues.includes("binance-usdm")) {
     out.push({

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
 import { BUCKET, subjects, type Trade, TradeBatch } from "../bus/mod.ts";
 import { systemClock } from "../runtime/clock.ts";
-import { productsFromList } from "./products.ts";
+import { productsFromList, resolveProducts } from "./products.ts";
 import { ShardLogic } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
@@ -55,4 +55,11 @@ describe("trades end to end", () => {
       expect(new Set(trades.map((t) => t.side))).toEqual(new Set(["buy", "sell"]));
     }
   }, 40_000);
+
+  it("lists Coinbase products from COINBASE_REST_URL, so a sandbox or a test server can stand in", async () => {
+    const s = testSettings({ FEED: "coinbase", COINBASE_REST_URL: sim.urls.binanceRest, COINBASE_WS_URL: sim.urls.coinbaseWs, PRODUCTS_LIMIT: "5" });
+    const lists = await resolveProducts(s, venueEndpoints(s));
+    expect(lists.coinbase).toHaveLength(5);
+    expect(lists.coinbase!.every((p) => /^[A-Z0-9]+-USD$/.test(p))).toBe(true);
+  });
 });

@@ -310,3 +310,26 @@ function orderId(tradeId: number, k: number): string {
   const h = (tradeId * 2654435761 + k * 40503).toString(16).padStart(12, "0").slice(-12);
   return `${k.toString(16).padStart(8, "0")}-0000-4000-8000-${h}`;
 }
+
+/** GET /products as Coinbase Exchange answers it (listed products, the documented fields). */
+export function coinbaseProducts(universe: Universe): Array<Record<string, unknown>> {
+  return universe.products.filter((p) => p.listed).map((p) => ({
+    id: p.cbId,
+    base_currency: p.base,
+    quote_currency: "USD",
+    quote_increment: fixed(1, p.dec),
+    base_increment: fixed(1, p.qtyDec),
+    display_name: `${p.base}/USD`,
+    min_market_funds: "1",
+    margin_enabled: false,
+    post_only: false,
+    limit_only: false,
+    cancel_only: false,
+    status: "online",
+    status_message: "",
+    auction_mode: false,
+    trading_disabled: false,
+    fx_stablecoin: false,
+    max_slippage_percentage: "0.03000000",
+  }));
+}

@@ -10,7 +10,7 @@ import { WebSocketServer } from "ws";
 import { BadStreamError, BinanceVenue } from "./binance.ts";
 import { binanceRest, restWeight } from "./binance-rest.ts";
 import { WeightLimiter } from "./binance-limits.ts";
-import { CoinbaseVenue } from "./coinbase.ts";
+import { CoinbaseVenue, coinbaseProducts } from "./coinbase.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
 import { control, type SimCore } from "./control.ts";
@@ -171,6 +171,10 @@ export class SimServer {
     }
     const geckoPath = path.startsWith("/coingecko/") ? path.slice("/coingecko".length) : path;
     const isGecko = geckoPath === "/api/v3/coins/markets" || geckoPath === "/api/v3/simple/price" || path === "/coingecko/api/v3/ping";
+    if (path === "/products" && req.method === "GET") {
+      // Coinbase Exchange REST product list (https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_getproducts).
+      return sendJson(res, 200, coinbaseProducts(this.core.universe));
+    }
     const isBinance = !isGecko && (path.startsWith("/api/v3/") || path.startsWith("/fapi/v1/"));
     if (!isGecko && !isBinance) return sendJson(res, 404, { error: `not found: ${path}` });
     if (req.method !== "GET") return sendJson(res, 405, { error: "only GET" });

@@ -166,6 +166,8 @@ export function parseBinance(
   // Dispatch by shape instead of a zod union: this runs for every frame.
   if (!("stream" in o)) {
     if (isShutdown(o) || isShutdown(o.event)) return { kind: "shutdown" };
+    // REST-style flat error {"code":…,"msg":…} (documented error shape), e.g. on a bad request.
+    if (typeof o.code === "number" && typeof o.msg === "string" && !("result" in o)) return { kind: "error", message: `${o.code}: ${o.msg}` };
     if ("error" in o) {
       const e = BinanceErrorReply.safeParse(o);
       return e.success ? { kind: "error", message: `${e.data.error.code}: ${e.data.error.msg}` } : bad(firstIssue(e.error), raw);
