@@ -9,7 +9,7 @@ export type FrameResult =
   /** A normalised tick; `product` is the venue's own product id (the ownership key part). */
   | { kind: "tick"; product: string; tick: Tick }
   /** Proof of life for a product, with the venue sequence if the frame carries one. */
-  | { kind: "heartbeat"; product: string; seq?: number }
+  | { kind: "heartbeat"; product: string; seq?: number; lastTradeId?: number }
   /** A trade (Coinbase match / market_trades, Binance trade / aggTrade). */
   | { kind: "trade"; product: string; trade: Trade }
   /** A Binance diff-depth event, for the order-book sync. */

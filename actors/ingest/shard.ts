@@ -79,6 +79,8 @@ export class ShardLogic {
   private readonly labels;
   private readonly asyncJs: AsyncJetStream | undefined;
   private readonly connectBudgets = new Map<string, TokenBucket>();
+  /** Coinbase: last trade id seen per `venue:product` (matches), checked against heartbeats' last_trade_id. */
+  private readonly lastTrade = new Map<string, number>();
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -94,6 +96,7 @@ export class ShardLogic {
       reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
       trades: metrics.counter("ingest_trades_total", "trades received and handed to the publisher"),
+      missedTrades: metrics.counter("ingest_missed_trades_total", "trades a heartbeat's last_trade_id says were never received"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
@@ -183,6 +186,7 @@ export class ShardLogic {
       onSubscribed: (ps) => {
         for (const p of ps) {
           this.seqs.resetBaseline(`${protocol.venue}:${p}`);
+          this.lastTrade.delete(`${protocol.venue}:${p}`);
           v.books?.reset(p);
         }
       },
@@ -312,7 +316,13 @@ export class ShardLogic {
       case "trade":
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         this.m.trades.inc({ venue });
+        if (venue === "coinbase" && this.d.settings.TRADES) this.checkTradeId(v, r.product, Number(r.trade.tradeId));
         return this.trades.add(r.trade);
+      case "heartbeat":
+        if (r.lastTradeId !== undefined && venue === "coinbase" && this.d.settings.TRADES && slot.products.has(r.product)) {
+          this.checkTrades(v, r.product, r.lastTradeId);
+        }
+        return;
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         v.books?.onDepth(r.product, r.event, r.delta);
@@ -337,6 +347,35 @@ export class ShardLogic {
     if (c.type === "dup") return this.m.dups.inc({ venue });
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     this.publisher.tick(r.tick);
+  }
+
+  private noteTrade(key: string, id: number): void {
+    if (Number.isSafeInteger(id) && id > (this.lastTrade.get(key) ?? -1)) this.lastTrade.set(key, id);
+  }
+
+  /**
+   * Coinbase trade ids are consecutive per product. A match that skips ids, or a heartbeat
+   * whose last_trade_id is ahead of the last match seen (a loss with no match after it),
+   * means matches were lost: counted, and a GapEvent whose [expected, got) is the
+   * missing trade-id range. (Lost trades cannot be fetched back from the feed.)
+   */
+  private checkTradeId(v: Venue, product: string, id: number): void {
+    const key = `coinbase:${product}`;
+    const seen = this.lastTrade.get(key);
+    if (seen !== undefined && id > seen + 1) this.missedTrades(v, product, seen + 1, id);
+    this.noteTrade(key, id);
+  }
+
+  private checkTrades(v: Venue, product: string, lastTradeId: number): void {
+    const key = `coinbase:${product}`;
+    const seen = this.lastTrade.get(key);
+    if (seen !== undefined && lastTradeId > seen) this.missedTrades(v, product, seen + 1, lastTradeId + 1);
+    this.noteTrade(key, lastTradeId);
+  }
+
+  private missedTrades(v: Venue, product: string, from: number, to: number): void {
+    this.m.missedTrades.inc({ venue: v.protocol.venue }, to - from);
+    this.gap(v, product, from, to, false);
   }
 
   private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {

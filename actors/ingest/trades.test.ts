@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BUCKET, subjects, type Trade, TradeBatch } from "../bus/mod.ts";
+import { BUCKET, GapEvent, subjects, type Trade, TradeBatch } from "../bus/mod.ts";
 import { systemClock } from "../runtime/clock.ts";
 import { productsFromList, resolveProducts } from "./products.ts";
 import { ShardLogic } from "./shard.ts";
@@ -62,4 +62,29 @@ describe("trades end to end", () => {
     expect(lists.coinbase).toHaveLength(5);
     expect(lists.coinbase!.every((p) => /^[A-Z0-9]+-USD$/.test(p))).toBe(true);
   });
+
+  it("counts lost Coinbase matches (trade ids skipped, or a heartbeat last_trade_id ahead of them) with a GapEvent for the missing range", async () => {
+    const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, STALE_MS: "10000" });
+    const shard = new ShardLogic({
+      shardId: "trades-2", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
+      settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["SOL-USD"] }, coinbaseGapCheck: true,
+    });
+    await shard.start();
+    try {
+      await waitFor("SOL trades", async () => (await tradesOf(subjects.trade("coinbase", "SOL-USD"))).length >= 3 || undefined);
+      sim.faults({ dropTrades: { next: 3, venue: "coinbase" } });
+      const gap = await waitFor("a trade gap", async () => {
+        const gaps = (await readStored<GapEvent>(bus.js, bus.jsm, subjects.gap("coinbase", "SOL-USD"))).map((m) => GapEvent.parse(m.value));
+        return gaps.find((g) => g.got - g.expected >= 1);
+      }, 10_000);
+      const ids = new Set((await tradesOf(subjects.trade("coinbase", "SOL-USD"))).map((t) => Number(t.tradeId)));
+      // The range the gap names, [expected, got), is exactly what never arrived.
+      expect(gap.got - gap.expected).toBe(3);
+      for (let id = gap.expected; id < gap.got; id++) expect(ids.has(id), `trade ${id}`).toBe(false);
+      expect(ids.has(gap.expected - 1) && ids.has(gap.got)).toBe(true);
+    } finally {
+      await shard.stop();
+      sim.faults({ reset: true });
+    }
+  }, 30_000);
 });

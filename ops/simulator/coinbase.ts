@@ -116,7 +116,7 @@ export class CoinbaseVenue implements TickListener {
 
   onTick(p: Product, now: number): void {
     const m = this.matchSubs[p.index];
-    if (m !== undefined && m.length > 0) {
+    if (m !== undefined && m.length > 0 && !(this.ctx.faults.dropTradeArmed && this.ctx.faults.dropTradeNow("coinbase"))) {
       const frame = this.match(p, now, "match");
       for (const c of m) c.sendData(frame, now);
     }

@@ -32,6 +32,7 @@ export const FaultRequest = z.strictObject({
     })
     .optional(),
   malformed: z.strictObject(Odds).optional(),
+  dropTrades: z.strictObject(Odds).optional().describe("trade messages (Coinbase match, Binance trade/aggTrade) lost before sending"),
   restLatencyMs: z.number().int().min(0).max(600_000).optional(),
   force429: z.union([z.boolean(), z.number().int().min(0)]).optional().describe("true: until cleared; N: the next N REST calls"),
   serverShutdown: z
@@ -55,6 +56,7 @@ const noOdds = (): OddsState => ({ probability: 0, next: 0, venue: "all" });
 export class Faults {
   skipSeq: OddsState & { product: string | null } = { ...noOdds(), product: null };
   malform: OddsState = noOdds();
+  dropTrade: OddsState = noOdds();
   restLatencyMs = 0;
   /** REST calls still to be answered 429 (Infinity: until cleared). */
   force429 = 0;
@@ -79,6 +81,14 @@ export class Faults {
     const s = this.skipSeq;
     if (s.product !== null && s.product !== product.cbId && s.product !== product.bnSymbol) return false;
     return this.roll(s, venue);
+  }
+
+  get dropTradeArmed(): boolean {
+    return this.dropTrade.next > 0 || this.dropTrade.probability > 0;
+  }
+
+  dropTradeNow(venue: Venue): boolean {
+    return this.roll(this.dropTrade, venue);
   }
 
   malformed(venue: Venue): boolean {
@@ -107,6 +117,7 @@ export class Faults {
     if (req.reset) {
       this.skipSeq = { ...noOdds(), product: null };
       this.malform = noOdds();
+      this.dropTrade = noOdds();
       this.restLatencyMs = 0;
       this.force429 = 0;
       this.force418 = 0;
@@ -122,6 +133,7 @@ export class Faults {
       this.skipSeq = { ...noOdds(), ...odds, product: name };
     }
     if (req.malformed) this.malform = { ...noOdds(), ...req.malformed };
+    if (req.dropTrades) this.dropTrade = { ...noOdds(), ...req.dropTrades };
     if (req.restLatencyMs !== undefined) this.restLatencyMs = req.restLatencyMs;
     if (req.force418 !== undefined) this.force418 = req.force418;
     if (req.force429 !== undefined) {
@@ -133,6 +145,7 @@ export class Faults {
     return {
       skipSequence: this.skipSeq,
       malformed: this.malform,
+      dropTrades: this.dropTrade,
       restLatencyMs: this.restLatencyMs,
       force429: this.force429 === Infinity ? true : this.force429,
       force418: this.force418,

@@ -67,7 +67,8 @@ export function parseCoinbase(venue: string, raw: string, recvTs: number): Frame
     case "ticker":
       return { kind: "tick", product: f.product_id, tick: coinbaseTick(venue, f, recvTs) };
     case "heartbeat":
-      return { kind: "heartbeat", product: f.product_id };
+      // last_trade_id tells whether a match was missed (shard: missed-trade check).
+      return f.last_trade_id !== undefined ? { kind: "heartbeat", product: f.product_id, lastTradeId: f.last_trade_id } : { kind: "heartbeat", product: f.product_id };
     case "subscriptions":
       return { kind: "ack", products: [...new Set(f.channels.flatMap((c) => c.product_ids))] };
     case "error":
