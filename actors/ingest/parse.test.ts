@@ -68,7 +68,7 @@ describe("upstream fixtures", () => {
   });
 
   it("Coinbase heartbeats, subscriptions and l2updates are recognised without producing ticks", () => {
-    expect(parseCoinbase("coinbase", fixture("coinbase_exchange_heartbeat.json"), RECV)).toEqual({ kind: "heartbeat", product: "BTC-USD" });
+    expect(parseCoinbase("coinbase", fixture("coinbase_exchange_heartbeat.json"), RECV)).toEqual({ kind: "heartbeat", product: "BTC-USD", lastTradeId: 20 });
     const subs = parseCoinbase("coinbase", fixture("coinbase_exchange_subscriptions.json"), RECV);
     expect(subs.kind).toBe("ack");
     if (subs.kind === "ack") expect(subs.products?.sort()).toEqual(["ETH-BTC", "ETH-EUR", "ETH-USD"]);

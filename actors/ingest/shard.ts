@@ -25,7 +25,7 @@ import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "./token-bucket.ts";
-import { TradePublisher } from "./trades.ts";
+import { TradeIdTracker, TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
 import { binanceProductsPerConnection, binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 
@@ -79,8 +79,8 @@ export class ShardLogic {
   private readonly labels;
   private readonly asyncJs: AsyncJetStream | undefined;
   private readonly connectBudgets = new Map<string, TokenBucket>();
-  /** Coinbase: last trade id seen per `venue:product` (matches), checked against heartbeats' last_trade_id. */
-  private readonly lastTrade = new Map<string, number>();
+  /** Coinbase: trade ids seen per `venue:product`, checked for holes and against heartbeats' last_trade_id. */
+  private readonly tradeIds = new TradeIdTracker();
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -96,7 +96,7 @@ export class ShardLogic {
       reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
       trades: metrics.counter("ingest_trades_total", "trades received and handed to the publisher"),
-      missedTrades: metrics.counter("ingest_missed_trades_total", "trades a heartbeat's last_trade_id says were never received"),
+      missedTrades: metrics.counter("ingest_missed_trades_total", "trades the trade ids or a heartbeat's last_trade_id say were never received"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
@@ -186,7 +186,7 @@ export class ShardLogic {
       onSubscribed: (ps) => {
         for (const p of ps) {
           this.seqs.resetBaseline(`${protocol.venue}:${p}`);
-          this.lastTrade.delete(`${protocol.venue}:${p}`);
+          this.tradeIds.forget(`${protocol.venue}:${p}`);
           v.books?.reset(p);
         }
       },
@@ -316,11 +316,11 @@ export class ShardLogic {
       case "trade":
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         this.m.trades.inc({ venue });
-        if (venue === "coinbase" && this.d.settings.TRADES) this.checkTradeId(v, r.product, Number(r.trade.tradeId));
+        if (venue === "coinbase") this.missedTrades(v, r.product, this.tradeIds.onTrade(`${venue}:${r.product}`, Number(r.trade.tradeId)));
         return this.trades.add(r.trade);
       case "heartbeat":
         if (r.lastTradeId !== undefined && venue === "coinbase" && this.d.settings.TRADES && slot.products.has(r.product)) {
-          this.checkTrades(v, r.product, r.lastTradeId);
+          this.missedTrades(v, r.product, this.tradeIds.onHeartbeat(`${venue}:${r.product}`, r.lastTradeId));
         }
         return;
       case "depth":
@@ -349,33 +349,11 @@ export class ShardLogic {
     this.publisher.tick(r.tick);
   }
 
-  private noteTrade(key: string, id: number): void {
-    if (Number.isSafeInteger(id) && id > (this.lastTrade.get(key) ?? -1)) this.lastTrade.set(key, id);
-  }
-
-  /**
-   * Coinbase trade ids are consecutive per product. A match that skips ids, or a heartbeat
-   * whose last_trade_id is ahead of the last match seen (a loss with no match after it),
-   * means matches were lost: counted, and a GapEvent whose [expected, got) is the
-   * missing trade-id range. (Lost trades cannot be fetched back from the feed.)
-   */
-  private checkTradeId(v: Venue, product: string, id: number): void {
-    const key = `coinbase:${product}`;
-    const seen = this.lastTrade.get(key);
-    if (seen !== undefined && id > seen + 1) this.missedTrades(v, product, seen + 1, id);
-    this.noteTrade(key, id);
-  }
-
-  private checkTrades(v: Venue, product: string, lastTradeId: number): void {
-    const key = `coinbase:${product}`;
-    const seen = this.lastTrade.get(key);
-    if (seen !== undefined && lastTradeId > seen) this.missedTrades(v, product, seen + 1, lastTradeId + 1);
-    this.noteTrade(key, lastTradeId);
-  }
-
-  private missedTrades(v: Venue, product: string, from: number, to: number): void {
-    this.m.missedTrades.inc({ venue: v.protocol.venue }, to - from);
-    this.gap(v, product, from, to, false);
+  /** Lost trades [from, to): counted, and a GapEvent naming the range. */
+  private missedTrades(v: Venue, product: string, range: [number, number] | undefined): void {
+    if (!range) return;
+    this.m.missedTrades.inc({ venue: v.protocol.venue }, range[1] - range[0]);
+    this.gap(v, product, range[0], range[1], false);
   }
 
   private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {

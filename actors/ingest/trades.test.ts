@@ -4,6 +4,7 @@ import { BUCKET, GapEvent, subjects, type Trade, TradeBatch } from "../bus/mod.t
 import { systemClock } from "../runtime/clock.ts";
 import { productsFromList, resolveProducts } from "./products.ts";
 import { ShardLogic } from "./shard.ts";
+import { TradeIdTracker } from "./trades.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -87,4 +88,18 @@ describe("trades end to end", () => {
       sim.faults({ reset: true });
     }
   }, 30_000);
+});
+
+describe("trade-id tracking", () => {
+  it("names the missing range from a skipped id and from a heartbeat ahead of the last match, and nothing otherwise", () => {
+    const t = new TradeIdTracker();
+    expect(t.onTrade("c:BTC-USD", 10)).toBeUndefined();
+    expect(t.onTrade("c:BTC-USD", 11)).toBeUndefined();
+    expect(t.onTrade("c:BTC-USD", 14)).toEqual([12, 14]);
+    expect(t.onHeartbeat("c:BTC-USD", 14)).toBeUndefined();
+    expect(t.onHeartbeat("c:BTC-USD", 16)).toEqual([15, 17]);
+    expect(t.onTrade("c:BTC-USD", 17)).toBeUndefined();
+    t.forget("c:BTC-USD");
+    expect(t.onTrade("c:BTC-USD", 30)).toBeUndefined();
+  });
 });

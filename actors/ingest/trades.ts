@@ -80,3 +80,36 @@ export class TradePublisher {
     );
   }
 }
+
+/**
+ * Coinbase trade ids are consecutive per product. A match that skips ids, or a heartbeat
+ * whose last_trade_id is ahead of the last match seen (a loss with no match after it),
+ * means matches were lost. Returns the missing range [from, to), or undefined.
+ * (Lost trades cannot be fetched back from the feed; the shard counts and reports them.)
+ */
+export class TradeIdTracker {
+  private readonly last = new Map<string, number>();
+
+  /** A trade with this id arrived. */
+  onTrade(key: string, id: number): [number, number] | undefined {
+    const seen = this.last.get(key);
+    this.note(key, id);
+    return seen !== undefined && id > seen + 1 ? [seen + 1, id] : undefined;
+  }
+
+  /** A heartbeat said the product's last trade id is `id`. */
+  onHeartbeat(key: string, id: number): [number, number] | undefined {
+    const seen = this.last.get(key);
+    this.note(key, id);
+    return seen !== undefined && id > seen ? [seen + 1, id + 1] : undefined;
+  }
+
+  /** Forget a product (unsubscribed, resubscribed: the feed starts again with last_match). */
+  forget(key: string): void {
+    this.last.delete(key);
+  }
+
+  private note(key: string, id: number): void {
+    if (Number.isSafeInteger(id) && id > (this.last.get(key) ?? -1)) this.last.set(key, id);
+  }
+}
