@@ -61,6 +61,14 @@ export interface ConnectionOptions {
   shortSessionPauseMs: number;
   policy: IPolicy;
   clock: Clock;
+  /**
+   * Reconnect on our own before the venue cuts the session (Binance: 24 h). Each
+   * connection picks its moment in [0.8, 0.95] × maxSessionMs from its id, so the
+   * connections of a shard (and their books' resyncs) are spread, never all at once.
+   */
+  maxSessionMs?: number;
+  /** Connection attempts allowed (Binance: 300 per 5 minutes per IP); each attempt waits for a token. */
+  connectBudget?: { tryTake(n?: number): boolean; msUntil(n?: number): number };
   onOpen: (conn: UpstreamConnection) => void;
   onFrame: (raw: string, conn: UpstreamConnection) => void;
   onClose?: (conn: UpstreamConnection, why: string) => void;
@@ -126,7 +134,11 @@ export class UpstreamConnection {
     while (!signal.aborted) {
       let ws: WebSocket;
       try {
-        ws = await this.o.policy.execute(({ signal: s }) => this.open(s), signal);
+        ws = await this.o.policy.execute(async ({ signal: s }) => {
+          const b = this.o.connectBudget;
+          while (b && !b.tryTake() && !s.aborted) await pause(this.o.clock, Math.max(10, b.msUntil()), s);
+          return await this.open(s);
+        }, signal);
       } catch (err) {
         if (signal.aborted) return;
         this.log.warn("{id}: cannot connect: {err}", { id: this.o.id, err: String(err) });
@@ -180,7 +192,13 @@ export class UpstreamConnection {
       });
       ws.on("ping", () => (this.lastFrameAt = this.o.clock.now()));
       ws.on("error", (err) => this.log.debug("{id}: socket error {err}", { id: this.o.id, err: String(err) }));
+      const proactive = this.o.maxSessionMs
+        ? this.o.clock.setTimeout(() => {
+          if (this.ws === ws) this.reconnect(`proactive reconnect before the venue's ${Math.round(this.o.maxSessionMs! / 3.6e6)} h cut`);
+        }, sessionLifetime(this.o.id, this.o.maxSessionMs))
+        : undefined;
       ws.once("close", (code, reason) => {
+        if (proactive !== undefined) this.o.clock.clearTimeout(proactive);
         this.clearWatchdog();
         if (this.ws === ws) this.ws = undefined;
         resolve(`closed ${code} ${reason.toString()}`.trim());
@@ -211,6 +229,13 @@ export class UpstreamConnection {
     if (this.watchdog !== undefined) this.o.clock.clearTimeout(this.watchdog);
     this.watchdog = undefined;
   }
+}
+
+/** Where in [0.8, 0.95] × max a connection reconnects, spread by a hash of its id. */
+export function sessionLifetime(id: string, maxMs: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return Math.round(maxMs * (0.8 + 0.15 * ((h >>> 0) / 2 ** 32)));
 }
 
 function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {

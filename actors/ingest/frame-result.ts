@@ -2,18 +2,22 @@
  * What a venue parser makes of one upstream text frame. Parsers never throw: a frame
  * that is not JSON or fails its schema becomes `bad` (counted, sampled, skipped).
  */
-import type { BookDelta, Tick } from "../bus/mod.ts";
+import type { BookDelta, Tick, Trade } from "../bus/mod.ts";
 import type { DepthEvent } from "./binance/book.ts";
 
 export type FrameResult =
   /** A normalised tick; `product` is the venue's own product id (the ownership key part). */
   | { kind: "tick"; product: string; tick: Tick }
   /** Proof of life for a product, with the venue sequence if the frame carries one. */
-  | { kind: "heartbeat"; product: string; seq?: number }
+  | { kind: "heartbeat"; product: string; seq?: number; lastTradeId?: number }
+  /** A trade (Coinbase match / market_trades, Binance trade / aggTrade). */
+  | { kind: "trade"; product: string; trade: Trade }
   /** A Binance diff-depth event, for the order-book sync. */
   | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
   /** The server confirmed (or listed) subscriptions. */
   | { kind: "ack"; products?: string[] }
+  /** The server is about to close this connection (Binance `serverShutdown`): reconnect now. */
+  | { kind: "shutdown" }
   /** The server reported an error about our request. */
   | { kind: "error"; message: string }
   /** Valid but not used by the shard (other channels, candles...). */

@@ -11,8 +11,8 @@ import { loadConfig } from "../config.ts";
 import type { HostContext } from "../host-context.ts";
 import type { Actor, ChildSpec } from "../runtime/types.ts";
 import { PollerLogic } from "./coingecko/poller.ts";
-import { type ProductLists, resolveProducts } from "./products.ts";
-import { coingeckoUrl, ingestSettings, type IngestSettings, venueEndpoints } from "./settings.ts";
+import { type ProductLists, resolveProducts, symbolsOf } from "./products.ts";
+import { coingeckoUrl, ingestSettings, type IngestSettings, isSimFeed, venueEndpoints } from "./settings.ts";
 import { ShardLogic } from "./shard.ts";
 import { TokenBucket } from "./token-bucket.ts";
 
@@ -43,7 +43,8 @@ export function makeShard(host: HostContext, s: IngestSettings, products: Produc
     endpoints: venueEndpoints(s),
     products,
     ...(bucket ? { bucket } : {}),
-    coinbaseGapCheck: s.COINBASE_GAP_CHECK ?? s.FEED === "sim",
+    symbols: symbolsOf(products),
+    coinbaseGapCheck: s.COINBASE_GAP_CHECK ?? isSimFeed(s),
     info: { host: host.hostId, index },
   });
 }

@@ -68,7 +68,7 @@ describe("upstream fixtures", () => {
   });
 
   it("Coinbase heartbeats, subscriptions and l2updates are recognised without producing ticks", () => {
-    expect(parseCoinbase("coinbase", fixture("coinbase_exchange_heartbeat.json"), RECV)).toEqual({ kind: "heartbeat", product: "BTC-USD" });
+    expect(parseCoinbase("coinbase", fixture("coinbase_exchange_heartbeat.json"), RECV)).toEqual({ kind: "heartbeat", product: "BTC-USD", lastTradeId: 20 });
     const subs = parseCoinbase("coinbase", fixture("coinbase_exchange_subscriptions.json"), RECV);
     expect(subs.kind).toBe("ack");
     if (subs.kind === "ack") expect(subs.products?.sort()).toEqual(["ETH-BTC", "ETH-EUR", "ETH-USD"]);
@@ -97,8 +97,19 @@ describe("upstream fixtures", () => {
       volume24h: 10000,
       exchTs: 1672515782136,
       recvTs: RECV,
-      seq: 18150,
+      seq: 1672515782136 * 1000 + 150,
     });
+  });
+
+  it("a quote-only Binance ticker update (same last trade id, later event) is a new tick, the same frame again is not", () => {
+    const data = JSON.parse(fixture("binance_ticker_24hr.json")) as Record<string, unknown>;
+    const seqOf = (d: Record<string, unknown>) => {
+      const r = parseBinance("binance", JSON.stringify({ stream: "bnbbtc@ticker", data: d }), RECV);
+      return r.kind === "tick" ? r.tick.seq : NaN;
+    };
+    const first = seqOf(data);
+    expect(seqOf({ ...data, E: (data.E as number) + 1000, b: "0.0023" })).toBeGreaterThan(first);
+    expect(seqOf(data)).toBe(first);
   });
 
   it("a Binance mini ticker becomes a Tick sequenced by its event time", () => {

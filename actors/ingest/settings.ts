@@ -3,24 +3,36 @@
  * the environment with `loadConfig(ingestSettings)`. Every upstream URL is configurable;
  * the defaults point at the built-in simulator on SIM_URL.
  *
- * FEED picks the venue set:
- *   sim      → the simulator's Coinbase (`/coinbase`) and Binance (`/stream`) endpoints.
- *              Venue names stay "coinbase" and "binance": the simulator speaks those
- *              protocols, and downstream code must not care whether data is simulated.
- *   coinbase → Coinbase Exchange only;  binance → Binance Spot only;  all → both real venues.
+ * FEED is a comma list picking the venue set:
+ *   coinbase, binance (Spot), binance-usdm (USD-M futures) → those venues;
+ *   all      → coinbase, binance and binance-usdm;
+ *   sim      → endpoints default to the built-in simulator (SIM_URL) instead of the real
+ *              venues; `sim` alone means coinbase + binance from the simulator. Venue
+ *              names stay "coinbase", "binance", "binance-usdm": the simulator speaks
+ *              those protocols, and downstream code must not care whether it is simulated;
+ *   coingecko → no exchange venue (the CoinGecko poller runs where POLLER=true).
+ * Explicit *_URL variables always win.
  */
 import { z } from "zod";
 import { v } from "../config.ts";
 
-export const FEEDS = ["sim", "coinbase", "binance", "all"] as const;
+export const FEEDS = ["sim", "coinbase", "binance", "binance-usdm", "coingecko", "all"] as const;
 export type Feed = (typeof FEEDS)[number];
+export type ExchangeVenue = "coinbase" | "binance" | "binance-usdm";
 
 export const ingestSettings = {
-  FEED: z.enum(FEEDS).default("sim"),
+  FEED: v
+    .list()
+    .pipe(z.array(z.enum(FEEDS)).min(1, "at least one of " + FEEDS.join(", ")))
+    .default(["sim"])
+    .describe("comma list of sim, coinbase, binance, binance-usdm, coingecko, all"),
   SIM_URL: v.url(["http", "https"]).default("http://127.0.0.1:8790").describe("base URL of the exchange simulator"),
   COINBASE_WS_URL: v.url(["ws", "wss"]).optional().describe("default: <SIM_URL>/coinbase, or Coinbase's feed"),
+  COINBASE_REST_URL: v.url(["http", "https"]).optional().describe("Coinbase Exchange REST base for the product list; default https://api.exchange.coinbase.com (a sandbox or test server can stand in)"),
   BINANCE_WS_URL: v.url(["ws", "wss"]).optional().describe("combined-stream endpoint; default <SIM_URL>/stream"),
   BINANCE_REST_URL: v.url(["http", "https"]).optional().describe("REST base; default <SIM_URL>"),
+  BINANCE_USDM_WS_URL: v.url(["ws", "wss"]).optional().describe("USD-M futures stream base (…/stream is appended); default wss://fstream.binance.com, or <SIM_URL>/fstream"),
+  BINANCE_USDM_REST_URL: v.url(["http", "https"]).optional().describe("USD-M futures REST base; default https://fapi.binance.com, or <SIM_URL>"),
   COINGECKO_URL: v.url(["http", "https"]).optional().describe("API base; default <SIM_URL>/api/v3"),
   COINGECKO_API_KEY: z.string().optional(),
   PRODUCTS: v.list().default([]).describe("BASE-QUOTE symbols or venue:PRODUCT; empty = all the upstream lists"),
@@ -41,12 +53,17 @@ export const ingestSettings = {
   BREAKER_HALF_OPEN_MS: v.duration().default(60_000),
   BAD_FRAME_LOG_MS: v.duration().default(10_000).describe("at most one bad-frame log line per interval"),
   BOOKS: v.bool().default(true).describe("keep Binance order books"),
+  TRADES: v.bool().default(true).describe("subscribe to trades (Binance @trade / @aggTrade) and publish md.trade.<venue>.<symbol>"),
   BOOK_INTERVAL_MS: v.duration().default(1_000),
   BOOK_DEPTH: v.int(1, 5000).default(20),
   BOOK_SNAPSHOT_LIMIT: v.int(5, 5000).default(1000).describe("limit= of the REST depth snapshot"),
-  BOOK_SNAPSHOT_CONCURRENCY: v.int(1, 64).default(4),
+  BOOK_SNAPSHOT_CONCURRENCY: v.int(1, 64).default(1).describe("REST snapshots in flight; 1 so that nothing is already on its way when a 429 arrives"),
+  BINANCE_WEIGHT_SHARE: v.num(0.01, 1).default(0.8).describe("share of Binance's REST weight limit (Spot 6,000/min, USD-M 2,400/min) one host's shards may use"),
+  BINANCE_MAX_SESSION_MS: v.duration().default(86_400_000).describe("Binance cuts a connection after 24 h; each connection reconnects itself at a spread 80-95 % of this"),
+  BINANCE_MIN_BAN_MS: v.duration().default(120_000).describe("back-off after an HTTP 418 ban when Retry-After asks for less"),
   PUBLISH_LINGER_MS: v.duration().default(5).describe("ticks of one symbol wait this long to share a message"),
   PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200),
+  VALIDATE_PUBLISHED: v.bool().default(false).describe("debug: check every published trade against its bus schema first"),
   PUBLISH_MAX_IN_FLIGHT: v.int(1, 100_000).default(1024).describe("JetStream publishes awaiting their ack"),
   PUBLISH_HOLD_BYTES: v.bytes().pipe(z.number().int().min(1024)).default(64 * 1024 * 1024).describe("bytes a shard holds for JetStream while NATS is unreachable; beyond it new ticks are dropped and reported as md.gap"),
   COINGECKO_INTERVAL_MS: v.duration().default(60_000).describe("poll period (30-90 s against the real API)"),
@@ -63,15 +80,18 @@ export const ingestSettings = {
 export type IngestSettings = z.infer<z.ZodObject<typeof ingestSettings>>;
 
 export interface VenueEndpoint {
-  venue: "coinbase" | "binance";
+  venue: ExchangeVenue;
   wsUrl: string;
   restUrl?: string;
 }
 
 const REAL = {
   coinbase: "wss://ws-feed.exchange.coinbase.com",
+  coinbaseRest: "https://api.exchange.coinbase.com",
   binanceWs: "wss://stream.binance.com:9443/stream",
   binanceRest: "https://api.binance.com",
+  usdmWs: "wss://fstream.binance.com",
+  usdmRest: "https://fapi.binance.com",
   coingecko: "https://api.coingecko.com/api/v3",
 };
 
@@ -83,14 +103,46 @@ function wsOf(httpBase: string, path: string): string {
 }
 const join = (base: string, path: string) => base.replace(/\/$/, "") + path;
 
+/** Whether FEED points the venues at the simulator. */
+export function isSimFeed(s: Pick<IngestSettings, "FEED">): boolean {
+  return s.FEED.includes("sim");
+}
+
+/** The exchange venues FEED names, in a fixed order. */
+export function feedVenues(s: Pick<IngestSettings, "FEED">): ExchangeVenue[] {
+  const f = new Set(s.FEED);
+  const named = (["coinbase", "binance", "binance-usdm"] as const).filter((x) => f.has(x) || f.has("all"));
+  if (named.length === 0 && f.has("sim")) return ["coinbase", "binance"];
+  return named;
+}
+
+/** `wss://fstream.binance.com` → `wss://fstream.binance.com/stream` (a URL already ending in /stream is kept). */
+function combinedStreamUrl(base: string): string {
+  const u = new URL(base);
+  if (!/\/stream\/?$/.test(u.pathname)) u.pathname = u.pathname.replace(/\/$/, "") + "/stream";
+  return u.toString();
+}
+
 /** The venues a FEED reads and their endpoints (explicit URLs win). */
 export function venueEndpoints(s: IngestSettings): VenueEndpoint[] {
-  const sim = s.FEED === "sim";
+  const sim = isSimFeed(s);
+  const venues = feedVenues(s);
   const out: VenueEndpoint[] = [];
-  if (s.FEED === "sim" || s.FEED === "coinbase" || s.FEED === "all") {
-    out.push({ venue: "coinbase", wsUrl: s.COINBASE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase") : REAL.coinbase) });
+  if (venues.includes("coinbase")) {
+    out.push({
+      venue: "coinbase",
+      wsUrl: s.COINBASE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase") : REAL.coinbase),
+      restUrl: s.COINBASE_REST_URL ?? REAL.coinbaseRest,
+    });
   }
-  if (s.FEED === "sim" || s.FEED === "binance" || s.FEED === "all") {
+  if (venues.includes("binance-usdm")) {
+    out.push({
+      venue: "binance-usdm",
+      wsUrl: combinedStreamUrl(s.BINANCE_USDM_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/fstream") : REAL.usdmWs)),
+      restUrl: s.BINANCE_USDM_REST_URL ?? (sim ? s.SIM_URL : REAL.usdmRest),
+    });
+  }
+  if (venues.includes("binance")) {
     out.push({
       venue: "binance",
       wsUrl: s.BINANCE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/stream") : REAL.binanceWs),
@@ -101,5 +153,5 @@ export function venueEndpoints(s: IngestSettings): VenueEndpoint[] {
 }
 
 export function coingeckoUrl(s: IngestSettings): string {
-  return s.COINGECKO_URL ?? (s.FEED === "sim" ? join(s.SIM_URL, "/api/v3") : REAL.coingecko);
+  return s.COINGECKO_URL ?? (isSimFeed(s) ? join(s.SIM_URL, "/api/v3") : REAL.coingecko);
 }

@@ -25,9 +25,10 @@ import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "./token-bucket.ts";
+import { TradeIdTracker, TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
-import { binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
+import { binanceProductsPerConnection, binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 
 export interface ShardDeps {
   shardId: string;
@@ -44,6 +45,8 @@ export interface ShardDeps {
   endpoints: VenueEndpoint[];
   /** Products per venue (venue ids, e.g. BTC-USD / BTCUSDT). */
   products: Partial<Record<VenueName, string[]>>;
+  /** Bus symbol per venue product, from the venue's own base/quote fields (products.ts). */
+  symbols?: Partial<Record<VenueName, ReadonlyMap<string, string>>>;
   /** Shared by the shards of one host (same IP); default: one per shard. */
   bucket?: TokenBucket;
   /** Coinbase tick sequences are contiguous (true for the simulator). */
@@ -61,6 +64,7 @@ interface Venue {
 export class ShardLogic {
   readonly membership: Membership;
   readonly publisher: Publisher;
+  readonly trades: TradePublisher;
   readonly venues = new Map<VenueName, Venue>();
   private readonly flusher: SubscriptionFlusher;
   private readonly bucket: TokenBucket;
@@ -77,6 +81,9 @@ export class ShardLogic {
   private readonly labels;
   private readonly asyncJs: AsyncJetStream | undefined;
   private readonly freshness: ShardFreshness;
+  private readonly connectBudgets = new Map<string, TokenBucket>();
+  /** Coinbase: trade ids seen per `venue:product`, checked for holes and against heartbeats' last_trade_id. */
+  private readonly tradeIds = new TradeIdTracker();
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -92,6 +99,8 @@ export class ShardLogic {
       unowned: metrics.counter("ingest_unowned_frames_total", "frames for products this connection no longer carries"),
       reconnects: metrics.counter("ingest_reconnects_total", "upstream sessions that ended"),
       errors: metrics.counter("ingest_upstream_errors_total", "error replies from the upstream"),
+      trades: metrics.counter("ingest_trades_total", "trades received and handed to the publisher"),
+      missedTrades: metrics.counter("ingest_missed_trades_total", "trades the trade ids or a heartbeat's last_trade_id say were never received"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
     this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
@@ -106,6 +115,13 @@ export class ShardLogic {
       clock: d.clock,
       metrics,
       labels: this.labels,
+    });
+    this.trades = new TradePublisher(this.publisher, {
+      lingerMs: s.PUBLISH_LINGER_MS,
+      maxBatch: s.PUBLISH_MAX_BATCH,
+      clock: d.clock,
+      validate: s.VALIDATE_PUBLISHED,
+      onInvalid: (why) => this.badFrame("bus", `trade fails its schema: ${why}`, ""),
     });
     for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
     this.membership = new Membership({
@@ -124,7 +140,9 @@ export class ShardLogic {
 
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
-    const protocol = ep.venue === "coinbase" ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true) : binanceProtocol(s.BOOKS);
+    const protocol = ep.venue === "coinbase"
+      ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES)
+      : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
       maxMs: s.RECONNECT_MAX_MS,
@@ -139,6 +157,7 @@ export class ShardLogic {
     if (protocol.books && ep.restUrl) {
       v.books = new BinanceBooks({
         venue: ep.venue,
+        market: protocol.market,
         restUrl: ep.restUrl,
         snapshotLimit: s.BOOK_SNAPSHOT_LIMIT,
         concurrency: s.BOOK_SNAPSHOT_CONCURRENCY,
@@ -148,6 +167,9 @@ export class ShardLogic {
         publisher: this.publisher,
         symbolOf: protocol.symbolOf,
         onGap: (product, expected, got) => this.gap(v, product, expected, got, false),
+        // One host's IP budget, split between its shards.
+        weightPerMinute: Math.floor(((protocol.market === "usdm" ? 2400 : 6000) * s.BINANCE_WEIGHT_SHARE) / Math.max(1, s.SHARDS)),
+        minBanMs: s.BINANCE_MIN_BAN_MS,
       });
     }
     v.sockets = new VenueSockets({
@@ -155,23 +177,39 @@ export class ShardLogic {
       protocol,
       url: ep.wsUrl,
       ...(s.SHARD_LOCAL_ADDRESS ? { localAddress: s.SHARD_LOCAL_ADDRESS } : {}),
-      cap: s.PRODUCTS_PER_CONNECTION,
+      // Binance allows 1,024 streams per connection (Spot and USD-M futures).
+      cap: ep.venue === "coinbase" ? s.PRODUCTS_PER_CONNECTION : Math.min(s.PRODUCTS_PER_CONNECTION, binanceProductsPerConnection(s.BOOKS, s.TRADES)),
       staleMs: s.STALE_MS,
       connectTimeoutMs: s.CONNECT_TIMEOUT_MS,
       shortSessionPauseMs: s.RECONNECT_BASE_MS,
       policy: open,
       clock: this.d.clock,
+      // Binance: session and connection limits. Coinbase: sockets open at the pace of the
+      // subscribe budget, each taking the token of its own first subscribe, so every socket
+      // subscribes right after it opens (within 5 s) at any product count.
+      ...(ep.venue !== "coinbase"
+        ? { maxSessionMs: s.BINANCE_MAX_SESSION_MS, connectBudget: this.connectBudget(ep.venue) }
+        : { connectBudget: this.bucket, prepaidSubscribe: true }),
       flusher: this.flusher,
       onFrame: (slot, raw) => this.onFrame(v, slot, raw),
       onSubscribed: (ps) => {
         for (const p of ps) {
           this.seqs.resetBaseline(`${protocol.venue}:${p}`);
+          this.tradeIds.forget(`${protocol.venue}:${p}`);
           v.books?.reset(p);
         }
       },
       onReconnect: () => this.m.reconnects.inc({ venue: protocol.venue, ...this.labels }),
     });
     return v;
+  }
+
+  /** Binance: 300 connection attempts per 5 minutes per IP, split between this host's shards. */
+  private connectBudget(venue: string): TokenBucket {
+    const share = Math.max(1, Math.floor(300 / Math.max(1, this.d.settings.SHARDS)));
+    let b = this.connectBudgets.get(venue);
+    if (!b) this.connectBudgets.set(venue, (b = new TokenBucket(share / 300, share, this.d.clock)));
+    return b;
   }
 
   get id(): string {
@@ -287,10 +325,24 @@ export class ShardLogic {
         else this.onTick(v, r.product, r);
         return;
       }
+      case "trade":
+        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
+        this.m.trades.inc({ venue });
+        if (venue === "coinbase") this.missedTrades(v, r.product, this.tradeIds.onTrade(`${venue}:${r.product}`, Number(r.trade.tradeId)));
+        return this.trades.add(r.trade);
+      case "heartbeat":
+        if (r.lastTradeId !== undefined && venue === "coinbase" && this.d.settings.TRADES && slot.products.has(r.product)) {
+          this.missedTrades(v, r.product, this.tradeIds.onHeartbeat(`${venue}:${r.product}`, r.lastTradeId));
+        }
+        return;
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
+      case "shutdown":
+        // Binance will close this socket soon: move now (the docs: "establish a new connection as soon as possible").
+        this.log.info("{venue} connection {id}: serverShutdown, reconnecting now", { venue, id: slot.id });
+        return slot.transport.reconnect?.("serverShutdown");
       case "bad":
         return this.badFrame(venue, r.error, r.sample);
       case "error":
@@ -327,6 +379,13 @@ export class ShardLogic {
     this.log.info("{venue}: new upstream session on {n} product(s), e.g. {product} restarted at sequence {got} (previous session reached {previous})", {
       venue, n: more, product, got, previous,
     });
+  }
+
+  /** Lost trades [from, to): counted, and a GapEvent naming the range. */
+  private missedTrades(v: Venue, product: string, range: [number, number] | undefined): void {
+    if (!range) return;
+    this.m.missedTrades.inc({ venue: v.protocol.venue }, range[1] - range[0]);
+    this.gap(v, product, range[0], range[1], false);
   }
 
   private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {
@@ -371,6 +430,7 @@ export class ShardLogic {
     this.flusher.stop();
     const take = () => this.bucket.tryTake();
     for (const v of this.venues.values()) v.sockets.unsubscribeAll(take);
+    this.trades.flush();
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([this.publisher.flush(), new Promise((r) => (t = setTimeout(r, flushMs)))]);
     clearTimeout(t);

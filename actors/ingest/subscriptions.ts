@@ -10,6 +10,8 @@ import type { TokenBucket } from "./token-bucket.ts";
 export interface SlotTransport {
   isOpen(): boolean;
   send(text: string): boolean;
+  /** Drop the socket and open a new one (serverShutdown, a proactive reconnect). */
+  reconnect?(reason: string): void;
 }
 
 export class Slot {
@@ -19,6 +21,13 @@ export class Slot {
   readonly live = new Set<string>();
   pendingAdd = new Set<string>();
   pendingRemove = new Set<string>();
+  /**
+   * Messages already paid for: a Coinbase socket takes its subscribe's token before it
+   * opens (sockets are opened at the pace of the subscribe budget), so its first
+   * subscribe goes out at once instead of queueing behind other sockets' (Coinbase
+   * closes a socket that has not subscribed within 5 s).
+   */
+  prepaid = 0;
   private requestId = 0;
 
   constructor(
@@ -136,6 +145,11 @@ export class SubscriptionFlusher {
       }
       let limited = false;
       const take = () => {
+        if (slot.prepaid > 0) {
+          slot.prepaid--;
+          this.messagesSent++;
+          return true;
+        }
         if (slot.limit && slot.limit.msUntil(1) > 0) {
           limited = true;
           return false;

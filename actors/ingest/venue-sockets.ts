@@ -28,6 +28,12 @@ export interface VenueSocketsOptions {
   /** A subscribe for these products was sent (new stream: reset sequence baselines, books). */
   onSubscribed: (products: readonly string[]) => void;
   onReconnect?: (slot: Slot, why: string) => void;
+  /** See ConnectionOptions.maxSessionMs (Binance: 24 h). */
+  maxSessionMs?: number;
+  /** Connection attempts allowed (Binance: 300 per 5 minutes per IP): every open takes one. */
+  connectBudget?: TokenBucket;
+  /** The connect budget is the subscribe bucket: the token an open took pays for its first subscribe. */
+  prepaidSubscribe?: boolean;
 }
 
 interface Entry {
@@ -124,8 +130,11 @@ export class VenueSockets {
       shortSessionPauseMs: this.o.shortSessionPauseMs,
       policy: this.o.policy,
       clock: this.o.clock,
+      ...(this.o.maxSessionMs ? { maxSessionMs: this.o.maxSessionMs } : {}),
+      ...(this.o.connectBudget ? { connectBudget: this.o.connectBudget } : {}),
       onOpen: () => {
         slot.opened();
+        if (this.o.prepaidSubscribe) slot.prepaid = 1;
         this.o.flusher.mark(slot);
       },
       onFrame: (raw) => this.o.onFrame(slot, raw),

@@ -7,9 +7,9 @@ import type { FrameResult } from "./frame-result.ts";
 import { coinbaseSubscribe } from "./coinbase/frames.ts";
 import { parseCoinbase } from "./coinbase/normalise.ts";
 import { binanceRequest } from "./binance/frames.ts";
-import { binanceSymbol, parseBinance } from "./binance/normalise.ts";
+import { type BinanceMarket, binanceSymbol, parseBinance } from "./binance/normalise.ts";
 
-export type VenueName = "coinbase" | "binance";
+export type VenueName = "coinbase" | "binance" | "binance-usdm";
 
 export interface VenueProtocol {
   readonly venue: VenueName;
@@ -19,6 +19,8 @@ export interface VenueProtocol {
   readonly maxMessagesPerSecond?: number;
   /** Whether products have a Binance-style order book to sync. */
   readonly books: boolean;
+  /** `spot`, or `usdm` for USD-M futures (the book rule and the `market` field). */
+  readonly market: BinanceMarket;
   subscribe(products: readonly string[], id: number): string;
   unsubscribe(products: readonly string[], id: number): string;
   parse(raw: string, recvTs: number): FrameResult;
@@ -26,40 +28,65 @@ export interface VenueProtocol {
   symbolOf(product: string): string;
 }
 
-export function coinbaseProtocol(gapCheck: boolean): VenueProtocol {
+export function coinbaseProtocol(gapCheck: boolean, trades = false): VenueProtocol {
   return {
     venue: "coinbase",
     gapCheck,
     books: false,
-    subscribe: (products) => coinbaseSubscribe("subscribe", products),
-    unsubscribe: (products) => coinbaseSubscribe("unsubscribe", products),
+    market: "spot",
+    subscribe: (products) => coinbaseSubscribe("subscribe", products, trades),
+    unsubscribe: (products) => coinbaseSubscribe("unsubscribe", products, trades),
     parse: (raw, recvTs) => parseCoinbase("coinbase", raw, recvTs),
     symbolOf: (p) => p,
   };
 }
 
-/** Binance streams per product: the 24 h ticker, and the 100 ms diff depth when books are on. */
-export function binanceStreams(product: string, books: boolean): string[] {
+/**
+ * Binance streams per product: the 24 h ticker, the 100 ms diff depth when books are on,
+ * and trades when trades are on (Spot `@trade`, one event per trade; USD-M futures only
+ * documents `@aggTrade`, fills of one taker order at one price).
+ */
+export function binanceStreams(product: string, books: boolean, trades = false, market: BinanceMarket = "spot"): string[] {
   const s = product.toLowerCase();
-  return books ? [`${s}@ticker`, `${s}@depth@100ms`] : [`${s}@ticker`];
+  const out = [`${s}@ticker`];
+  if (books) out.push(`${s}@depth@100ms`);
+  if (trades) out.push(market === "usdm" ? `${s}@aggTrade` : `${s}@trade`);
+  return out;
 }
 
-export function binanceProtocol(books: boolean): VenueProtocol {
-  const symbols = new Map<string, string>();
+/** Binance's limit of 1,024 streams per connection, in products. */
+export function binanceProductsPerConnection(books: boolean, trades: boolean): number {
+  return Math.floor(1024 / binanceStreams("x", books, trades).length);
+}
+
+export interface BinanceProtocolOptions {
+  trades?: boolean;
+  market?: BinanceMarket;
+  /** Bus symbols from the venue's own base/quote fields (exchangeInfo); others are split on a known quote asset. */
+  symbols?: ReadonlyMap<string, string>;
+}
+
+export function binanceProtocol(books: boolean, o: BinanceProtocolOptions = {}): VenueProtocol {
+  const market = o.market ?? "spot";
+  const venue = market === "usdm" ? "binance-usdm" : "binance";
+  const trades = o.trades ?? false;
+  const symbols = new Map<string, string>(o.symbols ?? []);
   const symbolOf = (p: string) => {
     let s = symbols.get(p);
     if (s === undefined) symbols.set(p, (s = binanceSymbol(p)));
     return s;
   };
+  const streams = (products: readonly string[]) => products.flatMap((p) => binanceStreams(p, books, trades, market));
   return {
-    venue: "binance",
+    venue,
     gapCheck: false,
-    // Binance allows 5; pongs to its pings count too, so leave room for them.
+    // Binance allows 5 (Spot and USD-M futures alike); pongs to its pings count too, so leave room for them.
     maxMessagesPerSecond: 3,
     books,
-    subscribe: (products, id) => binanceRequest("SUBSCRIBE", products.flatMap((p) => binanceStreams(p, books)), id),
-    unsubscribe: (products, id) => binanceRequest("UNSUBSCRIBE", products.flatMap((p) => binanceStreams(p, books)), id),
-    parse: (raw, recvTs) => parseBinance("binance", raw, recvTs, symbolOf),
+    market,
+    subscribe: (products, id) => binanceRequest("SUBSCRIBE", streams(products), id),
+    unsubscribe: (products, id) => binanceRequest("UNSUBSCRIBE", streams(products), id),
+    parse: (raw, recvTs) => parseBinance(venue, raw, recvTs, symbolOf, market),
     symbolOf,
   };
 }

@@ -25,6 +25,8 @@ export interface BookSpec {
 export interface DepthDiff {
   U: number;
   u: number;
+  /** The previous event's `u` on the same stream (USD-M futures send it as `pu`). */
+  pu: number;
   /** JSON arrays `[["price","qty"],...]`, ready to splice into an event. */
   b: string;
   a: string;
@@ -39,8 +41,14 @@ export class Book {
   /** Size per grid index, in ring slots (index & MASK); 0 = no level. */
   private readonly bids = new Float64Array(SLOTS);
   private readonly asks = new Float64Array(SLOTS);
-  /** Id of the last applied update; every price move that changes the book adds 1. */
+  /**
+   * Id of the last applied update; every price move adds 1 (Spot), or 1 plus a random
+   * jump (USD-M futures, whose ids are shared by all symbols, so one symbol's ids skip).
+   */
   updateId: number;
+  /** First id of the moves not yet in a 100 ms / 1000 ms diff (0: none yet). */
+  private firstPending = 0;
+  private firstPending1000 = 0;
   /** Id covered by the last 100 ms diff. */
   private flushedId: number;
   private flushed1000Id: number;
@@ -56,11 +64,21 @@ export class Book {
    * so it already holds every change this book did not record.
    */
   tracking = false;
+  /**
+   * Keep the book after each of the last `historyLimit` updates (0: off), so a test can
+   * compare every snapshot a client published with the book at that update id
+   * (`GET /_sim/book?symbol=&venue=&at=<id>`).
+   */
+  historyLimit = 0;
+  private readonly history = new Map<number, ReturnType<Book["snapshot"]>>();
 
+  /** @param idJump futures ids: each move adds 1 + rand(0..idJump) (0 = Spot's contiguous ids). */
   constructor(
     private readonly rng: Prng,
     private readonly spec: BookSpec,
     px: number,
+    private readonly idJump = 0,
+    private readonly idRng?: Prng,
   ) {
     this.updateId = 1_000_000 + rng.int(9_000_000);
     this.flushedId = this.flushed1000Id = this.updateId;
@@ -124,7 +142,18 @@ export class Book {
     // The top of each side is always quoted, so the spread stays one grid step.
     if (this.bids[g1 & MASK] === 0) this.set(this.bids, this.pendBids, g1, this.qty(0));
     if (this.asks[(g1 + 1) & MASK] === 0) this.set(this.asks, this.pendAsks, g1 + 1, this.qty(0));
-    this.updateId++;
+    this.updateId += this.idJump > 0 && this.idRng ? 1 + this.idRng.int(this.idJump + 1) : 1;
+    if (this.firstPending === 0) this.firstPending = this.updateId;
+    if (this.firstPending1000 === 0) this.firstPending1000 = this.updateId;
+    if (this.historyLimit > 0) {
+      this.history.set(this.updateId, this.snapshot(WINDOW));
+      if (this.history.size > this.historyLimit) this.history.delete(this.history.keys().next().value!);
+    }
+  }
+
+  /** The book right after update `id`, if it is still in the history. */
+  at(id: number): ReturnType<Book["snapshot"]> | undefined {
+    return this.history.get(id);
   }
 
   /**
@@ -136,8 +165,9 @@ export class Book {
   take100(slow: boolean, build = true): DepthDiff | null {
     if (this.updateId === this.flushedId) return null;
     const diff: DepthDiff = {
-      U: this.flushedId + 1,
+      U: this.firstPending || this.flushedId + 1,
       u: this.updateId,
+      pu: this.flushedId,
       b: build ? this.levels(this.pendBids) : "",
       a: build ? this.levels(this.pendAsks) : "",
     };
@@ -146,22 +176,26 @@ export class Book {
       for (const [k, q] of this.pendAsks) this.slowAsks.set(k, q);
     } else {
       this.flushed1000Id = this.updateId;
+      this.firstPending1000 = 0;
       this.slowBids.clear();
       this.slowAsks.clear();
     }
     this.pendBids.clear();
     this.pendAsks.clear();
     this.flushedId = this.updateId;
+    this.firstPending = 0;
     return diff;
   }
 
   /** The diff since the last call (the 1000 ms stream); call right after take100. */
   take1000(): DepthDiff | null {
     if (this.updateId === this.flushed1000Id) return null;
-    const diff: DepthDiff = { U: this.flushed1000Id + 1, u: this.updateId, b: this.levels(this.slowBids), a: this.levels(this.slowAsks) };
+    const U = this.firstPending1000 || this.flushed1000Id + 1;
+    const diff: DepthDiff = { U, u: this.updateId, pu: this.flushed1000Id, b: this.levels(this.slowBids), a: this.levels(this.slowAsks) };
     this.slowBids.clear();
     this.slowAsks.clear();
     this.flushed1000Id = this.updateId;
+    this.firstPending1000 = 0;
     return diff;
   }
 

@@ -26,7 +26,8 @@ export interface CoinbaseOptions {
 
 const log = getLogger(["tickflow", "simulator", "coinbase"]);
 
-const CHANNELS = ["ticker", "heartbeat"] as const;
+/** `matches`: one `match` per trade, after a `last_match` on subscribe (https://docs.cdp.coinbase.com/exchange/websocket-feed/channels#matches-channel). */
+const CHANNELS = ["ticker", "heartbeat", "matches"] as const;
 type Channel = (typeof CHANNELS)[number];
 
 const ChannelEntry = z.union([z.string(), z.object({ name: z.string(), product_ids: z.array(z.string()).optional() })]);
@@ -68,6 +69,7 @@ class CoinbaseConn extends Conn {
 
 export class CoinbaseVenue implements TickListener {
   private readonly tickerSubs: CoinbaseConn[][] = [];
+  private readonly matchSubs: CoinbaseConn[][] = [];
   private readonly heartbeatConns = new Set<CoinbaseConn>();
   private readonly ipRates = new Map<string, MsgRate>();
   private readonly hbTimer: ReturnType<typeof setInterval>;
@@ -113,6 +115,11 @@ export class CoinbaseVenue implements TickListener {
   }
 
   onTick(p: Product, now: number): void {
+    const m = this.matchSubs[p.index];
+    if (m !== undefined && m.length > 0 && !(this.ctx.faults.dropTradeArmed && this.ctx.faults.dropTradeNow("coinbase"))) {
+      const frame = this.match(p, now, "match");
+      for (const c of m) c.sendData(frame, now);
+    }
     const subs = this.tickerSubs[p.index];
     if (subs === undefined || subs.length === 0) return;
     const f = this.ctx.faults;
@@ -184,6 +191,7 @@ export class CoinbaseVenue implements TickListener {
 
   private subscribe(c: CoinbaseConn, wanted: Map<Channel, Product[] | "all">): void {
     const fresh: Product[] = [];
+    const lastMatches: Product[] = [];
     for (const [ch, products] of wanted) {
       if (products === "all") continue;
       let set = c.channels.get(ch);
@@ -195,8 +203,15 @@ export class CoinbaseVenue implements TickListener {
         if (ch === "ticker") {
           (this.tickerSubs[p.index] ??= []).push(c);
           fresh.push(p);
+        } else if (ch === "matches") {
+          (this.matchSubs[p.index] ??= []).push(c);
+          lastMatches.push(p);
         } else this.heartbeatConns.add(c);
       }
+    }
+    if (!c.subscribed) {
+      const s = this.ctx.stats;
+      s.firstSubscribeMaxMs = Math.max(s.firstSubscribeMaxMs, Date.now() - c.openedAt);
     }
     c.subscribed = true;
     clearTimeout(c.timeout);
@@ -204,6 +219,8 @@ export class CoinbaseVenue implements TickListener {
     // Like Coinbase, the ticker channel starts with the product's latest ticker.
     const now = Date.now();
     for (const p of fresh) c.sendData(this.ticker(p, now), now);
+    // ...and the matches channel with the product's last trade as `last_match`.
+    for (const p of lastMatches) c.sendData(this.match(p, now, "last_match"), now);
   }
 
   private unsubscribe(c: CoinbaseConn, wanted: Map<Channel, Product[] | "all">): void {
@@ -221,8 +238,8 @@ export class CoinbaseVenue implements TickListener {
 
   private drop(c: CoinbaseConn, ch: Channel, p: Product): void {
     this.market.release(p);
-    if (ch !== "ticker") return;
-    const subs = this.tickerSubs[p.index];
+    if (ch === "heartbeat") return;
+    const subs = (ch === "ticker" ? this.tickerSubs : this.matchSubs)[p.index];
     const i = subs ? subs.indexOf(c) : -1;
     if (subs && i >= 0) subs.splice(i, 1);
   }
@@ -265,6 +282,17 @@ export class CoinbaseVenue implements TickListener {
     return isoMicros(now, this.micro);
   }
 
+  /**
+   * A match with the documented example's fields and order. `side` is the maker's side,
+   * so it is the opposite of the taker side the ticker reports.
+   */
+  private match(p: Product, now: number, type: "match" | "last_match"): string {
+    const maker = p.side === "buy" ? "sell" : "buy";
+    return `{"type":"${type}","trade_id":${p.tradeId},"sequence":${p.cbSeq},"maker_order_id":"${orderId(p.tradeId, 1)}",` +
+      `"taker_order_id":"${orderId(p.tradeId, 2)}","time":"${this.time(now)}","product_id":"${p.cbId}",` +
+      `"size":"${fixed(p.lastQty, p.qtyDec)}","price":"${p.pxStr}","side":"${maker}"}`;
+  }
+
   /** A ticker message with the fixture's fields, in the fixture's order. */
   private ticker(p: Product, now: number): string {
     const b = p.book;
@@ -275,4 +303,33 @@ export class CoinbaseVenue implements TickListener {
       `"best_ask_size":"${fixed(b.bestAskQty, p.qtyDec)}","side":"${p.side}","time":"${this.time(now)}",` +
       `"trade_id":${p.tradeId},"last_size":"${fixed(p.lastQty, p.qtyDec)}"}`;
   }
+}
+
+/** A UUID-shaped order id derived from the trade id (the simulator has no order book of orders). */
+function orderId(tradeId: number, k: number): string {
+  const h = (tradeId * 2654435761 + k * 40503).toString(16).padStart(12, "0").slice(-12);
+  return `${k.toString(16).padStart(8, "0")}-0000-4000-8000-${h}`;
+}
+
+/** GET /products as Coinbase Exchange answers it (listed products, the documented fields). */
+export function coinbaseProducts(universe: Universe): Array<Record<string, unknown>> {
+  return universe.products.filter((p) => p.listed).map((p) => ({
+    id: p.cbId,
+    base_currency: p.base,
+    quote_currency: "USD",
+    quote_increment: fixed(1, p.dec),
+    base_increment: fixed(1, p.qtyDec),
+    display_name: `${p.base}/USD`,
+    min_market_funds: "1",
+    margin_enabled: false,
+    post_only: false,
+    limit_only: false,
+    cancel_only: false,
+    status: "online",
+    status_message: "",
+    auction_mode: false,
+    trading_disabled: false,
+    fx_stablecoin: false,
+    max_slippage_percentage: "0.03000000",
+  }));
 }

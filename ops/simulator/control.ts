@@ -21,7 +21,9 @@ export interface SimCore {
   readonly market: Market;
   readonly faults: Faults;
   readonly registry: Registry;
-  readonly stats: { coinbase: VenueStats; binance: VenueStats; coingecko: VenueStats };
+  /** Binance REST weight windows (Spot, USD-M futures). */
+  readonly binanceWeights?: { spot: { toJSON(): Record<string, unknown> }; usdm: { toJSON(): Record<string, unknown> } };
+  readonly stats: { coinbase: VenueStats; binance: VenueStats; "binance-usdm": VenueStats; coingecko: VenueStats };
   readonly seed: number;
   readonly startedAt: number;
   /** Calls per minute the CoinGecko endpoints allow. */
@@ -40,8 +42,9 @@ export function simStats(core: SimCore): Record<string, unknown> {
     tickRate: { target: market.tickRate, achieved: market.achieved },
     ticks: market.ticks,
     connections: core.registry.size,
-    venues: { coinbase: stats.coinbase.toJSON(), binance: stats.binance.toJSON(), coingecko: { ...stats.coingecko.toJSON(), rpm: core.coingeckoRpm } },
+    venues: { coinbase: stats.coinbase.toJSON(), binance: stats.binance.toJSON(), "binance-usdm": stats["binance-usdm"].toJSON(), coingecko: { ...stats.coingecko.toJSON(), rpm: core.coingeckoRpm } },
     faults: core.faults.toJSON(),
+    ...(core.binanceWeights ? { binanceWeight: { spot: core.binanceWeights.spot.toJSON(), usdm: core.binanceWeights.usdm.toJSON() } } : {}),
   };
 }
 
@@ -87,7 +90,15 @@ export async function control(core: SimCore, path: string, q: URLSearchParams, r
       const sym = q.get("symbol") ?? "";
       const p = core.universe.binance(sym) ?? core.universe.find(sym);
       if (!p) return sendJson(res, 404, { error: `unknown symbol ${JSON.stringify(sym)}` });
-      return sendJson(res, 200, { symbol: p.bnSymbol, ...p.book.snapshot(Number.MAX_SAFE_INTEGER) });
+      // venue=binance-usdm: the USD-M futures book (its own levels and update ids).
+      const book = q.get("venue") === "binance-usdm" ? p.futBook : p.book;
+      const at = q.get("at");
+      if (at !== null) {
+        // The book right after one update id (needs SIM_BOOK_HISTORY > 0).
+        const snap = book.at(Number(at));
+        return snap ? sendJson(res, 200, { symbol: p.bnSymbol, ...snap }) : sendJson(res, 404, { error: `update id ${at} not in the history (SIM_BOOK_HISTORY)` });
+      }
+      return sendJson(res, 200, { symbol: p.bnSymbol, ...book.snapshot(Number.MAX_SAFE_INTEGER) });
     }
     case "GET /_sim/faults":
       return sendJson(res, 200, core.faults.toJSON());
@@ -101,7 +112,7 @@ export async function control(core: SimCore, path: string, q: URLSearchParams, r
     default:
       return sendJson(res, 404, {
         error: `no such control endpoint: ${route}`,
-        endpoints: ["GET /_sim/stats", "GET /_sim/connections", "GET /_sim/products", "GET /_sim/book?symbol=", "GET|POST /_sim/faults", "POST /_sim/rate"],
+        endpoints: ["GET /_sim/stats", "GET /_sim/connections", "GET /_sim/products", "GET /_sim/book?symbol=&venue=", "GET|POST /_sim/faults", "POST /_sim/rate"],
       });
   }
 }
@@ -146,7 +157,23 @@ export function applyFaults(core: SimCore, body: FaultRequest): Record<string, u
       dropped++;
     }
   }
-  return { ok: true, dropped, stalled: stallTargets.length, faults: core.faults.toJSON() };
+  let shutdown = 0;
+  if (body.serverShutdown) {
+    const { venue = "all", closeAfterMs = 10_000 } = body.serverShutdown;
+    const conns = core.registry.all().filter((c) => (c.venue === "binance" || c.venue === "binance-usdm") && (venue === "all" || c.venue === venue));
+    // The documented event (https://developers.binance.com/docs/binance-spot-api-docs/websocket-api/connection-events), then the close.
+    const event = JSON.stringify({ event: { e: "serverShutdown", E: now } });
+    for (const c of conns) {
+      c.sendControl(event);
+      shutdown++;
+      setTimeout(() => {
+        if (c.closed) return;
+        core.stats[c.venue].disconnects.serverShutdown++;
+        c.close(1001, "server shutdown");
+      }, closeAfterMs).unref();
+    }
+  }
+  return { ok: true, dropped, stalled: stallTargets.length, shutdown, faults: core.faults.toJSON() };
 }
 
 async function withBody<T>(req: IncomingMessage, res: ServerResponse, schema: z.ZodType<T>, then: (body: T) => void): Promise<void> {

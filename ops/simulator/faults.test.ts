@@ -115,6 +115,8 @@ describe("fault knobs", () => {
     const url = `${sim.urls.binanceRest}/api/v3/depth?symbol=BTCUSDT&limit=5`;
     expect((await fetch(url)).status).toBe(429);
     expect((await fetch(`${sim.urls.coingecko}/simple/price?ids=bitcoin&vs_currencies=usd`)).status).toBe(429);
+    // Binance's 429 says Retry-After: 1; the simulator, like Binance, does not serve a client that ignores it.
+    await new Promise((r) => setTimeout(r, 1050));
     expect((await fetch(url)).status).toBe(200);
     await faults({ restLatencyMs: 300 });
     const t0 = Date.now();

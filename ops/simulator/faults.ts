@@ -7,9 +7,9 @@
 import { z } from "zod";
 import { deriveSeed, Prng } from "./prng.ts";
 
-export const VENUES = ["coinbase", "binance"] as const;
+export const VENUES = ["coinbase", "binance", "binance-usdm"] as const;
 export type Venue = (typeof VENUES)[number];
-const VenueSel = z.enum(["coinbase", "binance", "all"]);
+const VenueSel = z.enum(["coinbase", "binance", "binance-usdm", "all"]);
 type VenueSel = z.infer<typeof VenueSel>;
 
 const Odds = {
@@ -32,9 +32,18 @@ export const FaultRequest = z.strictObject({
     })
     .optional(),
   malformed: z.strictObject(Odds).optional(),
+  dropTrades: z.strictObject(Odds).optional().describe("trade messages (Coinbase match, Binance trade/aggTrade) lost before sending"),
   restLatencyMs: z.number().int().min(0).max(600_000).optional(),
   force429: z.union([z.boolean(), z.number().int().min(0)]).optional().describe("true: until cleared; N: the next N REST calls"),
   restartSequences: z.literal(true).optional().describe("venue maintenance: sequences and trade ids start again, every socket closed 1001"),
+  serverShutdown: z
+    .strictObject({
+      venue: z.enum(["binance", "binance-usdm", "all"]).optional(),
+      closeAfterMs: z.number().int().min(0).max(3_600_000).optional().describe("close the sockets (1001) this long after the event; default 10 s"),
+    })
+    .optional()
+    .describe("Binance: send serverShutdown on every connection, then close them"),
+  force418: z.number().int().min(0).optional().describe("Binance REST: the next N calls start an IP ban (418 + Retry-After)"),
 });
 export type FaultRequest = z.infer<typeof FaultRequest>;
 
@@ -48,9 +57,12 @@ const noOdds = (): OddsState => ({ probability: 0, next: 0, venue: "all" });
 export class Faults {
   skipSeq: OddsState & { product: string | null } = { ...noOdds(), product: null };
   malform: OddsState = noOdds();
+  dropTrade: OddsState = noOdds();
   restLatencyMs = 0;
   /** REST calls still to be answered 429 (Infinity: until cleared). */
   force429 = 0;
+  /** Binance REST calls still to start a ban. */
+  force418 = 0;
   private readonly rng: Prng;
 
   constructor(seed: number) {
@@ -72,6 +84,14 @@ export class Faults {
     return this.roll(s, venue);
   }
 
+  get dropTradeArmed(): boolean {
+    return this.dropTrade.next > 0 || this.dropTrade.probability > 0;
+  }
+
+  dropTradeNow(venue: Venue): boolean {
+    return this.roll(this.dropTrade, venue);
+  }
+
   malformed(venue: Venue): boolean {
     return this.roll(this.malform, venue);
   }
@@ -87,13 +107,21 @@ export class Faults {
     return true;
   }
 
+  take418(): boolean {
+    if (this.force418 <= 0) return false;
+    this.force418--;
+    return true;
+  }
+
   /** Apply the knob part of a request (drop and stall are handled by the caller). */
   apply(req: FaultRequest, resolveProduct: (name: string) => { cbId: string; bnSymbol: string } | undefined): void {
     if (req.reset) {
       this.skipSeq = { ...noOdds(), product: null };
       this.malform = noOdds();
+      this.dropTrade = noOdds();
       this.restLatencyMs = 0;
       this.force429 = 0;
+      this.force418 = 0;
     }
     if (req.skipSequence) {
       const { product, ...odds } = req.skipSequence;
@@ -106,7 +134,9 @@ export class Faults {
       this.skipSeq = { ...noOdds(), ...odds, product: name };
     }
     if (req.malformed) this.malform = { ...noOdds(), ...req.malformed };
+    if (req.dropTrades) this.dropTrade = { ...noOdds(), ...req.dropTrades };
     if (req.restLatencyMs !== undefined) this.restLatencyMs = req.restLatencyMs;
+    if (req.force418 !== undefined) this.force418 = req.force418;
     if (req.force429 !== undefined) {
       this.force429 = req.force429 === true ? Infinity : req.force429 === false ? 0 : req.force429;
     }
@@ -116,8 +146,10 @@ export class Faults {
     return {
       skipSequence: this.skipSeq,
       malformed: this.malform,
+      dropTrades: this.dropTrade,
       restLatencyMs: this.restLatencyMs,
       force429: this.force429 === Infinity ? true : this.force429,
+      force418: this.force418,
     };
   }
 

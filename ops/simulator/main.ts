@@ -34,6 +34,8 @@ async function main(): Promise<number> {
   console.log(`COINBASE_WS_URL=${u.coinbaseWs}`);
   console.log(`BINANCE_WS_URL=${u.binanceWs}`);
   console.log(`BINANCE_REST_URL=${u.binanceRest}`);
+  console.log(`BINANCE_USDM_WS_URL=${u.binanceUsdmWs}`);
+  console.log(`BINANCE_USDM_REST_URL=${u.binanceUsdmRest}`);
   console.log(`COINGECKO_URL=${u.coingecko}`);
   console.log(`SIM_CONTROL_URL=${u.control}`);
   log.info("simulator up: {products} products, seed {seed}, {rate} ticks/s", {

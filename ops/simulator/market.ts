@@ -119,6 +119,7 @@ export class Market {
   tick(p: Product, now: number): void {
     step(p, now);
     p.book.move(p.px);
+    if (p.hasFutBook) p.futBook.move(p.px);
     p.cbSeq++;
     this.ticks++;
     for (const l of this.listeners) l.onTick(p, now);

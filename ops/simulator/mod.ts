@@ -25,6 +25,10 @@ export interface SimulatorUrls {
   binanceWsRaw: string;
   /** http://host:port — Binance REST base (GET /api/v3/depth). */
   binanceRest: string;
+  /** ws://host:port/fstream — Binance USD-M futures stream base (…/stream, …/ws). */
+  binanceUsdmWs: string;
+  /** http://host:port — USD-M futures REST base (GET /fapi/v1/depth, /fapi/v1/exchangeInfo). */
+  binanceUsdmRest: string;
   /** http://host:port/api/v3 — CoinGecko base. */
   coingecko: string;
   /** http://host:port/_sim — control endpoints. */
@@ -70,6 +74,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       binanceWs: `${ws}/stream`,
       binanceWsRaw: `${ws}/ws`,
       binanceRest: http,
+      binanceUsdmWs: `${ws}/fstream`,
+      binanceUsdmRest: http,
       coingecko: `${http}/api/v3`,
       control: `${http}/_sim`,
     },

@@ -8,8 +8,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { BadStreamError, BinanceVenue } from "./binance.ts";
-import { binance429, binanceRest } from "./binance-rest.ts";
-import { CoinbaseVenue } from "./coinbase.ts";
+import { binanceRest, restWeight } from "./binance-rest.ts";
+import { WeightLimiter } from "./binance-limits.ts";
+import { CoinbaseVenue, coinbaseProducts } from "./coinbase.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
 import { control, type SimCore } from "./control.ts";
@@ -27,6 +28,9 @@ export class SimServer {
   readonly http: Server;
   private readonly coinbase: CoinbaseVenue;
   private readonly binance: BinanceVenue;
+  private readonly usdm: BinanceVenue;
+  /** REST weight per flavour (Binance counts per IP; one client IP in practice here). */
+  readonly weights: { spot: WeightLimiter; usdm: WeightLimiter };
   private readonly gecko: CoinGecko;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
   private statsTimer: ReturnType<typeof setInterval> | undefined;
@@ -37,8 +41,12 @@ export class SimServer {
     const market = new Market(universe, { tickRate: opts.tickRate, batchMs: opts.batchMs });
     const faults = new Faults(opts.seed);
     const registry = new Registry();
-    const stats = { coinbase: new VenueStats(), binance: new VenueStats(), coingecko: new VenueStats() };
-    this.core = { universe, market, faults, registry, stats, seed: opts.seed, startedAt: Date.now(), coingeckoRpm: opts.coingeckoRpm };
+    const stats = { coinbase: new VenueStats(), binance: new VenueStats(), "binance-usdm": new VenueStats(), coingecko: new VenueStats() };
+    this.weights = {
+      spot: new WeightLimiter({ limit: opts.binanceWeightLimit, banMs: opts.binanceBanMs }),
+      usdm: new WeightLimiter({ limit: opts.binanceUsdmWeightLimit, banMs: opts.binanceBanMs }),
+    };
+    this.core = { binanceWeights: this.weights, universe, market, faults, registry, stats, seed: opts.seed, startedAt: Date.now(), coingeckoRpm: opts.coingeckoRpm };
     const ctx = (s: VenueStats) => ({ faults, stats: s, maxBufferedBytes: opts.maxBufferedBytes, registry });
     this.coinbase = new CoinbaseVenue(universe, market, ctx(stats.coinbase), {
       msgLimit: opts.coinbaseMsgLimit,
@@ -51,7 +59,19 @@ export class SimServer {
       maxStreams: opts.binanceMaxStreams,
       pingMs: opts.binancePingMs,
       pongTimeoutMs: opts.binancePongTimeoutMs,
+      bookHistory: opts.bookHistory,
+      maxSessionMs: opts.binanceMaxSessionMs,
     });
+    this.usdm = new BinanceVenue(universe, market, ctx(stats["binance-usdm"]), {
+      flavor: "usdm",
+      msgLimit: opts.binanceMsgLimit,
+      maxStreams: opts.binanceMaxStreams,
+      pingMs: opts.binanceUsdmPingMs,
+      pongTimeoutMs: opts.binanceUsdmPongTimeoutMs,
+      bookHistory: opts.bookHistory,
+      maxSessionMs: opts.binanceMaxSessionMs,
+    });
+
     this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm));
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.http.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
@@ -78,6 +98,7 @@ export class SimServer {
     this.core.market.stop();
     this.coinbase.stop();
     this.binance.stop();
+    this.usdm.stop();
     clearInterval(this.statsTimer);
     const conns = this.core.registry.all();
     const closed = conns.map((c) => new Promise<void>((r) => (c.ws.readyState === c.ws.CLOSED ? r() : c.ws.once("close", () => r()))));
@@ -110,25 +131,29 @@ export class SimServer {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.coinbase.accept(ws, socket, req));
       return;
     }
+    // USD-M futures streams live under /fstream (the real host is fstream.binance.com).
+    const futures = path === "/fstream" || path.startsWith("/fstream/");
+    const venue = futures ? this.usdm : this.binance;
+    const rest = futures ? path.slice("/fstream".length) || "/" : path;
     let combined: boolean;
     let streams: string[];
-    if (path === "/stream") {
+    if (rest === "/stream") {
       combined = true;
       streams = (url.searchParams.get("streams") ?? "").split("/").filter(Boolean);
-    } else if (path === "/ws" || path.startsWith("/ws/")) {
+    } else if (rest === "/ws" || rest.startsWith("/ws/")) {
       combined = false;
-      streams = path.slice(4).split("/").filter(Boolean);
+      streams = rest.slice(4).split("/").filter(Boolean);
     } else {
-      reject("404 Not Found", `no WebSocket endpoint at ${path} (try /coinbase, /stream?streams=..., /ws)`);
+      reject("404 Not Found", `no WebSocket endpoint at ${path} (try /coinbase, /stream?streams=..., /ws, /fstream/stream, /fstream/ws)`);
       return;
     }
     try {
-      this.binance.checkStreams(streams);
+      venue.checkStreams(streams);
     } catch (e) {
       if (e instanceof BadStreamError) return reject("400 Bad Request", e.message);
       throw e;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.binance.accept(ws, socket, path, combined, streams));
+    this.wss.handleUpgrade(req, socket, head, (ws) => venue.accept(ws, socket, path, combined, streams));
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -146,7 +171,11 @@ export class SimServer {
     }
     const geckoPath = path.startsWith("/coingecko/") ? path.slice("/coingecko".length) : path;
     const isGecko = geckoPath === "/api/v3/coins/markets" || geckoPath === "/api/v3/simple/price" || path === "/coingecko/api/v3/ping";
-    const isBinance = !isGecko && path.startsWith("/api/v3/");
+    if (path === "/products" && req.method === "GET") {
+      // Coinbase Exchange REST product list (https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_getproducts).
+      return sendJson(res, 200, coinbaseProducts(this.core.universe));
+    }
+    const isBinance = !isGecko && (path.startsWith("/api/v3/") || path.startsWith("/fapi/v1/"));
     if (!isGecko && !isBinance) return sendJson(res, 404, { error: `not found: ${path}` });
     if (req.method !== "GET") return sendJson(res, 405, { error: "only GET" });
     const answer = () => {
@@ -163,11 +192,24 @@ export class SimServer {
 
   private rest(isGecko: boolean, geckoPath: string, path: string, q: URLSearchParams, res: ServerResponse): void {
     const { faults, stats } = this.core;
-    const s = isGecko ? stats.coingecko : stats.binance;
+    const futures = path.startsWith("/fapi/");
+    const s = isGecko ? stats.coingecko : futures ? stats["binance-usdm"] : stats.binance;
     s.restRequests++;
-    if (faults.take429()) {
+    if (isGecko && faults.take429()) {
       s.restThrottled++;
-      return isGecko ? this.gecko.throttle(res, 1) : binance429(res, 1);
+      return this.gecko.throttle(res, 1);
+    }
+    let headers: Record<string, string> = {};
+    if (!isGecko) {
+      const w = futures ? this.weights.usdm : this.weights.spot;
+      if (faults.take418()) w.force418++;
+      else if (faults.take429()) w.force429++;
+      const admitted = w.admit(restWeight(path, q), Date.now(), res);
+      if (admitted === false) {
+        s.restThrottled++;
+        return;
+      }
+      headers = admitted;
     }
     if (isGecko) {
       const wait = this.gecko.window.take(Date.now());
@@ -176,7 +218,7 @@ export class SimServer {
         return this.gecko.throttle(res, wait);
       }
       this.gecko.handle(geckoPath, q, res);
-    } else if (!binanceRest(this.core.universe, path, q, res)) {
+    } else if (!binanceRest(this.core.universe, path, q, res, headers)) {
       sendJson(res, 404, { code: -1, msg: `unknown endpoint ${path}` });
     }
   }

@@ -23,6 +23,13 @@ export const simulatorSettings = {
   SIM_BINANCE_MAX_STREAMS: v.int(1, 100_000).default(1024),
   SIM_BINANCE_PING_MS: ms().default(20_000),
   SIM_BINANCE_PONG_TIMEOUT_MS: ms().default(60_000),
+  SIM_BINANCE_WEIGHT_LIMIT: v.int(1, 10_000_000).default(6000).describe("Binance Spot REST weight per minute before 429"),
+  SIM_BINANCE_USDM_WEIGHT_LIMIT: v.int(1, 10_000_000).default(2400).describe("USD-M futures REST weight per minute before 429"),
+  SIM_BINANCE_BAN_MS: ms().default(120_000).describe("first 418 ban after requests sent before Retry-After passed (doubles per ban)"),
+  SIM_BINANCE_USDM_PING_MS: ms().default(180_000).describe("USD-M futures server ping period (fstream: 3 min)"),
+  SIM_BINANCE_USDM_PONG_TIMEOUT_MS: ms().default(600_000).describe("USD-M futures pong deadline (fstream: 10 min)"),
+  SIM_BINANCE_MAX_SESSION_MS: ms().default(86_400_000).describe("Binance (Spot and USD-M) closes every connection at this age (24 h)"),
+  SIM_BOOK_HISTORY: v.int(0, 1_000_000).default(0).describe("keep each followed book after its last N updates, for /_sim/book?at= (tests)"),
   SIM_COINGECKO_RPM: v.int(1, 1_000_000).default(30).describe("CoinGecko calls per minute before 429"),
   SIM_MAX_BUFFERED_BYTES: v.int(1024).default(64 * 1024 * 1024).describe("cut a WebSocket client with more unsent bytes than this"),
 };
@@ -43,6 +50,13 @@ export interface SimulatorOptions {
   binanceMaxStreams?: number;
   binancePingMs?: number;
   binancePongTimeoutMs?: number;
+  binanceWeightLimit?: number;
+  binanceUsdmWeightLimit?: number;
+  binanceBanMs?: number;
+  binanceUsdmPingMs?: number;
+  binanceUsdmPongTimeoutMs?: number;
+  bookHistory?: number;
+  binanceMaxSessionMs?: number;
   coingeckoRpm?: number;
   maxBufferedBytes?: number;
 }
@@ -65,6 +79,13 @@ const ENV_OF = {
   binanceMaxStreams: "SIM_BINANCE_MAX_STREAMS",
   binancePingMs: "SIM_BINANCE_PING_MS",
   binancePongTimeoutMs: "SIM_BINANCE_PONG_TIMEOUT_MS",
+  binanceWeightLimit: "SIM_BINANCE_WEIGHT_LIMIT",
+  binanceUsdmWeightLimit: "SIM_BINANCE_USDM_WEIGHT_LIMIT",
+  binanceBanMs: "SIM_BINANCE_BAN_MS",
+  binanceUsdmPingMs: "SIM_BINANCE_USDM_PING_MS",
+  binanceUsdmPongTimeoutMs: "SIM_BINANCE_USDM_PONG_TIMEOUT_MS",
+  bookHistory: "SIM_BOOK_HISTORY",
+  binanceMaxSessionMs: "SIM_BINANCE_MAX_SESSION_MS",
   coingeckoRpm: "SIM_COINGECKO_RPM",
   maxBufferedBytes: "SIM_MAX_BUFFERED_BYTES",
 } as const satisfies Record<keyof SimulatorOptions, keyof typeof simulatorSettings>;

@@ -12,7 +12,9 @@ import { fixed, fixed8 } from "./fmt.ts";
 import { deriveSeed, Prng } from "./prng.ts";
 
 /** Salts that separate the random streams derived from one seed. */
-const SALT = { universe: 1, walk: 2, book: 3 } as const;
+const SALT = { universe: 1, walk: 2, book: 3, futBook: 4, futIds: 5 } as const;
+/** USD-M futures update ids jump by up to this much more than 1 per move (ids are shared by all symbols there). */
+const FUTURES_ID_JUMP = 40;
 
 export class Product {
   // identity
@@ -58,6 +60,9 @@ export class Product {
   updatedAt: number;
   readonly walk: Prng;
   private bookState: Book | null = null;
+  private futBookState: Book | null = null;
+  /** Listed on the venues (exchangeInfo, /products); the listings fault knob delists or relists. */
+  listed = true;
   // scheduling
   refs = 0;
   activeAt = -1;
@@ -138,6 +143,22 @@ export class Product {
 
   get hasBook(): boolean {
     return this.bookState !== null;
+  }
+
+  /** The USD-M futures (perpetual) book: its own levels and non-contiguous update ids. */
+  get futBook(): Book {
+    this.futBookState ??= new Book(
+      new Prng(deriveSeed(this.seed, SALT.futBook, this.index)),
+      this,
+      this.px,
+      FUTURES_ID_JUMP,
+      new Prng(deriveSeed(this.seed, SALT.futIds, this.index)),
+    );
+    return this.futBookState;
+  }
+
+  get hasFutBook(): boolean {
+    return this.futBookState !== null;
   }
 
   /** Circulating supply times price. */

@@ -1,9 +1,18 @@
 /**
- * Local order book of one Binance symbol, kept in sync by the documented procedure:
+ * Local order book of one Binance symbol, kept in sync by the documented procedure.
+ *
+ * Spot (https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams):
  * buffer diff events, fetch a REST snapshot, drop events with `u <= lastUpdateId`,
  * require the first kept event to straddle (`U <= lastUpdateId+1 <= u`), then require
- * every next event's `U` to be the previous `u + 1`. Anything else is a gap: the book
- * goes back to buffering and asks for a new snapshot.
+ * every next event's `U` to be the previous `u + 1`.
+ *
+ * USD-M futures (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly):
+ * update ids are not contiguous (they are shared across symbols), so `U` is never
+ * compared with the previous `u`; instead every event names the previous event's
+ * final id in `pu`. Drop events with `u < lastUpdateId`; the first kept event must
+ * have `U <= lastUpdateId <= u`; then each event's `pu` must equal the previous `u`.
+ *
+ * Anything else is a gap: the book goes back to buffering and asks for a new snapshot.
  *
  * Pure state machine (no I/O): the caller feeds events and snapshots and acts on the
  * returned outcome, which makes every transition testable with plain data.
@@ -13,6 +22,8 @@ import type { BookLevel } from "../../bus/mod.ts";
 export interface DepthEvent {
   U: number;
   u: number;
+  /** USD-M futures: the previous event's `u` on this stream. */
+  pu?: number;
   b: ReadonlyArray<readonly [number, number]>;
   a: ReadonlyArray<readonly [number, number]>;
 }
@@ -47,8 +58,14 @@ export class OrderBook {
   /** The next applied event is the first after a snapshot and must straddle. */
   private first = true;
 
-  /** @param maxBuffer events kept while waiting for a snapshot (oldest dropped beyond it). */
-  constructor(private readonly maxBuffer = 5000) {}
+  /**
+   * @param maxBuffer events kept while waiting for a snapshot (oldest dropped beyond it).
+   * @param rule `spot` (U = previous u + 1) or `usdm` (pu = previous u).
+   */
+  constructor(
+    private readonly maxBuffer = 5000,
+    readonly rule: "spot" | "usdm" = "spot",
+  ) {}
 
   /** Back to buffering (after a reconnect or a gap). */
   reset(): void {
@@ -66,25 +83,48 @@ export class OrderBook {
       if (this.buffer.length > this.maxBuffer) this.buffer.shift();
       return { type: "buffered" };
     }
+    if (this.rule === "usdm") return this.onFuturesDiff(e);
     if (e.u <= this.lastUpdateId) return { type: "stale" };
     const next = this.lastUpdateId + 1;
     const ok = this.first ? e.U <= next && next <= e.u : e.U === next;
-    if (!ok) {
-      this.reset();
-      this.buffer.push(e);
-      return { type: "gap", expected: next, got: e.U };
-    }
+    if (!ok) return this.broken(e, next, e.U);
     this.apply(e);
     return { type: "applied" };
   }
 
+  private onFuturesDiff(e: DepthEvent): DiffOutcome {
+    const last = this.lastUpdateId;
+    if (e.u < last) return { type: "stale" };
+    if (this.first) {
+      // The documented straddle; or the event that follows the snapshot exactly (its
+      // pu is the snapshot's id): with non-contiguous ids a snapshot taken between two
+      // events has no event straddling it, and nothing was missed.
+      if ((e.U <= last && last <= e.u) || e.pu === last) {
+        this.apply(e);
+        return { type: "applied" };
+      }
+      return this.broken(e, last, e.pu ?? e.U);
+    }
+    if (e.pu !== last) return this.broken(e, last, e.pu ?? -1);
+    this.apply(e);
+    return { type: "applied" };
+  }
+
+  private broken(e: DepthEvent, expected: number, got: number): DiffOutcome {
+    this.reset();
+    this.buffer.push(e);
+    return { type: "gap", expected, got };
+  }
+
   onSnapshot(s: DepthSnapshot): SnapshotOutcome {
-    const pending = this.buffer.filter((e) => e.u > s.lastUpdateId);
+    const futures = this.rule === "usdm";
+    const pending = this.buffer.filter((e) => (futures ? e.u >= s.lastUpdateId : e.u > s.lastUpdateId));
     const head = pending[0];
-    if (head && head.U > s.lastUpdateId + 1) {
+    const tooOld = head && (futures ? head.U > s.lastUpdateId && head.pu !== s.lastUpdateId : head.U > s.lastUpdateId + 1);
+    if (head && tooOld) {
       // Events between the snapshot and the buffer are missing: this snapshot cannot be used.
       this.buffer = pending;
-      return { type: "too-old", expected: s.lastUpdateId + 1, got: head.U };
+      return { type: "too-old", expected: futures ? s.lastUpdateId : s.lastUpdateId + 1, got: head.U };
     }
     this.bids.clear();
     this.asks.clear();

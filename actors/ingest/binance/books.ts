@@ -5,16 +5,19 @@
  * BookSnapshot every interval when the book moved.
  */
 import { getLogger } from "@logtape/logtape";
-import { bulkhead, ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
+import { bulkhead, ExponentialBackoff, handleWhen, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
 import { type BookDelta, type BookSnapshot, encode, msgIds, subjects } from "../../bus/mod.ts";
 import type { Clock, TimerHandle } from "../../runtime/types.ts";
 import type { Publisher } from "../publisher.ts";
 import { type DepthEvent, OrderBook } from "./book.ts";
 import { BinanceDepthSnapshot } from "./frames.ts";
 import { numericSnapshot } from "./normalise.ts";
+import { depthWeight, RateLimitedError, RestAbortedError, RestBudget } from "./rest-budget.ts";
 
 export interface BooksOptions {
   venue: string;
+  /** `spot` (GET /api/v3/depth, U = previous u + 1) or `usdm` (GET /fapi/v1/depth, the pu chain). */
+  market?: "spot" | "usdm";
   restUrl: string;
   snapshotLimit: number;
   concurrency: number;
@@ -24,7 +27,17 @@ export interface BooksOptions {
   publisher: Publisher;
   symbolOf: (product: string) => string;
   onGap: (product: string, expected: number, got: number) => void;
+  /** REST weight per minute this shard may use (default: 80 % of the venue's documented limit). */
+  weightPerMinute?: number;
+  /** Back-off after a 418 ban when Retry-After asks for less. */
+  minBanMs?: number;
   fetch?: typeof fetch;
+}
+
+/** GET /fapi/v1/depth accepts only these limits (https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Order-Book). */
+const FUTURES_LIMITS = [5, 10, 20, 50, 100, 500, 1000] as const;
+export function futuresDepthLimit(n: number): number {
+  return FUTURES_LIMITS.find((l) => l >= n) ?? 1000;
 }
 
 export class SnapshotError extends Error {
@@ -45,16 +58,24 @@ export class BinanceBooks {
   private readonly books = new Map<string, Entry>();
   private timer: TimerHandle | undefined;
   private readonly policy;
+  private readonly timeout = timeout(10_000, TimeoutStrategy.Aggressive);
   private readonly log = getLogger(["tickflow", "ingest", "books"]);
   private readonly abort = new AbortController();
   snapshotsFetched = 0;
   resyncs = 0;
+  private readonly market: "spot" | "usdm";
+  readonly budget: RestBudget;
 
   constructor(private readonly o: BooksOptions) {
+    this.market = o.market ?? "spot";
+    // Documented limits: Spot 6,000 weight/min, USD-M futures 2,400; keep 20 % headroom.
+    this.budget = new RestBudget({ venue: o.venue, clock: o.clock, weightPerMinute: o.weightPerMinute ?? (this.market === "usdm" ? 1920 : 4800),
+      ...(o.minBanMs !== undefined ? { minBanMs: o.minBanMs } : {}),
+    });
     this.policy = wrap(
       bulkhead(o.concurrency, 10_000),
-      retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }).dangerouslyUnref(),
-      timeout(10_000, TimeoutStrategy.Aggressive),
+      // A 429/418 is not retried here: the budget holds every request until Retry-After.
+      retry(handleWhen((e) => !(e instanceof RateLimitedError) && !(e instanceof RestAbortedError)), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }).dangerouslyUnref(),
     );
   }
 
@@ -73,7 +94,9 @@ export class BinanceBooks {
   }
 
   add(product: string): void {
-    if (!this.books.has(product)) this.books.set(product, { book: new OrderBook(), fetching: false, published: 0, epoch: 0, retryAt: 0 });
+    if (!this.books.has(product)) {
+      this.books.set(product, { book: new OrderBook(5000, this.market), fetching: false, published: 0, epoch: 0, retryAt: 0 });
+    }
   }
 
   remove(product: string): void {
@@ -114,15 +137,25 @@ export class BinanceBooks {
   private async fetch(product: string, e: Entry): Promise<void> {
     e.fetching = true;
     const epoch = e.epoch;
-    const url = `${this.o.restUrl.replace(/\/$/, "")}/api/v3/depth?symbol=${encodeURIComponent(product)}&limit=${this.o.snapshotLimit}`;
+    const path = this.market === "usdm" ? "/fapi/v1/depth" : "/api/v3/depth";
+    const limit = this.market === "usdm" ? futuresDepthLimit(this.o.snapshotLimit) : this.o.snapshotLimit;
+    const url = `${this.o.restUrl.replace(/\/$/, "")}${path}?symbol=${encodeURIComponent(product)}&limit=${limit}`;
     const f = this.o.fetch ?? fetch;
     try {
+      const weight = depthWeight(this.market, limit);
       const snap = await this.policy.execute(async ({ signal }) => {
-        const res = await f(url, { signal });
-        if (!res.ok) throw new SnapshotError(`GET ${url}: HTTP ${res.status}`);
-        const parsed = BinanceDepthSnapshot.safeParse(await res.json());
-        if (!parsed.success) throw new SnapshotError(`GET ${url}: unexpected body: ${parsed.error.issues[0]?.message}`);
-        return numericSnapshot(parsed.data);
+        // Every attempt is queued against the weight budget inside the bulkhead (so none is
+        // already waiting to go out when a 429/418 arrives) and before the timeout starts
+        // (waiting for the next minute or the end of a ban is not a slow response).
+        await this.budget.acquire(weight, signal);
+        return await this.timeout.execute(async ({ signal: s }) => {
+          const res = await f(url, { signal: s });
+          this.budget.onResponse(res, url);
+          if (!res.ok) throw new SnapshotError(`GET ${url}: HTTP ${res.status}`);
+          const parsed = BinanceDepthSnapshot.safeParse(await res.json());
+          if (!parsed.success) throw new SnapshotError(`GET ${url}: unexpected body: ${parsed.error.issues[0]?.message}`);
+          return numericSnapshot(parsed.data);
+        }, signal);
       }, this.abort.signal);
       if (e.epoch !== epoch || this.books.get(product) !== e) return;
       this.snapshotsFetched++;
@@ -137,9 +170,10 @@ export class BinanceBooks {
     } catch (err) {
       if (e.epoch === epoch) {
         e.fetching = false;
-        e.retryAt = this.o.clock.now() + 2_000;
+        e.retryAt = Math.max(this.o.clock.now() + 2_000, this.budget.blockedUntil);
       }
       if (this.abort.signal.aborted) return;
+      if (err instanceof RateLimitedError) return; // logged by the budget
       this.log.warn("{product}: depth snapshot failed: {err}", { product, err: String(err) });
       // The next diff event after retryAt triggers another attempt.
     }
@@ -155,7 +189,7 @@ export class BinanceBooks {
       const msg: BookSnapshot = {
         v: 1,
         venue: this.o.venue,
-        market: "spot",
+        market: this.market,
         symbol,
         ts,
         lastUpdateId: e.book.lastUpdateId,

@@ -3,7 +3,7 @@
  * (`BTCUSDT`), so the bus symbol `BTC-USDT` is found by matching a known quote asset
  * at the end (longest first).
  */
-import type { BookDelta, Tick } from "../../bus/mod.ts";
+import type { BookDelta, Tick, Trade } from "../../bus/mod.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
 import {
   BINANCE_EVENTS,
@@ -14,7 +14,12 @@ import {
   type BinanceMiniTicker,
   BinanceReply,
   type BinanceTicker24h,
+  type BinanceTrade,
+  type BinanceAggTrade,
 } from "./frames.ts";
+
+/** `spot` for Binance Spot, `usdm` for USD-M futures (BookDelta/BookSnapshot/Trade `market`). */
+export type BinanceMarket = "spot" | "usdm";
 
 const QUOTES = [
   "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USDP", "DAI", "USD", "EUR", "GBP", "TRY", "BRL", "JPY", "AUD",
@@ -34,14 +39,16 @@ export function toBinanceProduct(symbol: string): string {
 }
 
 /**
- * Sequence of a ticker frame. Binance tickers carry no frame sequence; the last trade
- * id `L` grows with every trade, so it names the frame for de-duplication (a ticker
- * frame without a new trade repeats the last one and is dropped as a replay). Mini
- * tickers have no trade id and fall back to the event time. Gap detection for
- * Binance is on the diff-depth update ids instead (see book.ts).
+ * Sequence of a ticker frame, for de-duplication (Gap detection for Binance is on the
+ * diff-depth update ids instead, see book.ts). A 24 h ticker is named by its event time
+ * and, below it, the last trade id `L` (E × 1000 + L mod 1000): a later event is always
+ * new, even when no trade happened since the last one (a quote-only update: new best
+ * bid/ask, same L), and the same frame seen twice (a replay) has the same sequence.
+ * Mini tickers have no trade id: their event time.
  */
-export function binanceTickSeq(t: { E: number; L?: number | undefined }): number {
-  return t.L !== undefined && t.L >= 0 ? t.L : t.E;
+export function binanceTickSeq(t: { E: number; L?: number | undefined; e?: string }): number {
+  if (t.e === "24hrMiniTicker") return t.E;
+  return t.E * 1000 + (t.L !== undefined && t.L >= 0 ? t.L % 1000 : 0);
 }
 
 const num = Number;
@@ -63,11 +70,11 @@ export function binanceTick(venue: string, t: BinanceTicker24h | BinanceMiniTick
   return tick;
 }
 
-export function binanceDelta(venue: string, e: BinanceDepthUpdate, symbol?: string): BookDelta {
+export function binanceDelta(venue: string, e: BinanceDepthUpdate, symbol?: string, market: BinanceMarket = "spot"): BookDelta {
   return {
     v: 1,
     venue,
-    market: "spot",
+    market,
     symbol: symbol ?? binanceSymbol(e.s),
     ts: e.E,
     firstUpdateId: e.U,
@@ -75,6 +82,65 @@ export function binanceDelta(venue: string, e: BinanceDepthUpdate, symbol?: stri
     bids: levels(e.b),
     asks: levels(e.a),
   };
+}
+
+/**
+ * A trade event → bus Trade. Binance's `m` says the buyer was the maker, so the taker
+ * (the aggressor, whose side Trade.side reports) sold when `m` is true.
+ */
+export function binanceTrade(venue: string, t: BinanceTrade | BinanceAggTrade, recvTs: number, symbol: string, market: BinanceMarket): Trade {
+  return {
+    venue,
+    market,
+    symbol,
+    price: num(t.p),
+    size: num(t.q),
+    side: t.m ? "sell" : "buy",
+    tradeId: String(t.e === "trade" ? t.t : t.a),
+    exchTs: t.T,
+    recvTs,
+  };
+}
+
+/** Why a parsed event's values cannot be used, or undefined when they can. */
+function badValues(d: BinanceEvent): string | undefined {
+  switch (d.e) {
+    case "24hrTicker":
+    case "24hrMiniTicker":
+      return positive(d.c) ? undefined : `data.c: price ${d.c} is not a finite positive number`;
+    case "trade":
+    case "aggTrade":
+      if (!positive(d.p)) return `data.p: price ${d.p} is not a finite positive number`;
+      return positive(d.q) ? undefined : `data.q: size ${d.q} is not a finite positive number`;
+    case "depthUpdate":
+      if (d.U > d.u) return `data.U: first update id ${d.U} > final update id ${d.u}`;
+      return badLevels(d.b, "data.b") ?? badLevels(d.a, "data.a");
+    default:
+      return undefined;
+  }
+}
+
+const positive = (s: string) => {
+  const n = Number(s);
+  return Number.isFinite(n) && n > 0;
+};
+
+/** Depth levels: price finite and positive, quantity finite and ≥ 0 (0 removes the level). */
+function badLevels(xs: ReadonlyArray<readonly [string, string]>, path: string): string | undefined {
+  for (const [p, q] of xs) {
+    if (!positive(p)) return `${path}: price ${p} is not a finite positive number`;
+    const n = Number(q);
+    if (!(Number.isFinite(n) && n >= 0)) return `${path}: quantity ${q} is not a finite number ≥ 0`;
+  }
+  return undefined;
+}
+
+/**
+ * `serverShutdown` (documented for the WebSocket API as `{"event":{"e":"serverShutdown","E":…}}`,
+ * announced for the streams too): accepted bare, wrapped in `event`, or in a combined-stream envelope.
+ */
+function isShutdown(x: unknown): boolean {
+  return typeof x === "object" && x !== null && (x as { e?: unknown }).e === "serverShutdown";
 }
 
 /** A REST depth snapshot with numeric levels, for the order book. */
@@ -91,6 +157,7 @@ export function parseBinance(
   raw: string,
   recvTs: number,
   symbolOf: (product: string) => string = binanceSymbol,
+  market: BinanceMarket = "spot",
 ): FrameResult {
   const j = parseJson(raw);
   if (!j.ok) return bad(j.error, raw);
@@ -98,6 +165,9 @@ export function parseBinance(
   if (typeof o !== "object" || o === null || Array.isArray(o)) return bad("(root): expected an object", raw);
   // Dispatch by shape instead of a zod union: this runs for every frame.
   if (!("stream" in o)) {
+    if (isShutdown(o) || isShutdown(o.event)) return { kind: "shutdown" };
+    // REST-style flat error {"code":…,"msg":…} (documented error shape), e.g. on a bad request.
+    if (typeof o.code === "number" && typeof o.msg === "string" && !("result" in o)) return { kind: "error", message: `${o.code}: ${o.msg}` };
     if ("error" in o) {
       const e = BinanceErrorReply.safeParse(o);
       return e.success ? { kind: "error", message: `${e.data.error.code}: ${e.data.error.msg}` } : bad(firstIssue(e.error), raw);
@@ -107,11 +177,14 @@ export function parseBinance(
   }
   const data = o.data as { e?: unknown } | null;
   const type = typeof data === "object" && data !== null ? data.e : undefined;
+  if (type === "serverShutdown") return { kind: "shutdown" };
   if (typeof o.stream !== "string" || typeof type !== "string") return bad("stream/data.e: expected a combined-stream event", raw);
   if (!Object.hasOwn(BINANCE_EVENTS, type)) return { kind: "ignored", type };
   const r = BINANCE_EVENTS[type as keyof typeof BINANCE_EVENTS].safeParse(data) as ReturnType<typeof BinanceEvent.safeParse>;
   if (!r.success) return bad(`data.${firstIssue(r.error)}`, raw);
   const d = r.data;
+  const why = badValues(d);
+  if (why !== undefined) return bad(why, raw);
   const product = d.s.toUpperCase();
   switch (d.e) {
     case "24hrTicker":
@@ -119,9 +192,13 @@ export function parseBinance(
       return { kind: "tick", product, tick: binanceTick(venue, d, recvTs, symbolOf(product)) };
     case "depthUpdate":
       {
-      const delta = binanceDelta(venue, d, symbolOf(product));
-      return { kind: "depth", product, event: { U: d.U, u: d.u, b: delta.bids, a: delta.asks }, delta };
+      const delta = binanceDelta(venue, d, symbolOf(product), market);
+      const event = d.pu !== undefined ? { U: d.U, u: d.u, pu: d.pu, b: delta.bids, a: delta.asks } : { U: d.U, u: d.u, b: delta.bids, a: delta.asks };
+      return { kind: "depth", product, event, delta };
     }
+    case "trade":
+    case "aggTrade":
+      return { kind: "trade", product, trade: binanceTrade(venue, d, recvTs, symbolOf(product), market) };
     case "kline":
       return { kind: "ignored", type: d.e };
   }

@@ -59,6 +59,23 @@ export const CoinbaseError = z.object({
   reason: z.string().optional(),
 });
 
+/**
+ * `matches` channel: one trade; `side` is the maker order's side, so the taker (the
+ * aggressor) traded the other way. A `last_match` comes first after subscribing.
+ * https://docs.cdp.coinbase.com/exchange/websocket-feed/channels#matches-channel
+ */
+export const CoinbaseMatch = z.object({
+  type: z.enum(["match", "last_match"]),
+  trade_id: z.number().int().nonnegative(),
+  sequence: z.number().int().nonnegative(),
+  time: isoTime,
+  product_id: z.string().min(1),
+  size: decimal,
+  price: decimal,
+  side: z.enum(["buy", "sell"]),
+});
+export type CoinbaseMatch = z.infer<typeof CoinbaseMatch>;
+
 /** Level-2 update (not subscribed by the shard; schema kept so fixtures and tests cover it). */
 export const CoinbaseL2Update = z.object({
   type: z.literal("l2update"),
@@ -74,6 +91,8 @@ export const COINBASE_SCHEMAS = {
   subscriptions: CoinbaseSubscriptions,
   error: CoinbaseError,
   l2update: CoinbaseL2Update,
+  match: CoinbaseMatch,
+  last_match: CoinbaseMatch,
 } as const;
 
 export const CoinbaseFrame = z.discriminatedUnion("type", [
@@ -82,6 +101,7 @@ export const CoinbaseFrame = z.discriminatedUnion("type", [
   CoinbaseSubscriptions,
   CoinbaseError,
   CoinbaseL2Update,
+  CoinbaseMatch,
 ]);
 export type CoinbaseFrame = z.infer<typeof CoinbaseFrame>;
 
@@ -95,7 +115,9 @@ export type CoinbaseSubscribe = z.infer<typeof CoinbaseSubscribe>;
 
 /** Channels the shard subscribes: ticker for data, heartbeat so a quiet product still proves the socket alive. */
 export const COINBASE_CHANNELS = ["ticker", "heartbeat"] as const;
+/** ...plus matches when trades are on. */
+export const COINBASE_CHANNELS_WITH_TRADES = ["ticker", "heartbeat", "matches"] as const;
 
-export function coinbaseSubscribe(type: "subscribe" | "unsubscribe", productIds: readonly string[]): string {
-  return JSON.stringify({ type, product_ids: productIds, channels: COINBASE_CHANNELS });
+export function coinbaseSubscribe(type: "subscribe" | "unsubscribe", productIds: readonly string[], trades = false): string {
+  return JSON.stringify({ type, product_ids: productIds, channels: trades ? COINBASE_CHANNELS_WITH_TRADES : COINBASE_CHANNELS });
 }

@@ -2,9 +2,31 @@
  * Coinbase Exchange frames → normalised ticks. Product ids are already `BASE-QUOTE`,
  * which is the bus symbol format, so the symbol is the product id.
  */
-import type { Tick } from "../../bus/mod.ts";
+import type { Tick, Trade } from "../../bus/mod.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
-import { COINBASE_SCHEMAS, type CoinbaseFrame, type CoinbaseTicker } from "./frames.ts";
+import { COINBASE_SCHEMAS, type CoinbaseFrame, type CoinbaseMatch, type CoinbaseTicker } from "./frames.ts";
+
+/** A match → bus Trade, or why its values cannot be used. */
+export function coinbaseTrade(venue: string, m: CoinbaseMatch, recvTs: number): Trade | string {
+  const price = Number(m.price);
+  const size = Number(m.size);
+  const ts = Date.parse(m.time);
+  if (!(Number.isFinite(price) && price > 0)) return `price: ${m.price} is not a finite positive number`;
+  if (!(Number.isFinite(size) && size > 0)) return `size: ${m.size} is not a finite positive number`;
+  if (!Number.isFinite(ts)) return `time: ${m.time} is not a real time`;
+  return {
+    venue,
+    market: "spot",
+    symbol: m.product_id,
+    price,
+    size,
+    // Coinbase reports the maker's side; Trade.side is the taker's.
+    side: m.side === "buy" ? "sell" : "buy",
+    tradeId: String(m.trade_id),
+    exchTs: ts,
+    recvTs,
+  };
+}
 
 const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
 
@@ -45,12 +67,18 @@ export function parseCoinbase(venue: string, raw: string, recvTs: number): Frame
     case "ticker":
       return { kind: "tick", product: f.product_id, tick: coinbaseTick(venue, f, recvTs) };
     case "heartbeat":
-      return { kind: "heartbeat", product: f.product_id };
+      // last_trade_id tells whether a match was missed (shard: missed-trade check).
+      return f.last_trade_id !== undefined ? { kind: "heartbeat", product: f.product_id, lastTradeId: f.last_trade_id } : { kind: "heartbeat", product: f.product_id };
     case "subscriptions":
       return { kind: "ack", products: [...new Set(f.channels.flatMap((c) => c.product_ids))] };
     case "error":
       return { kind: "error", message: f.reason ? `${f.message}: ${f.reason}` : f.message };
     case "l2update":
       return { kind: "ignored", type: f.type };
+    case "match":
+    case "last_match": {
+      const t = coinbaseTrade(venue, f, recvTs);
+      return typeof t === "string" ? bad(t, raw) : { kind: "trade", product: f.product_id, trade: t };
+    }
   }
 }
