@@ -19,6 +19,7 @@ import { Market } from "./market.ts";
 import type { ResolvedOptions } from "./settings.ts";
 import { VenueStats } from "./stats.ts";
 import { buildUniverse } from "./universe.ts";
+import { KlineHistory, klinesRest } from "./klines.ts";
 
 const log = getLogger(["tickflow", "simulator"]);
 
@@ -28,6 +29,8 @@ export class SimServer {
   private readonly coinbase: CoinbaseVenue;
   private readonly binance: BinanceVenue;
   private readonly gecko: CoinGecko;
+  /** Candle history for the klines/candles REST endpoints (klines.ts). */
+  readonly klines: KlineHistory;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private lastSample = performance.now();
@@ -53,6 +56,8 @@ export class SimServer {
       pongTimeoutMs: opts.binancePongTimeoutMs,
     });
     this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm));
+    this.klines = new KlineHistory(universe, opts.seed);
+    market.listen(this.klines);
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.http.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
     this.http.on("clientError", (_e, socket) => socket.destroy());
@@ -146,7 +151,7 @@ export class SimServer {
     }
     const geckoPath = path.startsWith("/coingecko/") ? path.slice("/coingecko".length) : path;
     const isGecko = geckoPath === "/api/v3/coins/markets" || geckoPath === "/api/v3/simple/price" || path === "/coingecko/api/v3/ping";
-    const isBinance = !isGecko && path.startsWith("/api/v3/");
+    const isBinance = !isGecko && (path.startsWith("/api/v3/") || path === "/fapi/v1/klines" || /^\/products\/[^/]+\/candles\/?$/.test(path));
     if (!isGecko && !isBinance) return sendJson(res, 404, { error: `not found: ${path}` });
     if (req.method !== "GET") return sendJson(res, 405, { error: "only GET" });
     const answer = () => {
@@ -176,7 +181,7 @@ export class SimServer {
         return this.gecko.throttle(res, wait);
       }
       this.gecko.handle(geckoPath, q, res);
-    } else if (!binanceRest(this.core.universe, path, q, res)) {
+    } else if (!klinesRest(this.klines, this.core.universe, path, q, res) && !binanceRest(this.core.universe, path, q, res)) {
       sendJson(res, 404, { code: -1, msg: `unknown endpoint ${path}` });
     }
   }
