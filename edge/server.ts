@@ -62,6 +62,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
       read: (topic, after) => bus ? bus.log.read(topic, after) : Promise.reject(new Error("NATS not connected yet")),
     },
     refresh: (room) => bus?.refresh(room),
+    history: (q) => bus ? bus.history(q) : Promise.reject(new Error("NATS not connected yet")),
     defer: setImmediate,
     observeLatency: (ms) => metrics?.observeLatency(ms),
     warn,
