@@ -100,8 +100,8 @@ describe("dashboard in Chromium", () => {
 
   it("fills the coin chart with candle history and then live points", async () => {
     const page = await openPage("/#/coin/BTC-USD");
-    const points = async () => Number(await page.getAttribute("[data-testid=price-chart]", "data-points"));
-    await page.waitForSelector("[data-testid=price-chart]");
+    const points = async () => Number(await page.getAttribute("[data-testid=candle-chart]", "data-points"));
+    await page.waitForSelector("[data-testid=candle-chart]");
     await expect.poll(points, { timeout: 5000 }).toBeGreaterThan(100);
     const n = await points();
     await expect.poll(points, { timeout: 5000 }).toBeGreaterThan(n);
@@ -133,7 +133,7 @@ describe("dashboard in Chromium", () => {
   it("moves through the grid with the keyboard", async () => {
     const page = await openPage("/#/markets");
     await page.waitForSelector(".grid-body .grid-row");
-    await page.locator("[data-testid=grid-body]").focus();
+    await page.locator("[role=grid]").focus();
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowDown");
     const active = await page.locator(".grid-row.active").getAttribute("data-symbol");

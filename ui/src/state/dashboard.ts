@@ -30,8 +30,13 @@ export interface CandleHandle {
   series: CandleSeries;
   /** Bumps when the series changed. */
   version: Accessor<number>;
+  /** Ask for the page of candles before the oldest one held. */
+  loadOlder(): void;
   release(): void;
 }
+
+/** Candles asked for per history request: 24 h of 1-minute candles. */
+export const HISTORY_LIMIT = 1440;
 
 export type Dashboard = ReturnType<typeof createDashboard>;
 
@@ -53,7 +58,9 @@ export function createDashboard(opts: DashboardOptions) {
     const [holdings, setHoldings] = createSignal<readonly Holding[]>(portfolio.holdings);
     const [lastError, setLastError] = createSignal<string>();
 
-    const candles = new Map<string, { series: CandleSeries; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean }>();
+    interface CandleEntry { series: CandleSeries; room: string; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean; loaded: boolean }
+    /** By room (`candles.<SYM>.<tf>`). */
+    const candles = new Map<string, CandleEntry>();
     let alertsDirty = false;
     let newestTs = 0;
 
@@ -73,7 +80,20 @@ export function createDashboard(opts: DashboardOptions) {
       } else if (f.type === "resync") {
         const c = candleOf(f.room);
         if (c && f.reason === "too_old") { c.series.clear(); c.dirty = true; live.request(); }
+      } else if (f.type === "history") {
+        const c = candleOf(f.room);
+        if (c) {
+          for (const x of f.data) c.series.upsert(x as never);
+          c.loaded = true;
+          c.dirty = true;
+          live.request();
+        }
       } else if (f.type === "error") {
+        // A history request the edge could not answer now (ranker busy, rate limit): ask again shortly.
+        if (f.message.startsWith("history") || f.message.includes("history requests")) {
+          clearTimeout(historyRetry);
+          historyRetry = setTimeout(() => { for (const c of candles.values()) if (!c.loaded) askHistory(c); }, 3000);
+        }
         setLastError(`${f.code}: ${f.message}`);
       }
     };
@@ -101,11 +121,11 @@ export function createDashboard(opts: DashboardOptions) {
       }
     };
 
-    const candleRooms = new Map<string, string>(); // room → symbol
-    const candleOf = (room: string) => {
-      const sym = candleRooms.get(room);
-      return sym === undefined ? undefined : candles.get(sym);
-    };
+    const candleOf = (room: string) => candles.get(room);
+    let historyRetry: ReturnType<typeof setTimeout> | undefined;
+    /** Ask the edge for the past candles of a room (24 h of 1m = 1440; other timeframes as many). */
+    const askHistory = (c: CandleEntry, before?: number) =>
+      conn.send({ op: "history", room: c.room, limit: HISTORY_LIMIT, ...(before !== undefined ? { before } : {}) });
 
     const conn = new Connection({
       url: opts.url,
@@ -118,6 +138,7 @@ export function createDashboard(opts: DashboardOptions) {
         // Frames that arrived before the drop are the last known prices: show them
         // in the same render as the banner, not one throttle period later.
         if (s !== "connected") live.flushNow();
+        else for (const c of candles.values()) if (!c.loaded) askHistory(c);
         setStatus(s);
         setDisconnectedAt(conn.disconnectedAt);
       }),
@@ -144,15 +165,15 @@ export function createDashboard(opts: DashboardOptions) {
       if (remove.length) conn.unsubscribe(remove);
     };
 
-    /** 1-minute candles of a symbol (history replayed from seq 0, then live). */
-    const useCandles = (symbol: string): CandleHandle => {
-      let c = candles.get(symbol);
-      const room = rooms.candles(symbol);
+    /** Candles of a symbol and timeframe: history (the `history` op), then live from the room. */
+    const useCandles = (symbol: string, tf = "1m"): CandleHandle => {
+      const room = rooms.candles(symbol, tf);
+      let c = candles.get(room);
       if (!c) {
         const [version, setVersion] = createSignal(0);
-        c = { series: new CandleSeries(symbol), refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false };
-        candles.set(symbol, c);
-        candleRooms.set(room, symbol);
+        c = { series: new CandleSeries(symbol), room, refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false, loaded: false };
+        candles.set(room, c);
+        askHistory(c);
       }
       c.refs++;
       conn.subscribe([room]);
@@ -161,11 +182,15 @@ export function createDashboard(opts: DashboardOptions) {
       return {
         series: entry.series,
         version: entry.version,
+        loadOlder: () => {
+          const first = entry.series.list()[0];
+          if (first) askHistory(entry, first.start);
+        },
         release: () => {
           if (released) return;
           released = true;
           conn.unsubscribe([room]);
-          if (--entry.refs === 0) { candles.delete(symbol); candleRooms.delete(room); }
+          if (--entry.refs === 0) candles.delete(room);
         },
       };
     };
