@@ -203,6 +203,25 @@ export const CandleData = z.object({
 });
 export type CandleData = z.infer<typeof CandleData>;
 
+/** `book.<SYMBOL>` (snapshot room): the top levels per side, best first, `[price, size]`. */
+export const BookData = z.object({
+  symbol: z.string(),
+  venue: z.string(),
+  market: z.string(),
+  ts: z.number(),
+  lastUpdateId: z.number(),
+  bids: z.array(z.tuple([z.number(), z.number()])),
+  asks: z.array(z.tuple([z.number(), z.number()])),
+});
+export type BookData = z.infer<typeof BookData>;
+
+/** `trades.<SYMBOL>` (snapshot room): the latest trades, newest first. */
+export const TradesData = z.object({
+  symbol: z.string(),
+  trades: z.array(z.object({ venue: z.string(), price: z.number(), size: z.number(), side: z.enum(["buy", "sell"]), id: z.string(), ts: z.number() })),
+});
+export type TradesData = z.infer<typeof TradesData>;
+
 /** Candle timeframes served as rooms `candles.<SYMBOL>.<tf>` and by the `history` op. */
 export const CANDLE_TIMEFRAMES = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "1d": 86_400_000 } as const;
 export type CandleTimeframe = keyof typeof CANDLE_TIMEFRAMES;
