@@ -58,7 +58,7 @@ beforeAll(async () => {
   host = await startHost({
     env: {
       NATS_URL: nats.url, HOST_ID: "ui-views", LEASE_MS: "3000", FEED: "sim", SIM_URL: `http://127.0.0.1:${sim.port}`,
-      BOOKS: "false", SUBSCRIBE_RATE: "50", SUBSCRIBE_BURST: "50",
+      BOOKS: "true", SUBSCRIBE_RATE: "50", SUBSCRIBE_BURST: "50",
       ARCHIVE_URL: join(work, "lake"), ARCHIVE_STAGING_DIR: join(work, "staging"), ARCHIVE_CACHE_DIR: join(work, "lake-cache"),
       CANDLE_PARTIAL_INTERVAL: "1s", ALLOWED_LATENESS: "500ms", WATERMARK_IDLE: "1s", MOVERS_MIN_INTERVAL: "500ms", PULSE_WINDOW: "5s",
     },
@@ -150,6 +150,19 @@ describe("every view at desktop and phone size, against the real stack", () => {
     await page.keyboard.press("+");
     await page.keyboard.press("+");
     await expect.poll(points, { timeout: 5000 }).toBeLessThan(1000);
+    await page.context().close();
+  });
+
+  it("shows the order-book ladder (top 20 per side) and depth of a Binance symbol, regrouped on request", async () => {
+    const { page } = await open("/#/coin/BTC-USDT", SIZES[0]);
+    const rows = () => page.locator("[data-testid=book-ladder] tbody tr:not(.spread)").count();
+    await expect.poll(rows, { timeout: 30_000 }).toBeGreaterThanOrEqual(30);
+    const fine = await page.locator("[data-testid=book-ladder] tbody tr.bid td.num").first().textContent();
+    await page.locator(".book select").selectOption({ index: 4 });
+    await expect.poll(rows, { timeout: 5000 }).toBeLessThan(30);
+    expect(await page.locator("[data-testid=book-ladder] tbody tr.bid td.num").first().textContent()).not.toBe(fine);
+    await page.screenshot({ path: artifact("views-coin-book-1440.png") });
+    expect(await layoutProblems(page)).toEqual([]);
     await page.context().close();
   });
 });

@@ -10,7 +10,9 @@ import type { CandleHandle } from "../state/dashboard.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 import CandleChart from "./CandleChart.tsx";
+import BookPanel from "./BookPanel.tsx";
 import CandleTable from "./CandleTable.tsx";
+import TradesList from "./TradesList.tsx";
 import QuoteStats from "./QuoteStats.tsx";
 import WatchStar from "./WatchStar.tsx";
 
@@ -69,8 +71,16 @@ export default function CoinDetail(props: { symbol: string }) {
       <Show when={handle()}>
         {(h) => <CandleChart symbol={props.symbol} tf={tf()} series={h().series} version={version()} onNeedOlder={() => h().loadOlder()} />}
       </Show>
-      <h3>Latest {tf()} candles</h3>
-      <CandleTable candles={latest()} tf={tf()} />
+      <div class="coin-grid">
+        <div>
+          <h3>Latest {tf()} candles</h3>
+          <CandleTable candles={latest()} tf={tf()} />
+        </div>
+        <div class="coin-side">
+          <BookPanel symbol={props.symbol} />
+          <TradesList symbol={props.symbol} />
+        </div>
+      </div>
     </section>
   );
 }

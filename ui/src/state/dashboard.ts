@@ -115,6 +115,8 @@ export function createDashboard(opts: DashboardOptions) {
         if (p) setPulse(p);
       } else if (room === rooms.alerts) {
         if (feed.add(data)) { alertsDirty = true; live.request(); }
+      } else if (room.startsWith("book.") || room.startsWith("trades.")) {
+        watched.get(room)?.set(data);
       } else {
         const c = candleOf(room);
         if (c && c.series.upsert(data as never)) { c.dirty = true; live.request(); }
@@ -122,6 +124,8 @@ export function createDashboard(opts: DashboardOptions) {
     };
 
     const candleOf = (room: string) => candles.get(room);
+    /** Latest payload of snapshot rooms a component watches (book.<SYM>, trades.<SYM>). */
+    const watched = new Map<string, { refs: number; data: Accessor<unknown>; set: (d: unknown) => void }>();
     let historyRetry: ReturnType<typeof setTimeout> | undefined;
     /** Ask the edge for the past candles of a room (24 h of 1m = 1440; other timeframes as many). */
     const askHistory = (c: CandleEntry, before?: number) =>
@@ -195,6 +199,29 @@ export function createDashboard(opts: DashboardOptions) {
       };
     };
 
+    /** Hold a snapshot room and follow its latest payload (undefined until the first). */
+    const watchRoom = (room: string): { data: Accessor<unknown>; release(): void } => {
+      let w = watched.get(room);
+      if (!w) {
+        const [data, setData] = createSignal<unknown>(undefined, { equals: false });
+        w = { refs: 0, data, set: (d) => setData(() => d) };
+        watched.set(room, w);
+      }
+      w.refs++;
+      conn.subscribe([room]);
+      const entry = w;
+      let released = false;
+      return {
+        data: entry.data,
+        release: () => {
+          if (released) return;
+          released = true;
+          conn.unsubscribe([room]);
+          if (--entry.refs === 0) watched.delete(room);
+        },
+      };
+    };
+
     const toggleWatch = (symbol: string) => {
       portfolio.toggleWatch(symbol);
       setWatchlist(new Set(portfolio.watchlist));
@@ -214,7 +241,7 @@ export function createDashboard(opts: DashboardOptions) {
     return {
       market, live, conn, status, disconnectedAt, lastFrameTs, lastError,
       movers, topcoins, pulse, alerts, watchlist, holdings,
-      use, setVisibleSymbols, useCandles, toggleWatch, addHolding, removeHolding,
+      use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
       visibleRooms: () => [...visible],
       stale: () => status() !== "connected",
       start: () => conn.start(),
