@@ -158,10 +158,11 @@ describe("every view at desktop and phone size, against the real stack", () => {
     const rows = () => page.locator("[data-testid=book-ladder] tbody tr:not(.spread)").count();
     await expect.poll(rows, { timeout: 30_000 }).toBeGreaterThanOrEqual(30);
     const fine = await page.locator("[data-testid=book-ladder] tbody tr.bid td.num").first().textContent();
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: artifact("views-coin-book-1440.png"), fullPage: true });
     await page.locator(".book select").selectOption({ index: 4 });
     await expect.poll(rows, { timeout: 5000 }).toBeLessThan(30);
     expect(await page.locator("[data-testid=book-ladder] tbody tr.bid td.num").first().textContent()).not.toBe(fine);
-    await page.screenshot({ path: artifact("views-coin-book-1440.png") });
     expect(await layoutProblems(page)).toEqual([]);
     await page.context().close();
   });

@@ -185,7 +185,7 @@ export default function CandleChart(props: { symbol: string; tf: string; series:
         scales: {
           x: { type: "linear", offset: false, ticks: { maxTicksLimit: 12, maxRotation: 0, callback: (v) => tickLabel(Number(v), props.tf) },
             // Only round times: drop the unaligned ticks chart.js adds at the bounds.
-            afterBuildTicks: (axis) => { const st = tickStep(span); axis.ticks = axis.ticks.filter((t) => t.value % st === 0); } },
+            afterBuildTicks: (axis) => { axis.ticks = roundTicks(axis.min, axis.max, tickStep(span)); } },
           y: { type: "linear", position: "right", ticks: { callback: (v) => fmt.price(Number(v)) } },
           v: { type: "linear", display: false, min: 0 },
         },
@@ -258,6 +258,13 @@ const STEPS = [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 3 * 3_600_000, 6 
 /** A round time step giving at most 8 labels over the span (multiples of it fall on whole hours/days). */
 function tickStep(span: number): number {
   return STEPS.find((s) => span / s <= 8) ?? 14 * DAY;
+}
+
+/** Ticks on multiples of `step` (whole hours/days in UTC) between min and max. */
+function roundTicks(min: number, max: number, step: number): { value: number }[] {
+  const out: { value: number }[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max && out.length < 50; v += step) out.push({ value: v });
+  return out;
 }
 
 function tickLabel(v: number, tf: string): string {
