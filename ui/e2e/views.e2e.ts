@@ -153,6 +153,21 @@ describe("every view at desktop and phone size, against the real stack", () => {
     await page.context().close();
   });
 
+  it("fires a personal price alert in the page and keeps the rule across a reload", async () => {
+    const { page } = await open("/#/portfolio", SIZES[1]);
+    const panel = page.locator("[data-testid=price-alerts]");
+    await panel.getByLabel("Coin").fill("BTC-USD");
+    await panel.getByLabel("Price").fill("1");
+    await panel.getByRole("button", { name: "Add alert" }).click();
+    await expect.poll(() => panel.locator("[aria-live] .feed-item").count(), { timeout: 20_000 }).toBe(1);
+    expect(await panel.locator("[aria-live] .feed-item").first().textContent()).toMatch(/BTC-USD is above 1/);
+    await page.screenshot({ path: artifact("views-price-alerts-390.png"), fullPage: true });
+    await page.reload();
+    await expect.poll(() => panel.locator(".feed-item.rule").count(), { timeout: 10_000 }).toBe(1);
+    expect(await layoutProblems(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("shows the order-book ladder (top 20 per side) and depth of a Binance symbol, regrouped on request", async () => {
     const { page } = await open("/#/coin/BTC-USDT", SIZES[0]);
     const rows = () => page.locator("[data-testid=book-ladder] tbody tr:not(.spread)").count();

@@ -14,6 +14,7 @@ import { Connection, type ConnStatus, type SocketLike } from "../core/connection
 import { isTicker, tickersOf, withArrays } from "../core/frames.ts";
 import { MarketStore } from "../core/market.ts";
 import { PortfolioStore, type Holding, type StorageLike } from "../core/portfolio.ts";
+import { type Fired, type PriceRule, PriceAlerts } from "../core/price-alerts.ts";
 import { diffRooms } from "../core/viewport.ts";
 import { createLiveMarket, type LiveMarket } from "./live.ts";
 
@@ -24,6 +25,8 @@ export interface DashboardOptions {
   backoff?: Backoff;
   pingIntervalMs?: number;
   offlineAfterMs?: number;
+  /** Called when a personal price alert fires (the browser shows a notification). */
+  notify?: (f: Fired) => void;
 }
 
 export interface CandleHandle {
@@ -46,6 +49,10 @@ export function createDashboard(opts: DashboardOptions) {
     const live: LiveMarket = createLiveMarket(market);
     const feed = new AlertFeed(100);
     const portfolio = new PortfolioStore(opts.storage);
+    const priceAlerts = new PriceAlerts(opts.storage);
+    const [priceRules, setPriceRules] = createSignal<readonly PriceRule[]>(priceAlerts.rules);
+    const [firedAlerts, setFiredAlerts] = createSignal<readonly Fired[]>([]);
+    const checkedAt = new Map<string, number>();
 
     const [status, setStatus] = createSignal<ConnStatus>("connecting");
     const [disconnectedAt, setDisconnectedAt] = createSignal<number | undefined>();
@@ -71,6 +78,17 @@ export function createDashboard(opts: DashboardOptions) {
       }
       for (const c of candles.values()) if (c.dirty) { c.dirty = false; c.bump(); }
       if (newestTs) setLastFrameTs(newestTs);
+      // Personal price alerts: each symbol with a rule, once per new price.
+      for (const sym of priceAlerts.symbols()) {
+        const q = market.quotes.get(sym);
+        if (!q || (checkedAt.get(sym) ?? -1) >= q.exchTs) continue;
+        checkedAt.set(sym, q.exchTs);
+        const fired = priceAlerts.offer(sym, q.price, q.exchTs);
+        if (fired.length) {
+          setFiredAlerts((l) => [...fired, ...l].slice(0, 50));
+          for (const f of fired) opts.notify?.(f);
+        }
+      }
     });
 
     const onFrame = (f: ServerFrame) => {
@@ -222,6 +240,15 @@ export function createDashboard(opts: DashboardOptions) {
       };
     };
 
+    const addPriceRule = (r: Omit<PriceRule, "id">) => {
+      priceAlerts.add(r);
+      setPriceRules(priceAlerts.rules);
+    };
+    const removePriceRule = (id: string) => {
+      priceAlerts.remove(id);
+      setPriceRules(priceAlerts.rules);
+    };
+
     const toggleWatch = (symbol: string) => {
       portfolio.toggleWatch(symbol);
       setWatchlist(new Set(portfolio.watchlist));
@@ -241,6 +268,7 @@ export function createDashboard(opts: DashboardOptions) {
     return {
       market, live, conn, status, disconnectedAt, lastFrameTs, lastError,
       movers, topcoins, pulse, alerts, watchlist, holdings,
+      priceRules, firedAlerts, addPriceRule, removePriceRule,
       use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
       visibleRooms: () => [...visible],
       stale: () => status() !== "connected",
