@@ -156,8 +156,8 @@ describe("every view at desktop and phone size, against the real stack", () => {
   it("fires a personal price alert in the page and keeps the rule across a reload", async () => {
     const { page } = await open("/#/portfolio", SIZES[1]);
     const panel = page.locator("[data-testid=price-alerts]");
-    await panel.getByLabel("Coin").fill("BTC-USD");
-    await panel.getByLabel("Price").fill("1");
+    await panel.getByLabel("Coin", { exact: true }).fill("BTC-USD");
+    await panel.getByLabel("Price", { exact: true }).fill("1");
     await panel.getByRole("button", { name: "Add alert" }).click();
     await expect.poll(() => panel.locator("[aria-live] .feed-item").count(), { timeout: 20_000 }).toBe(1);
     expect(await panel.locator("[aria-live] .feed-item").first().textContent()).toMatch(/BTC-USD is above 1/);
