@@ -14,6 +14,7 @@ import { coalescerPool } from "./coalescer/mod.ts";
 import { rankerChild } from "./ranker/mod.ts";
 import { archiverChild } from "./archiver/mod.ts";
 import { pollerChild, shardPool } from "./ingest/mod.ts";
+import { marketRoomsChild } from "./marketrooms/mod.ts";
 
 export type ActorFactory = (host: HostContext) => ChildSpec;
 
@@ -22,6 +23,7 @@ export const registry: Record<string, ActorFactory> = {
   poller: pollerChild,
   ranker: rankerChild,
   archiver: archiverChild,
+  "market-rooms": marketRoomsChild,
 };
 
 export const pools: Record<string, PoolKind> = {

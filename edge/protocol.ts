@@ -23,7 +23,16 @@ export const UnsubscribeMsg = z.object({ op: z.literal("unsubscribe"), rooms: z.
 export const PingMsg = z.object({ op: z.literal("ping"), id: z.union([z.number(), z.string().max(64)]).optional() });
 export const RefreshMsg = z.object({ op: z.literal("refresh"), room: z.enum(["movers", "topcoins"]) });
 
-export const ClientMsg = z.discriminatedUnion("op", [SubscribeMsg, UnsubscribeMsg, PingMsg, RefreshMsg]);
+/** Past candles of a candle room: `{"op":"history","room":"candles.BTC-USD.1m","limit":1440,"before":T}`. */
+export const HistoryMsg = z.object({
+  op: z.literal("history"),
+  room: RoomName.regex(/^candles\.[A-Za-z0-9_-]+\.(1m|5m|15m|1h|1d)$/, "a candle room: candles.<SYMBOL>.<1m|5m|15m|1h|1d>"),
+  limit: z.number().int().min(1).max(1500).optional(),
+  /** Only candles starting before this time (ms): page back from the oldest one you have. */
+  before: z.number().int().nonnegative().optional(),
+});
+
+export const ClientMsg = z.discriminatedUnion("op", [SubscribeMsg, UnsubscribeMsg, PingMsg, RefreshMsg, HistoryMsg]);
 export type ClientMsg = z.infer<typeof ClientMsg>;
 
 // ---------------------------------------------------------------- server → client
@@ -37,6 +46,8 @@ export const ErrorCode = {
   RateLimited: "rate_limited",
   TooManyRooms: "too_many_rooms",
   UnknownRoom: "unknown_room",
+  /** A history request could not be answered now (no ranker, timeout); not a strike. */
+  Unavailable: "unavailable",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -83,6 +94,8 @@ export const UpdateFrame = SnapshotFrame.extend({ type: z.literal("update") });
 export const ResyncFrame = z.object({ type: z.literal("resync"), room: z.string(), reason: z.enum(["gap", "too_old", "unavailable"]) });
 export const ErrorFrame = z.object({ type: z.literal("error"), code: z.string(), message: z.string() });
 export const PongFrame = z.object({ type: z.literal("pong"), id: z.union([z.number(), z.string()]).optional(), ts: z.number().optional() });
+/** The answer to a `history` op: candles oldest first (CandleData). */
+export const HistoryFrame = z.object({ type: z.literal("history"), room: z.string(), data: z.array(z.unknown()) });
 
 export const ServerFrame = z.discriminatedUnion("type", [
   HelloFrame,
@@ -91,6 +104,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   ResyncFrame,
   ErrorFrame,
   PongFrame,
+  HistoryFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
@@ -181,5 +195,34 @@ export const CandleData = z.object({
   trades: z.number().int(),
   empty: z.boolean(),
   final: z.boolean(),
+  /** Timeframe (`1m`, `5m`, `15m`, `1h`, `1d`); absent means `1m` (older producers). */
+  tf: z.string().optional(),
+  /** What it was built from: the venue's `trades`, its `ticker` (each tick counted as one trade), or the `venue`'s own klines (history backfill). */
+  source: z.enum(["trades", "ticker", "venue"]).optional(),
+  /** True when the venue's feed was down during the period: an empty candle here means "no data", not "no trades". */
+  down: z.boolean().optional(),
 });
 export type CandleData = z.infer<typeof CandleData>;
+
+/** `book.<SYMBOL>` (snapshot room): the top levels per side, best first, `[price, size]`. */
+export const BookData = z.object({
+  symbol: z.string(),
+  venue: z.string(),
+  market: z.string(),
+  ts: z.number(),
+  lastUpdateId: z.number(),
+  bids: z.array(z.tuple([z.number(), z.number()])),
+  asks: z.array(z.tuple([z.number(), z.number()])),
+});
+export type BookData = z.infer<typeof BookData>;
+
+/** `trades.<SYMBOL>` (snapshot room): the latest trades, newest first. */
+export const TradesData = z.object({
+  symbol: z.string(),
+  trades: z.array(z.object({ venue: z.string(), price: z.number(), size: z.number(), side: z.enum(["buy", "sell"]), id: z.string(), ts: z.number() })),
+});
+export type TradesData = z.infer<typeof TradesData>;
+
+/** Candle timeframes served as rooms `candles.<SYMBOL>.<tf>` and by the `history` op. */
+export const CANDLE_TIMEFRAMES = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "1d": 86_400_000 } as const;
+export type CandleTimeframe = keyof typeof CANDLE_TIMEFRAMES;

@@ -70,6 +70,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
       read: (topic, after) => bus ? bus.log.read(topic, after) : Promise.reject(new Error("NATS not connected yet")),
     },
     refresh: (room) => bus?.refresh(room),
+    history: (q) => bus ? bus.history(q) : Promise.reject(new Error("NATS not connected yet")),
     // EDGE_FLUSH_INTERVAL > 0: the first message of a batch waits that long, and every
     // message arriving meanwhile is published in the same flush (one write per socket).
     defer: cfg.flushIntervalMs > 0 ? (fn) => void setTimeout(fn, cfg.flushIntervalMs) : setImmediate,

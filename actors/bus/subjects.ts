@@ -92,10 +92,14 @@ export const rooms = {
   pulse: "pulse",
   alerts: "alerts",
   candles: (symbol: string, interval = "1m") => `candles.${token(symbol, "symbol")}.${token(interval, "interval")}`,
+  /** Top of the order book (actors/marketrooms). */
+  book: (symbol: string) => `book.${token(symbol, "symbol")}`,
+  /** The latest trades (actors/marketrooms). */
+  trades: (symbol: string) => `trades.${token(symbol, "symbol")}`,
 } as const;
 
 /** Subjects of the snapshot rooms (ROOMS stream) and of the stream rooms (ROOMLOG); together `room.>`. */
-export const snapshotRoomSubjects = ["room.ticker.>", "room.movers", "room.topcoins", "room.pulse"] as const;
+export const snapshotRoomSubjects = ["room.ticker.>", "room.movers", "room.topcoins", "room.pulse", "room.book.>", "room.trades.>"] as const;
 export const streamRoomSubjects = ["room.alerts", "room.candles.>"] as const;
 
 /**

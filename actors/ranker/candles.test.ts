@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Tick } from "../bus/mod.ts";
+import type { Tick, Trade } from "../bus/mod.ts";
 import { CandleData } from "../../edge/protocol.ts";
 import { CandleBook, MINUTE } from "./candles.ts";
 
@@ -15,7 +15,7 @@ describe("CandleBook", () => {
     b.offer(t(101, 59_999, { lastSize: 2 }));
     const [c, ...rest] = b.advance(MINUTE);
     expect(rest).toEqual([]);
-    expect(c).toEqual({ symbol: "BTC-USD", start: 0, open: 100, high: 105, low: 95, close: 101, volume: 3.75, trades: 4, empty: false, final: true });
+    expect(c).toEqual({ symbol: "BTC-USD", start: 0, open: 100, high: 105, low: 95, close: 101, volume: 3.75, trades: 4, empty: false, final: true, tf: "1m", source: "ticker" });
     expect(CandleData.safeParse(c).success).toBe(true);
   });
 
@@ -79,5 +79,53 @@ describe("CandleBook", () => {
     expect(b.partials()).toEqual([]);
     b.offer(t(101, 2_000));
     expect(b.partials().map((c) => c.close)).toEqual([101]);
+  });
+
+  it("builds candles from trades once the venue sends them, and stops counting that pair's ticks", () => {
+    const b = new CandleBook();
+    const tr = (price: number, size: number, exchTs: number): Trade =>
+      ({ venue: "coinbase", market: "spot", symbol: "BTC-USD", price, size, side: "buy", tradeId: String(exchTs), exchTs, recvTs: exchTs });
+    b.offer(t(100, 1_000, { lastSize: 9 }));
+    b.offerTrade(tr(101, 0.5, 2_000));
+    expect(b.offer(t(200, 3_000, { lastSize: 9 }))).toBe("ignored");
+    b.offerTrade(tr(99, 0.25, 4_000));
+    const [c] = b.advance(MINUTE);
+    expect(c).toMatchObject({ open: 100, high: 101, low: 99, close: 99, volume: 9.75, trades: 3, source: "trades" });
+    b.offer(t(300, MINUTE + 1_000));
+    b.offerTrade(tr(102, 1, MINUTE + 2_000));
+    expect(b.advance(2 * MINUTE)[0]).toMatchObject({ open: 102, high: 102, close: 102, volume: 1, trades: 1, source: "trades" });
+  });
+
+  it("aggregates a longer timeframe on its own period boundaries", () => {
+    const H = 3_600_000;
+    const b = new CandleBook({ intervalMs: H, tf: "1h" });
+    b.offer(t(100, 10 * MINUTE, { lastSize: 1 }));
+    b.offer(t(120, 30 * MINUTE, { lastSize: 1 }));
+    b.offer(t(90, 59 * MINUTE, { lastSize: 1 }));
+    expect(b.advance(59 * MINUTE + 59_000)).toEqual([]);
+    b.offer(t(95, 2 * H + 1, { lastSize: 1 }));
+    const out = b.advance(3 * H);
+    expect(out.map((c) => [c.tf, c.start, c.open, c.high, c.low, c.close, c.empty])).toEqual([
+      ["1h", 0, 100, 120, 90, 90, false],
+      ["1h", H, null, null, null, null, true],
+      ["1h", 2 * H, 95, 95, 95, 95, false],
+    ]);
+  });
+
+  it("marks candles of a period when the venue's feed was down, so a gap reads as missing data", () => {
+    const b = new CandleBook();
+    b.offer(t(100, 1_000));
+    b.feed("coinbase", true, MINUTE + 10_000);
+    b.feed("coinbase", false, 2 * MINUTE + 30_000);
+    b.offer(t(101, 2 * MINUTE + 40_000));
+    b.offer(t(102, 3 * MINUTE + 1_000));
+    const out = b.advance(4 * MINUTE);
+    expect(out.map((c) => [c.start / MINUTE, c.empty, c.down ?? false])).toEqual([
+      [0, false, false],
+      [1, true, true],
+      [2, false, true],
+      [3, false, false],
+    ]);
+    expect(out.every((c) => CandleData.safeParse(c).success)).toBe(true);
   });
 });

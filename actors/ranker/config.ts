@@ -28,6 +28,14 @@ export const rankerSettings = {
   PULSE_WINDOW: ms(1000).default(30_000),
   /** In-progress candle updates (final: false) at most this often; 0 disables them. */
   CANDLE_PARTIAL_INTERVAL: ms(0).default(10_000),
+  /** Fill candle history beyond ROOMLOG from the venues' klines REST (backfill.ts). */
+  CANDLE_BACKFILL: v.bool().default(true),
+  /** Klines REST bases; default: SIM_URL when FEED=sim, else the venues' public APIs. */
+  CANDLE_BACKFILL_COINBASE_URL: v.url(["http", "https"]).optional(),
+  CANDLE_BACKFILL_BINANCE_URL: v.url(["http", "https"]).optional(),
+  CANDLE_BACKFILL_BINANCE_USDM_URL: v.url(["http", "https"]).optional(),
+  /** Symbols whose 24 h of 1-minute history is fetched at start-up (so the first chart opens instantly). */
+  CANDLE_PREFETCH: v.list().default(["BTC-USD", "ETH-USD", "BTC-USDT", "ETH-USDT"]),
   /** Name of the leader lease in BUCKET.leaders. */
   RANKER_LEADER_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default("ranker"),
 };

@@ -17,13 +17,12 @@
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { Logger } from "@logtape/logtape";
-import { decode, isStreamRoom, MarketSnapshot, rooms, STREAM, subjects } from "../bus/mod.ts";
+import { decode, FeedStatus, isStreamRoom, MarketSnapshot, rooms, STREAM, subjects, TradeBatch } from "../bus/mod.ts";
 import { AlertData, CandleData, PulseData } from "../../edge/protocol.ts";
 import type { Clock, TimerHandle } from "../runtime/types.ts";
 import { decodeTickBatch } from "../coalescer/fast-decode.ts";
 import { readLastPerSubject, readStream } from "../coalescer/jetstream-read.ts";
 import { RoomPublisher } from "../coalescer/room-publisher.ts";
-import { MINUTE } from "./candles.ts";
 import type { RankerConfig } from "./config.ts";
 import { Ranker, type RoomOutput } from "./ranker.ts";
 import { ceilTo } from "./watermark.ts";
@@ -99,7 +98,8 @@ export class Leadership {
     const lastPulse = PulseData.safeParse(pulse.data);
     r.pulse.closeBefore(Math.max(ceilTo(replayStart, config.PULSE_WINDOW), lastPulse.success ? lastPulse.data.windowEnd : -Infinity));
 
-    r.candles.closeBefore(ceilTo(replayStart, MINUTE));
+    // A period that started before the replay would be partial: it is not published (history fills it from the venue).
+    for (const b of r.candleBooks) b.closeBefore(ceilTo(replayStart, b.intervalMs));
     const info = await jsm.streams.info(STREAM.roomLog, { subjects_filter: "room.candles.>" });
     const candleRooms = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice("room.".length));
     for (let i = 0; i < candleRooms.length; i += 64) {
@@ -108,7 +108,8 @@ export class Leadership {
         const last = await this.publisher.loadLast(room);
         this.publisher.prime(room, last);
         const c = CandleData.safeParse(last.data);
-        if (c.success) r.candles.restore(c.data.symbol, c.data.final ? c.data.start : c.data.start - MINUTE, c.data.start);
+        const book = r.candleBooks.find((b) => room.endsWith(`.${b.tf}`));
+        if (c.success && book) book.restore(c.data.symbol, c.data.final ? c.data.start : c.data.start - book.intervalMs, c.data.start);
       }));
     }
 
@@ -127,6 +128,11 @@ export class Leadership {
 
     const markets = await js.consumers.get(STREAM.md, { filter_subjects: subjects.allMarkets, deliver_policy: DeliverPolicy.LastPerSubject });
     this.#feeds.push(await markets.consume({ callback: (m) => this.#onMarket(m) }));
+
+    const feeds = await js.consumers.get(STREAM.md, { filter_subjects: subjects.allFeeds, opt_start_time: new Date(replayStart - 86_400_000).toISOString() });
+    this.#feeds.push(await feeds.consume({ callback: (m) => this.#onFeed(m) }));
+    const trades = await js.consumers.get(STREAM.md, { filter_subjects: subjects.allTrades, opt_start_time: new Date(replayStart).toISOString() });
+    this.#feeds.push(await trades.consume({ max_messages: 2000, callback: (m) => this.#onTrades(m) }));
 
     const ticks = await js.consumers.get(STREAM.md, { filter_subjects: subjects.allTicks, opt_start_time: new Date(replayStart).toISOString() });
     if ((await ticks.info(true)).num_pending === 0) this.live = true;
@@ -162,6 +168,21 @@ export class Leadership {
         this.d.log.info("ranker caught up after replaying {n} messages", { n: this.stats.replayed });
       }
     }
+  }
+
+  #onTrades(m: JsMsg): void {
+    const b = decode(TradeBatch, m.data);
+    if (!b.ok) {
+      this.stats.bad++;
+      return;
+    }
+    for (const t of b.value.trades) this.ranker.offerTrade(t);
+  }
+
+  #onFeed(m: JsMsg): void {
+    const f = decode(FeedStatus, m.data);
+    if (f.ok) this.ranker.offerFeed(f.value);
+    else this.stats.bad++;
   }
 
   #onMarket(m: JsMsg): void {

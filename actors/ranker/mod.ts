@@ -11,6 +11,8 @@ import { BUCKET } from "../bus/mod.ts";
 import { loadConfig } from "../config.ts";
 import { type RankerConfig, rankerSettings } from "./config.ts";
 import { RankerService } from "./service.ts";
+import type { KlineEndpoints } from "./backfill.ts";
+import { ingestSettings } from "../ingest/settings.ts";
 
 export { Ranker } from "./ranker.ts";
 export { RankerService } from "./service.ts";
@@ -18,7 +20,7 @@ export { rankerSettings, type RankerConfig } from "./config.ts";
 export { CandleHistoryReply, CandleHistoryRequest } from "./history.ts";
 
 /** The runtime wrapper: a fresh service per (re)start; a failed leadership crashes the actor. */
-export function rankerActor(host: HostContext, config: RankerConfig): Actor<never> {
+export function rankerActor(host: HostContext, config: RankerConfig, klines?: KlineEndpoints): Actor<never> {
   let svc: RankerService | undefined;
   return {
     async start(ctx) {
@@ -33,6 +35,7 @@ export function rankerActor(host: HostContext, config: RankerConfig): Actor<neve
         leaseMs: host.leaseMs,
         holderId: `${host.hostId}-ranker-${crypto.randomUUID().slice(0, 6)}`,
         config,
+        ...(klines ? { klines } : {}),
         metrics: host.metrics,
         onError: (err) => ctx.fail(err),
         ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
@@ -49,5 +52,19 @@ export function rankerActor(host: HostContext, config: RankerConfig): Actor<neve
 /** Throws ConfigError (naming the variable) when a ranker setting is invalid. */
 export function rankerChild(host: HostContext): ChildSpec {
   const config = loadConfig(rankerSettings, host.env);
-  return { id: "ranker", restart: "permanent", shutdownMs: 8000, actor: () => rankerActor(host, config) };
+  const klines = config.CANDLE_BACKFILL ? klineEndpoints(config, loadConfig(ingestSettings, host.env)) : undefined;
+  return { id: "ranker", restart: "permanent", shutdownMs: 8000, actor: () => rankerActor(host, config, klines) };
+}
+
+/** Klines REST bases: explicit settings win; FEED=sim → the simulator; otherwise the venues' public APIs. */
+export function klineEndpoints(
+  c: RankerConfig,
+  feed: { FEED: readonly string[]; SIM_URL: string; BINANCE_REST_URL?: string | undefined; BINANCE_USDM_REST_URL?: string | undefined },
+): KlineEndpoints {
+  const sim = feed.FEED.includes("sim");
+  return {
+    coinbase: c.CANDLE_BACKFILL_COINBASE_URL ?? (sim ? feed.SIM_URL : "https://api.exchange.coinbase.com"),
+    binance: c.CANDLE_BACKFILL_BINANCE_URL ?? feed.BINANCE_REST_URL ?? (sim ? feed.SIM_URL : "https://api.binance.com"),
+    binanceUsdm: c.CANDLE_BACKFILL_BINANCE_USDM_URL ?? feed.BINANCE_USDM_REST_URL ?? (sim ? feed.SIM_URL : "https://fapi.binance.com"),
+  };
 }

@@ -59,12 +59,18 @@ describe("Ranker", () => {
     expect(rooms(r.poll(100_000, true)).filter((x) => x !== "movers" && x !== "topcoins")).toEqual(["pulse", "candles.A-USD.1m"]);
   });
 
-  it("sends in-progress candles at the partial interval when they changed", () => {
+  it("sends in-progress candles of every timeframe at the partial interval when they changed", () => {
     const r = new Ranker({ candlePartialMs: 5000, minIntervalMs: 1e9, maxIntervalMs: 1e9 });
     r.offerTick(t("A-USD", 101, 1000), 1000);
     r.poll(1000, true); // first movers/topcoins publish (throttle starts at -Infinity)
     r.offerTick(t("A-USD", 102, 2000), 2000);
     expect(rooms(r.poll(3000, true))).toEqual([]);
-    expect(r.poll(6000, true).map((o) => [o.room, (o.data as { final: boolean }).final])).toEqual([["candles.A-USD.1m", false]]);
+    expect(r.poll(6000, true).map((o) => [o.room, (o.data as { final: boolean }).final])).toEqual([
+      ["candles.A-USD.1m", false],
+      ["candles.A-USD.5m", false],
+      ["candles.A-USD.15m", false],
+      ["candles.A-USD.1h", false],
+      ["candles.A-USD.1d", false],
+    ]);
   });
 });

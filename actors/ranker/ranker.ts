@@ -9,12 +9,13 @@
  *   only once live (caught up), so a replay does not publish stale rankings;
  * - pulse: one message per closed 30 s window (watermark.ts);
  * - alerts: one message per alert, as the tick that raises it arrives;
- * - candles.<SYMBOL>.1m: final candles when a minute closes, and in-progress candles
- *   (final: false) every `candlePartialMs` when they changed (0 disables them).
+ * - candles.<SYMBOL>.<tf> for tf in 1m, 5m, 15m, 1h, 1d: final candles when a period
+ *   closes, and in-progress candles (final: false) every `candlePartialMs` when they
+ *   changed (0 disables them). Built from trades where the venue sends them.
  */
-import type { MarketSnapshot, Tick } from "../bus/mod.ts";
+import type { FeedStatus, MarketSnapshot, Tick, Trade } from "../bus/mod.ts";
 import { rooms } from "../bus/mod.ts";
-import type { MoversData, TopCoinsData } from "../../edge/protocol.ts";
+import { CANDLE_TIMEFRAMES, type MoversData, type TopCoinsData } from "../../edge/protocol.ts";
 import { DEGRADED_VENUE, LatestTicks } from "../coalescer/ticker.ts";
 import { AlertDetector } from "./alerts.ts";
 import { CandleBook } from "./candles.ts";
@@ -62,11 +63,14 @@ export class Ranker {
   readonly latest: LatestTicks;
   readonly markets = new MarketIndex();
   readonly pulse: PulseWindows;
-  readonly candles = new CandleBook();
+  /** One candle book per timeframe, 1m first. */
+  readonly candleBooks: readonly CandleBook[] = Object.entries(CANDLE_TIMEFRAMES).map(([tf, intervalMs]) => new CandleBook({ tf, intervalMs }));
+  /** The 1-minute book. */
+  readonly candles = this.candleBooks[0]!;
   readonly alerts: AlertDetector;
   readonly watermark: Watermark;
   /** `future`: ticks stamped more than maxSkewMs ahead of their receive time (their time corrected). */
-  readonly stats = { ticks: 0, late: 0, alerts: 0, future: 0 };
+  readonly stats = { ticks: 0, trades: 0, late: 0, alerts: 0, future: 0 };
   readonly #o: Required<RankerOptions>;
   readonly #movers: Throttle;
   readonly #topcoins: Throttle;
@@ -107,12 +111,24 @@ export class Ranker {
     // Degraded (CoinGecko) ticks carry minutes-old update times: they would hold the slowest-venue watermark back.
     if (t.venue !== DEGRADED_VENUE) this.watermark.observe(t.exchTs, t.venue);
     if (this.pulse.offer(t) === "late") this.stats.late++;
-    if (this.candles.offer(t) === "late") this.stats.late++;
+    for (const b of this.candleBooks) if (b.offer(t) === "late" && b === this.candles) this.stats.late++;
     const a = this.alerts.offer(t);
     if (a) {
       this.stats.alerts++;
       this.#out.push({ room: rooms.alerts, data: a });
     }
+  }
+
+  /** A trade: candles of its venue and symbol come from trades from now on. */
+  offerTrade(tr: Trade): void {
+    this.stats.trades++;
+    this.watermark.observe(tr.exchTs);
+    for (const b of this.candleBooks) if (b.offerTrade(tr) === "late" && b === this.candles) this.stats.late++;
+  }
+
+  /** Feed health: outages are marked on the candles they overlap. */
+  offerFeed(f: FeedStatus): void {
+    for (const b of this.candleBooks) b.feed(f.venue, f.state === "down", f.ts);
   }
 
   offerMarket(m: MarketSnapshot): void {
@@ -152,10 +168,10 @@ export class Ranker {
   poll(now: number, live: boolean): RoomOutput[] {
     const wm = this.watermark.value(live ? now : undefined);
     for (const p of this.pulse.advance(wm)) this.#out.push({ room: rooms.pulse, data: p });
-    for (const c of this.candles.advance(wm)) this.#out.push({ room: rooms.candles(c.symbol), data: c });
+    for (const b of this.candleBooks) for (const c of b.advance(wm)) this.#out.push({ room: rooms.candles(c.symbol, b.tf), data: c });
     if (live && this.#o.candlePartialMs > 0 && now - this.#lastPartialAt >= this.#o.candlePartialMs) {
       this.#lastPartialAt = now;
-      for (const c of this.candles.partials()) this.#out.push({ room: rooms.candles(c.symbol), data: c });
+      for (const b of this.candleBooks) for (const c of b.partials()) this.#out.push({ room: rooms.candles(c.symbol, b.tf), data: c });
     }
     if (live) {
       const movers = this.moversNow(now);

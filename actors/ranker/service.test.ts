@@ -81,7 +81,7 @@ describe("mover-ranker on a real nats-server", () => {
     const candles = () => rec.of(rooms.candles("BTC-USD")).map((m) => CandleData.parse(m.data));
     await waitFor(() => candles().some((c) => c.start === base + 2 * MINUTE && c.final), "BTC candles of three minutes", 15_000);
     const [m0, m1, m2] = candles();
-    expect(m0).toEqual({ symbol: "BTC-USD", start: base, open: 100, high: 110, low: 90, close: 90, volume: 4, trades: 3, empty: false, final: true });
+    expect(m0).toEqual({ symbol: "BTC-USD", start: base, open: 100, high: 110, low: 90, close: 90, volume: 4, trades: 3, empty: false, final: true, tf: "1m", source: "ticker" });
     expect(m1).toMatchObject({ start: base + MINUTE, empty: true, open: null, close: null, volume: 0 });
     expect(m2).toMatchObject({ start: base + 2 * MINUTE, open: 95, empty: false });
     expect(contiguous(rec.of(rooms.candles("BTC-USD")).map((m) => m.seq))).toBe(true);

@@ -15,7 +15,9 @@ import { LeaderLease } from "../lease/mod.ts";
 import type { Clock } from "../runtime/types.ts";
 import type { Metrics } from "../metrics.ts";
 import type { RankerConfig } from "./config.ts";
-import { serveCandleHistory } from "./history.ts";
+import type { KlineEndpoints } from "./backfill.ts";
+import { VenueKlines } from "./backfill.ts";
+import { candleHistory, serveCandleHistory } from "./history.ts";
 import { Leadership } from "./leadership.ts";
 import { Freshness } from "../freshness.ts";
 
@@ -30,6 +32,8 @@ export interface RankerServiceOptions {
   holderId: string;
   config: RankerConfig;
   metrics?: Metrics;
+  /** Klines REST bases for history beyond ROOMLOG (none: no backfill). */
+  klines?: KlineEndpoints;
   /** Leadership could not start (JetStream unreadable): the actor should crash and release the lease. */
   onError?: (err: unknown) => void;
   /** Default 10 s; see {@link RankerService.freshness}. */
@@ -64,7 +68,9 @@ export class RankerService {
 
   async start(signal?: AbortSignal): Promise<void> {
     const { nc, js, clock, config } = this.#o;
-    this.#history = serveCandleHistory(nc, js, () => clock.now());
+    const klines = this.#o.klines ? new VenueKlines(this.#o.klines, { now: () => clock.now() }) : undefined;
+    this.#history = serveCandleHistory(nc, js, () => clock.now(), { jsm: this.#o.jsm, ...(klines ? { klines } : {}) });
+    if (klines) this.#prefetch(klines);
     this.#lease = new LeaderLease({
       kv: this.#o.kv,
       name: config.RANKER_LEADER_NAME,
@@ -83,6 +89,18 @@ export class RankerService {
     await this.#lease?.stop();
     await this.#depose();
     this.#history?.unsubscribe();
+  }
+
+  /** Warm the klines cache for the configured symbols (best effort: a failure only logs). */
+  #prefetch(klines: VenueKlines): void {
+    const { js, jsm, clock, config } = this.#o;
+    void (async () => {
+      for (const symbol of config.CANDLE_PREFETCH) {
+        if (this.#stopped) return;
+        await candleHistory({ js, jsm, klines, now: () => clock.now() }, { symbol, tf: "1m", limit: 1440 })
+          .catch((err) => this.#log.warn("candle prefetch for {symbol} failed: {err}", { symbol, err: String(err) }));
+      }
+    })();
   }
 
   status(): Record<string, unknown> {

@@ -14,6 +14,7 @@
  */
 import { CloseCode, ErrorCode, type Limits } from "../protocol.ts";
 import { type AddressRange, clientAddress, hostAllowed, type ProxyHeader } from "./addresses.ts";
+import { type HistoryFetch, HistoryGate } from "./history.ts";
 import { AddressCounts, type AddressLimiter, originAllowed } from "./limits.ts";
 import { type RefreshRoom, RefreshCoalescer } from "./refresh.ts";
 import { type RoomLog, SharedLogReader } from "./replay.ts";
@@ -58,6 +59,8 @@ export interface CoreDeps {
   log: RoomLog;
   /** Fire-and-forget refresh command; must not throw. */
   refresh(room: RefreshRoom): void;
+  /** Candle history for the `history` op (none: answered `unavailable`). */
+  history?: HistoryFetch;
   now?: () => number;
   /** Runs `fn` once after the current event-loop turn's I/O (setImmediate on Node). */
   defer?: (fn: () => void) => void;
@@ -74,6 +77,7 @@ export class EdgeHub {
   readonly sessions = new Set<Session>();
   readonly stats = new EdgeStats();
   readonly refresher: RefreshCoalescer;
+  readonly history: HistoryGate;
   /** True once the live subscription and the initial load are done. */
   ready = false;
   closing = false;
@@ -103,6 +107,11 @@ export class EdgeHub {
       ...(deps.warn ? { warn: deps.warn } : {}),
     });
     this.refresher = new RefreshCoalescer(cfg.refreshWindowMs, (r) => deps.refresh(r), this.now);
+    this.history = new HistoryGate(deps.history, {
+      send: (s, f) => this.send(s, f),
+      reject: (s, code, message) => this.reject(s, code, message),
+      fail: (s, code, message) => this.send(s, JSON.stringify({ type: "error", code, message })),
+    }, this.now);
     this.sampleLeft = cfg.latencySample;
     const limits: Limits = {
       maxFrameBytes: cfg.maxFrameBytes,
@@ -235,6 +244,7 @@ export class EdgeHub {
       if (m.op === "subscribe") this.subs.subscribe(s, m.rooms, m.since);
       else if (m.op === "unsubscribe") this.subs.unsubscribe(s, m.rooms);
       else if (m.op === "ping") this.send(s, JSON.stringify({ type: "pong", id: m.id, ts: this.now() }));
+      else if (m.op === "history") this.history.request(s, m.room, m.limit, m.before);
       else this.refresher.request(m.room);
     } catch (e) {
       // A bug handling one frame must not take the process (or other clients) down.

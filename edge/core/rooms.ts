@@ -15,7 +15,7 @@ const SEQ_KEY = new TextEncoder().encode('","seq":');
 const TS_KEY = new TextEncoder().encode(',"ts":');
 
 /** Room kinds, used as bounded metric labels. */
-export type RoomKind = "ticker" | "ticker_all" | "movers" | "topcoins" | "pulse" | "alerts" | "candles";
+export type RoomKind = "ticker" | "ticker_all" | "movers" | "topcoins" | "pulse" | "alerts" | "candles" | "book" | "trades";
 
 /** The kind of a valid room name, or undefined for a name no producer publishes. */
 export function roomKind(room: string): RoomKind | undefined {
@@ -25,6 +25,7 @@ export function roomKind(room: string): RoomKind | undefined {
   const parts = room.split(".");
   if (parts[0] === "ticker" && parts.length === 2) return "ticker";
   if (parts[0] === "candles" && parts.length === 3) return "candles";
+  if ((parts[0] === "book" || parts[0] === "trades") && parts.length === 2) return parts[0];
   return undefined;
 }
 

@@ -50,7 +50,7 @@ export class Session {
 export type Parsed = { ok: true; msg: ClientMsg } | { ok: false; code: ErrorCode; message: string };
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const KNOWN_OPS = new Set(["subscribe", "unsubscribe", "ping", "refresh"]);
+const KNOWN_OPS = new Set(["subscribe", "unsubscribe", "ping", "refresh", "history"]);
 
 /** Validate one client frame. Never throws. */
 export function parseClientFrame(data: Uint8Array, isBinary: boolean, maxFrameBytes: number): Parsed {

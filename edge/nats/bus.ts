@@ -10,6 +10,7 @@ import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { rooms, subjects } from "../../actors/bus/mod.ts";
 import type { EdgeHub } from "../core/hub.ts";
 import type { RefreshRoom } from "../core/refresh.ts";
+import type { HistoryQuery } from "../core/history.ts";
 import { JetStreamRoomLog, loadLatest } from "./roomlog.ts";
 
 type Warn = (message: string, props?: Record<string, unknown>) => void;
@@ -65,6 +66,15 @@ export class EdgeBus {
     this.nc.request(subjects.refresh(room), EMPTY, { timeout: 2000 }).catch(() => {
       this.refreshFailures++;
     });
+  }
+
+  /** Candle history from the ranker (`cmd.candles.history`), as a JSON array text. */
+  async history(q: HistoryQuery): Promise<string> {
+    if (this.nc.isClosed()) throw new Error("NATS closed");
+    const reply = await this.nc.request(subjects.candleHistory, new TextEncoder().encode(JSON.stringify(q)), { timeout: 10_000 });
+    const body = JSON.parse(new TextDecoder().decode(reply.data)) as { candles?: unknown; error?: { message?: string } };
+    if (!Array.isArray(body.candles)) throw new Error(body.error?.message ?? "bad history reply");
+    return JSON.stringify(body.candles);
   }
 
   private watchStatus(hub: EdgeHub): void {

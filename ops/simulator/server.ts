@@ -20,6 +20,7 @@ import { Market } from "./market.ts";
 import type { ResolvedOptions } from "./settings.ts";
 import { VenueStats } from "./stats.ts";
 import { buildUniverse } from "./universe.ts";
+import { KlineHistory, klinesRest } from "./klines.ts";
 
 const log = getLogger(["tickflow", "simulator"]);
 
@@ -32,6 +33,8 @@ export class SimServer {
   /** REST weight per flavour (Binance counts per IP; one client IP in practice here). */
   readonly weights: { spot: WeightLimiter; usdm: WeightLimiter };
   private readonly gecko: CoinGecko;
+  /** Candle history for the klines/candles REST endpoints (klines.ts). */
+  readonly klines: KlineHistory;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private lastSample = performance.now();
@@ -73,6 +76,8 @@ export class SimServer {
     });
 
     this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm));
+    this.klines = new KlineHistory(universe, opts.seed);
+    market.listen(this.klines);
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.http.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
     this.http.on("clientError", (_e, socket) => socket.destroy());
@@ -175,7 +180,7 @@ export class SimServer {
       // Coinbase Exchange REST product list (https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_getproducts).
       return sendJson(res, 200, coinbaseProducts(this.core.universe));
     }
-    const isBinance = !isGecko && (path.startsWith("/api/v3/") || path.startsWith("/fapi/v1/"));
+    const isBinance = !isGecko && (path.startsWith("/api/v3/") || path.startsWith("/fapi/v1/") || /^\/products\/[^/]+\/candles\/?$/.test(path));
     if (!isGecko && !isBinance) return sendJson(res, 404, { error: `not found: ${path}` });
     if (req.method !== "GET") return sendJson(res, 405, { error: "only GET" });
     const answer = () => {
@@ -218,7 +223,7 @@ export class SimServer {
         return this.gecko.throttle(res, wait);
       }
       this.gecko.handle(geckoPath, q, res);
-    } else if (!binanceRest(this.core.universe, path, q, res, headers)) {
+    } else if (!klinesRest(this.klines, this.core.universe, path, q, res) && !binanceRest(this.core.universe, path, q, res, headers)) {
       sendJson(res, 404, { code: -1, msg: `unknown endpoint ${path}` });
     }
   }

@@ -98,13 +98,12 @@ describe("dashboard in Chromium", () => {
     await page.context().close();
   });
 
-  it("fills the coin chart with candle history and then live points", async () => {
+  it("fills the coin chart with the candle room's replayed history", async () => {
     const page = await openPage("/#/coin/BTC-USD");
-    const points = async () => Number(await page.getAttribute("[data-testid=price-chart]", "data-points"));
-    await page.waitForSelector("[data-testid=price-chart]");
+    const points = async () => Number(await page.getAttribute("[data-testid=candle-chart]", "data-points"));
+    await page.waitForSelector("[data-testid=candle-chart]");
+    // Candles drawn (the forming one updating in place is checked against the real stack in views.e2e.ts).
     await expect.poll(points, { timeout: 5000 }).toBeGreaterThan(100);
-    const n = await points();
-    await expect.poll(points, { timeout: 5000 }).toBeGreaterThan(n);
     expect(edge.subscriptions().has("candles.BTC-USD.1m")).toBe(true);
     expect(edge.log.some((e) => e.rooms.includes("candles.BTC-USD.1m") && e.since?.["candles.BTC-USD.1m"] === 0)).toBe(true);
     await page.screenshot({ path: artifact("coin-dark.png") });
@@ -133,11 +132,11 @@ describe("dashboard in Chromium", () => {
   it("moves through the grid with the keyboard", async () => {
     const page = await openPage("/#/markets");
     await page.waitForSelector(".grid-body .grid-row");
-    await page.locator("[data-testid=grid-body]").focus();
+    await page.locator("[role=grid]").focus();
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowDown");
     const active = await page.locator(".grid-row.active").getAttribute("data-symbol");
-    expect(await page.locator("[data-testid=grid-body]").getAttribute("aria-activedescendant")).toBe(`row-${active}`);
+    expect(await page.locator("[role=grid]").getAttribute("aria-activedescendant")).toBe(`row-${active}`);
     await page.keyboard.press("Enter");
     await page.waitForURL(`**/#/coin/${active}`);
     await page.keyboard.press("/");

@@ -8,7 +8,7 @@ const COLUMNS: Array<{ key: SortKey; label: string; cls: string }> = [
   { key: "change", label: "24h %", cls: "c-num c-chg" },
   { key: "high", label: "24h high", cls: "c-num c-hi" },
   { key: "low", label: "24h low", cls: "c-num c-lo" },
-  { key: "volume", label: "Volume", cls: "c-num c-vol" },
+  { key: "volume", label: "Vol $", cls: "c-num c-vol" },
 ];
 
 export default function GridHeader(props: { sortKey: SortKey; sortDir: SortDir; onSort: (key: SortKey) => void }) {

@@ -41,12 +41,18 @@ export default function GridRow(props: { symbol: string; index: number; active: 
       <span role="rowheader" class="c-sym">
         <a href={`#/coin/${encodeURIComponent(props.symbol)}`} tabIndex={-1}>{props.symbol}</a>
         {q()?.degraded ? <span class="tag" title="fallback price source">fallback</span> : null}
+        {q()?.venue && !q()?.degraded ? <span class="venue">{q()!.venue}</span> : null}
       </span>
       <span role="gridcell" class={`c-num c-price ${flash()}`}>{fmt.price(q()?.price)}</span>
       <span role="gridcell" class="c-num c-chg" classList={{ up: (change() ?? 0) > 0, down: (change() ?? 0) < 0 }}>{fmt.pct(change())}</span>
       <span role="gridcell" class="c-num c-hi">{fmt.price(q()?.high24h)}</span>
       <span role="gridcell" class="c-num c-lo">{fmt.price(q()?.low24h)}</span>
-      <span role="gridcell" class="c-num c-vol">{fmt.compact(q()?.volume24h)}</span>
+      <span role="gridcell" class="c-num c-vol">{usdVolume(q()?.volume24h, q()?.price)}</span>
     </div>
   );
+}
+
+/** 24 h volume in USD, compact ("$1.2B"). */
+function usdVolume(base: number | undefined, price: number | undefined): string {
+  return base === undefined || price === undefined ? "—" : `$${fmt.compact(base * price)}`;
 }

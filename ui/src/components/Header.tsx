@@ -1,5 +1,6 @@
 /** App header: name, navigation, connection status and theme switch. */
 import NavTabs from "./NavTabs.tsx";
+import PrefsMenu from "./PrefsMenu.tsx";
 import StatusIndicator from "./StatusIndicator.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
 
@@ -10,6 +11,7 @@ export default function Header() {
       <NavTabs />
       <div class="header-right">
         <StatusIndicator />
+        <PrefsMenu />
         <ThemeToggle />
       </div>
     </header>

@@ -1,6 +1,7 @@
-/** Portfolio: holdings with live value and P&L, and the watchlist. */
+/** Portfolio: holdings with live value and P&L, the watchlist, and personal price alerts. */
 import HoldingForm from "./HoldingForm.tsx";
 import HoldingsTable from "./HoldingsTable.tsx";
+import PriceAlertsPanel from "./PriceAlertsPanel.tsx";
 import WatchlistTable from "./WatchlistTable.tsx";
 
 export default function PortfolioView() {
@@ -12,6 +13,7 @@ export default function PortfolioView() {
         <HoldingsTable />
       </section>
       <WatchlistTable />
+      <PriceAlertsPanel />
     </div>
   );
 }

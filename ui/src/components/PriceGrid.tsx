@@ -143,10 +143,12 @@ export default function PriceGrid() {
         role="grid"
         aria-label="Live prices. Arrow keys move, Enter opens the coin, W toggles the watchlist."
         aria-rowcount={rows().length + 1}
+        tabIndex={0}
+        onKeyDown={onKey}
+        aria-activedescendant={activeId()}
       >
         <GridHeader sortKey={sortKey()} sortDir={sortDir()} onSort={sortBy} />
-        <div class="grid-body" role="rowgroup" ref={body} tabIndex={0} onScroll={onScroll} onKeyDown={onKey}
-          aria-activedescendant={activeId()} data-testid="grid-body">
+        <div class="grid-body" role="rowgroup" ref={body} onScroll={onScroll} data-testid="grid-body">
           <div class="grid-spacer" style={{ height: `${rows().length * ROW_HEIGHT}px` }}>
             <Index each={rendered()}>
               {(sym, i) => <GridRow symbol={sym()} index={range().start + i} active={range().start + i === active()} />}

@@ -19,7 +19,7 @@ export default function PulseTable() {
           <table class="table">
             <thead>
               <tr><th scope="col">Symbol</th><th scope="col" class="num">Avg price</th><th scope="col" class="num">24h</th>
-                <th scope="col">Volatility</th><th scope="col">Trend</th><th scope="col" class="num hide-sm">Ticks</th></tr>
+                <th scope="col" class="hide-sm">Volatility</th><th scope="col">Trend</th><th scope="col" class="num hide-sm">Ticks</th></tr>
             </thead>
             <tbody>
               <Index each={p()?.coins}>
@@ -28,7 +28,7 @@ export default function PulseTable() {
                     <td><a href={`#/coin/${encodeURIComponent(c().symbol)}`}>{c().symbol}</a></td>
                     <td class="num">{fmt.price(c().avgPrice)}</td>
                     <td class="num" classList={{ up: c().avgChange24hPct > 0, down: c().avgChange24hPct < 0 }}>{fmt.pct(c().avgChange24hPct)}</td>
-                    <td><Badge value={c().volatility} /></td>
+                    <td class="hide-sm"><Badge value={c().volatility} /></td>
                     <td><Badge value={c().trend} /></td>
                     <td class="num hide-sm muted">{fmt.integer(c().ticks)}</td>
                   </tr>

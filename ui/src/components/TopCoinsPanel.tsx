@@ -1,5 +1,5 @@
-/** Top coins by volume with CoinGecko rank and market cap (room `topcoins`). */
-import { Index, Show } from "solid-js";
+/** Top coins (room `topcoins`) in market-cap rank order (CoinGecko rank; unranked last, by volume). */
+import { Index, Show, createMemo } from "solid-js";
 import { rooms } from "../../../actors/bus/subjects.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
@@ -7,6 +7,7 @@ import { useRooms } from "../state/use-rooms.ts";
 
 export default function TopCoinsPanel() {
   useRooms(rooms.topcoins);
+  const ranked = createMemo(() => [...(app.topcoins()?.coins ?? [])].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || b.volume24h - a.volume24h));
   return (
     <section class="panel" aria-labelledby="top-title" classList={{ stale: app.stale() }}>
       <h2 id="top-title">Top coins</h2>
@@ -15,10 +16,10 @@ export default function TopCoinsPanel() {
           <table class="table">
             <thead>
               <tr><th scope="col" class="num">Rank</th><th scope="col">Symbol</th><th scope="col" class="num">Price</th>
-                <th scope="col" class="num">24h</th><th scope="col" class="num">Market cap</th><th scope="col" class="num hide-sm">Volume</th></tr>
+                <th scope="col" class="num">24h</th><th scope="col" class="num">Mkt cap</th><th scope="col" class="num hide-sm">Volume</th></tr>
             </thead>
             <tbody>
-              <Index each={app.topcoins()?.coins}>
+              <Index each={ranked()}>
                 {(c) => (
                   <tr>
                     <td class="num muted">{c().rank ?? "—"}</td>

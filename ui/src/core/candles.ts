@@ -1,7 +1,8 @@
 /**
- * 1-minute candles of one symbol, merged by start time: history replayed with
- * `since: 0` and live updates of the current minute land in the same place, so
- * duplicates from a replay overlap are harmless.
+ * Candles of one symbol and timeframe, merged by start time: history (the `history`
+ * op, and the edge's replay with `since: 0`) and live updates of the forming candle
+ * land in the same place, so duplicates from an overlap are harmless. A final candle is
+ * never replaced by an in-progress one.
  */
 import type { CandleData } from "../../../edge/protocol.ts";
 
@@ -14,8 +15,8 @@ export class CandleSeries {
   private readonly byStart = new Map<number, CandleData>();
   private sorted: CandleData[] | undefined = [];
 
-  /** Keeps at most `max` candles (default one day). */
-  constructor(readonly symbol: string, private readonly max = 24 * 60) {}
+  /** Keeps at most `max` candles (default a day of minutes and some). */
+  constructor(readonly symbol: string, private readonly max = 3000) {}
 
   get size(): number {
     return this.byStart.size;
@@ -24,7 +25,9 @@ export class CandleSeries {
   /** Insert or replace the candle that starts at `c.start`; candles of other symbols are ignored. */
   upsert(c: CandleData): boolean {
     if (c.symbol !== this.symbol || !Number.isFinite(c.start)) return false;
-    const had = this.byStart.has(c.start);
+    const cur = this.byStart.get(c.start);
+    const had = cur !== undefined;
+    if (cur && cur.final && !c.final) return false;
     this.byStart.set(c.start, c);
     if (!had) {
       this.sorted = undefined;

@@ -85,3 +85,23 @@ export function time(ts: number | null | undefined, seconds = true): string {
   }
   return f.format(ts);
 }
+
+const dateCache = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(key: string, o: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  let f = dateCache.get(`${locale ?? ""}|${key}`);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, o);
+    dateCache.set(`${locale ?? ""}|${key}`, f);
+  }
+  return f;
+}
+
+/** Day and month of a timestamp, e.g. "3 Dec". */
+export function date(ts: number | null | undefined): string {
+  return ok(ts) ? dateFormat("date", { day: "numeric", month: "short" }).format(ts) : DASH;
+}
+
+/** Day, month and time of a timestamp (tooltips). */
+export function dateTime(ts: number | null | undefined): string {
+  return ok(ts) ? dateFormat("dt", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(ts) : DASH;
+}

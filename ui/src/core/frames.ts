@@ -46,6 +46,9 @@ export function parseServerFrame(text: string): ServerFrame {
       break;
     case "pong":
       break;
+    case "history":
+      if (!isStr(v.room) || !Array.isArray(v.data)) throw new FrameError("history frame needs room and a data array");
+      break;
     default:
       throw new FrameError(`unknown frame type ${JSON.stringify(v.type)}`);
   }

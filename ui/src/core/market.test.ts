@@ -51,8 +51,11 @@ describe("sortSymbols and filterSymbols", () => {
   it("sorts by a numeric column in either direction with missing values last", () => {
     expect(sortSymbols(m.symbols, m.quotes, "change", "desc")).toEqual(["SOL-USD", "BTC-USD", "ETH-USD"]);
     expect(sortSymbols(m.symbols, m.quotes, "price", "asc")).toEqual(["ETH-USD", "SOL-USD", "BTC-USD"]);
-    expect(sortSymbols(m.symbols, m.quotes, "volume", "desc")).toEqual(["ETH-USD", "BTC-USD", "SOL-USD"]);
-    expect(sortSymbols(m.symbols, m.quotes, "volume", "asc")).toEqual(["BTC-USD", "ETH-USD", "SOL-USD"]);
+  });
+
+  it("sorts volume by its value in USD (base volume × price), not by coin units", () => {
+    expect(sortSymbols(m.symbols, m.quotes, "volume", "desc")).toEqual(["BTC-USD", "ETH-USD", "SOL-USD"]);
+    expect(sortSymbols(m.symbols, m.quotes, "volume", "asc")).toEqual(["ETH-USD", "BTC-USD", "SOL-USD"]);
   });
 
   it("sorts by symbol alphabetically", () => {

@@ -95,7 +95,8 @@ function sortValue(q: Quote | undefined, key: SortKey): number {
   switch (key) {
     case "price": return q.price;
     case "change": return q.change24hPct ?? NaN;
-    case "volume": return q.volume24h ?? NaN;
+    // Quote volume in USD (base units × price): 22 T SHIB is less than 20 k BTC.
+    case "volume": return q.volume24h === undefined ? NaN : q.volume24h * q.price;
     case "high": return q.high24h ?? NaN;
     case "low": return q.low24h ?? NaN;
     default: return NaN;

@@ -25,6 +25,11 @@ export const app = createDashboard({
   url: wsUrl(),
   createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
   storage: storage(),
+  notify: (f) => {
+    try {
+      if (typeof Notification !== "undefined" && Notification.permission === "granted") new Notification("Tickflow price alert", { body: f.message, tag: f.ruleId });
+    } catch { /* notifications unavailable: the in-page entry remains */ }
+  },
 });
 
 window.addEventListener("online", () => app.reconnectNow());

@@ -45,6 +45,28 @@ describe("createDashboard", () => {
     d.dispose();
   });
 
+  it("asks for a timeframe's history with the history op, fills the series from it, and asks again after an unavailable answer", () => {
+    const { d, s } = open();
+    const h = d.useCandles("BTC-USD", "1h");
+    expect(s.ops("history")).toEqual([{ op: "history", room: "candles.BTC-USD.1h", limit: 1440 }]);
+    const k = (start: number, close: number, final = true) => ({ symbol: "BTC-USD", start, open: close, high: close, low: close, close, volume: 1, trades: 1, empty: false, final, tf: "1h" });
+    s.receive(JSON.stringify({ type: "error", code: "unavailable", message: "history: timeout" }));
+    vi.advanceTimersByTime(3000);
+    expect(s.ops("history")).toHaveLength(2);
+    s.receive(JSON.stringify({ type: "history", room: "candles.BTC-USD.1h", data: [k(0, 1), k(3_600_000, 2)] }));
+    // An in-progress update never replaces a final candle; a newer period is added.
+    s.receive(encodeRoomUpdate("candles.BTC-USD.1h", 1, 1, k(3_600_000, 9, false)));
+    s.receive(encodeRoomUpdate("candles.BTC-USD.1h", 2, 1, k(7_200_000, 3, false)));
+    vi.advanceTimersByTime(100);
+    expect(h.series.closes()).toEqual([{ x: 0, y: 1 }, { x: 3_600_000, y: 2 }, { x: 7_200_000, y: 3 }]);
+    vi.advanceTimersByTime(5000);
+    expect(s.ops("history")).toHaveLength(2);
+    h.loadOlder();
+    expect(s.ops("history").at(-1)).toEqual({ op: "history", room: "candles.BTC-USD.1h", limit: 1440, before: 0 });
+    h.release();
+    d.dispose();
+  });
+
   it("loads candle history with since 0 and merges live candles into it", () => {
     const { d, s } = open();
     const h = d.useCandles("BTC-USD");

@@ -14,6 +14,7 @@ import { Connection, type ConnStatus, type SocketLike } from "../core/connection
 import { isTicker, tickersOf, withArrays } from "../core/frames.ts";
 import { MarketStore } from "../core/market.ts";
 import { PortfolioStore, type Holding, type StorageLike } from "../core/portfolio.ts";
+import { type Fired, type PriceRule, PriceAlerts } from "../core/price-alerts.ts";
 import { diffRooms } from "../core/viewport.ts";
 import { createLiveMarket, type LiveMarket } from "./live.ts";
 
@@ -24,14 +25,21 @@ export interface DashboardOptions {
   backoff?: Backoff;
   pingIntervalMs?: number;
   offlineAfterMs?: number;
+  /** Called when a personal price alert fires (the browser shows a notification). */
+  notify?: (f: Fired) => void;
 }
 
 export interface CandleHandle {
   series: CandleSeries;
   /** Bumps when the series changed. */
   version: Accessor<number>;
+  /** Ask for the page of candles before the oldest one held. */
+  loadOlder(): void;
   release(): void;
 }
+
+/** Candles asked for per history request: 24 h of 1-minute candles. */
+export const HISTORY_LIMIT = 1440;
 
 export type Dashboard = ReturnType<typeof createDashboard>;
 
@@ -41,6 +49,10 @@ export function createDashboard(opts: DashboardOptions) {
     const live: LiveMarket = createLiveMarket(market);
     const feed = new AlertFeed(100);
     const portfolio = new PortfolioStore(opts.storage);
+    const priceAlerts = new PriceAlerts(opts.storage);
+    const [priceRules, setPriceRules] = createSignal<readonly PriceRule[]>(priceAlerts.rules);
+    const [firedAlerts, setFiredAlerts] = createSignal<readonly Fired[]>([]);
+    const checkedAt = new Map<string, number>();
 
     const [status, setStatus] = createSignal<ConnStatus>("connecting");
     const [disconnectedAt, setDisconnectedAt] = createSignal<number | undefined>();
@@ -53,7 +65,9 @@ export function createDashboard(opts: DashboardOptions) {
     const [holdings, setHoldings] = createSignal<readonly Holding[]>(portfolio.holdings);
     const [lastError, setLastError] = createSignal<string>();
 
-    const candles = new Map<string, { series: CandleSeries; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean }>();
+    interface CandleEntry { series: CandleSeries; room: string; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean; loaded: boolean }
+    /** By room (`candles.<SYM>.<tf>`). */
+    const candles = new Map<string, CandleEntry>();
     let alertsDirty = false;
     let newestTs = 0;
 
@@ -64,6 +78,17 @@ export function createDashboard(opts: DashboardOptions) {
       }
       for (const c of candles.values()) if (c.dirty) { c.dirty = false; c.bump(); }
       if (newestTs) setLastFrameTs(newestTs);
+      // Personal price alerts: each symbol with a rule, once per new price.
+      for (const sym of priceAlerts.symbols()) {
+        const q = market.quotes.get(sym);
+        if (!q || (checkedAt.get(sym) ?? -1) >= q.exchTs) continue;
+        checkedAt.set(sym, q.exchTs);
+        const fired = priceAlerts.offer(sym, q.price, q.exchTs);
+        if (fired.length) {
+          setFiredAlerts((l) => [...fired, ...l].slice(0, 50));
+          for (const f of fired) opts.notify?.(f);
+        }
+      }
     });
 
     const onFrame = (f: ServerFrame) => {
@@ -73,7 +98,20 @@ export function createDashboard(opts: DashboardOptions) {
       } else if (f.type === "resync") {
         const c = candleOf(f.room);
         if (c && f.reason === "too_old") { c.series.clear(); c.dirty = true; live.request(); }
+      } else if (f.type === "history") {
+        const c = candleOf(f.room);
+        if (c) {
+          for (const x of f.data) c.series.upsert(x as never);
+          c.loaded = true;
+          c.dirty = true;
+          live.request();
+        }
       } else if (f.type === "error") {
+        // A history request the edge could not answer now (ranker busy, rate limit): ask again shortly.
+        if (f.message.startsWith("history") || f.message.includes("history requests")) {
+          clearTimeout(historyRetry);
+          historyRetry = setTimeout(() => { for (const c of candles.values()) if (!c.loaded) askHistory(c); }, 3000);
+        }
         setLastError(`${f.code}: ${f.message}`);
       }
     };
@@ -95,17 +133,21 @@ export function createDashboard(opts: DashboardOptions) {
         if (p) setPulse(p);
       } else if (room === rooms.alerts) {
         if (feed.add(data)) { alertsDirty = true; live.request(); }
+      } else if (room.startsWith("book.") || room.startsWith("trades.")) {
+        watched.get(room)?.set(data);
       } else {
         const c = candleOf(room);
         if (c && c.series.upsert(data as never)) { c.dirty = true; live.request(); }
       }
     };
 
-    const candleRooms = new Map<string, string>(); // room → symbol
-    const candleOf = (room: string) => {
-      const sym = candleRooms.get(room);
-      return sym === undefined ? undefined : candles.get(sym);
-    };
+    const candleOf = (room: string) => candles.get(room);
+    /** Latest payload of snapshot rooms a component watches (book.<SYM>, trades.<SYM>). */
+    const watched = new Map<string, { refs: number; data: Accessor<unknown>; set: (d: unknown) => void }>();
+    let historyRetry: ReturnType<typeof setTimeout> | undefined;
+    /** Ask the edge for the past candles of a room (24 h of 1m = 1440; other timeframes as many). */
+    const askHistory = (c: CandleEntry, before?: number) =>
+      conn.send({ op: "history", room: c.room, limit: HISTORY_LIMIT, ...(before !== undefined ? { before } : {}) });
 
     const conn = new Connection({
       url: opts.url,
@@ -118,6 +160,7 @@ export function createDashboard(opts: DashboardOptions) {
         // Frames that arrived before the drop are the last known prices: show them
         // in the same render as the banner, not one throttle period later.
         if (s !== "connected") live.flushNow();
+        else for (const c of candles.values()) if (!c.loaded) askHistory(c);
         setStatus(s);
         setDisconnectedAt(conn.disconnectedAt);
       }),
@@ -144,15 +187,15 @@ export function createDashboard(opts: DashboardOptions) {
       if (remove.length) conn.unsubscribe(remove);
     };
 
-    /** 1-minute candles of a symbol (history replayed from seq 0, then live). */
-    const useCandles = (symbol: string): CandleHandle => {
-      let c = candles.get(symbol);
-      const room = rooms.candles(symbol);
+    /** Candles of a symbol and timeframe: history (the `history` op), then live from the room. */
+    const useCandles = (symbol: string, tf = "1m"): CandleHandle => {
+      const room = rooms.candles(symbol, tf);
+      let c = candles.get(room);
       if (!c) {
         const [version, setVersion] = createSignal(0);
-        c = { series: new CandleSeries(symbol), refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false };
-        candles.set(symbol, c);
-        candleRooms.set(room, symbol);
+        c = { series: new CandleSeries(symbol), room, refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false, loaded: false };
+        candles.set(room, c);
+        askHistory(c);
       }
       c.refs++;
       conn.subscribe([room]);
@@ -161,13 +204,49 @@ export function createDashboard(opts: DashboardOptions) {
       return {
         series: entry.series,
         version: entry.version,
+        loadOlder: () => {
+          const first = entry.series.list()[0];
+          if (first) askHistory(entry, first.start);
+        },
         release: () => {
           if (released) return;
           released = true;
           conn.unsubscribe([room]);
-          if (--entry.refs === 0) { candles.delete(symbol); candleRooms.delete(room); }
+          if (--entry.refs === 0) candles.delete(room);
         },
       };
+    };
+
+    /** Hold a snapshot room and follow its latest payload (undefined until the first). */
+    const watchRoom = (room: string): { data: Accessor<unknown>; release(): void } => {
+      let w = watched.get(room);
+      if (!w) {
+        const [data, setData] = createSignal<unknown>(undefined, { equals: false });
+        w = { refs: 0, data, set: (d) => setData(() => d) };
+        watched.set(room, w);
+      }
+      w.refs++;
+      conn.subscribe([room]);
+      const entry = w;
+      let released = false;
+      return {
+        data: entry.data,
+        release: () => {
+          if (released) return;
+          released = true;
+          conn.unsubscribe([room]);
+          if (--entry.refs === 0) watched.delete(room);
+        },
+      };
+    };
+
+    const addPriceRule = (r: Omit<PriceRule, "id">) => {
+      priceAlerts.add(r);
+      setPriceRules(priceAlerts.rules);
+    };
+    const removePriceRule = (id: string) => {
+      priceAlerts.remove(id);
+      setPriceRules(priceAlerts.rules);
     };
 
     const toggleWatch = (symbol: string) => {
@@ -189,7 +268,8 @@ export function createDashboard(opts: DashboardOptions) {
     return {
       market, live, conn, status, disconnectedAt, lastFrameTs, lastError,
       movers, topcoins, pulse, alerts, watchlist, holdings,
-      use, setVisibleSymbols, useCandles, toggleWatch, addHolding, removeHolding,
+      priceRules, firedAlerts, addPriceRule, removePriceRule,
+      use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
       visibleRooms: () => [...visible],
       stale: () => status() !== "connected" || live.delayedFor() !== undefined,
       start: () => conn.start(),
