@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // (ui/vitest.config.ts); browser end-to-end tests run from ops/bin/test.mjs.
 export default defineConfig({
   test: {
-    include: ["actors/**/*.test.ts", "edge/**/*.test.ts", "ops/**/*.test.ts", "load/**/*.test.ts"],
+    include: ["actors/**/*.test.ts", "edge/**/*.test.ts", "ops/**/*.test.ts", "load/**/*.test.ts", "lib/**/*.test.ts", "sim/**/*.test.ts", "bench/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Freshness } from "./freshness.ts";
-import { FreshnessReport } from "./host-protocol.ts";
-import { FakeClock } from "./runtime/clock.ts";
+import { FreshnessReport } from "../lib/contracts/host-protocol.ts";
+import { FakeClock } from "./runtime/mod.ts";
 
 describe("Freshness", () => {
   it("reports the age of the newest mark per key and is fresh while expected keys keep arriving", () => {

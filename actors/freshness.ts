@@ -12,8 +12,8 @@
  *
  * Web-standard code with an injected clock (runs on Deno too, tested with a fake clock).
  */
-import type { Clock } from "./runtime/types.ts";
-import type { FreshnessReport } from "./host-protocol.ts";
+import type { Clock } from "./runtime/mod.ts";
+import type { FreshnessReport } from "../lib/contracts/host-protocol.ts";
 
 interface Entry {
   /** Time of the newest mark; undefined while nothing arrived yet. */

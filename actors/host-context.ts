@@ -6,8 +6,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import type { Clock } from "./runtime/types.ts";
-import type { Metrics } from "./metrics.ts";
+import type { Clock } from "./runtime/mod.ts";
+import type { Metrics } from "../lib/platform/metrics.ts";
 
 export interface HostContext {
   /** Unique id of this host process, e.g. "host-a1b2". */
@@ -15,7 +15,7 @@ export interface HostContext {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-  /** KV buckets by name (see BUCKET in actors/bus/streams.ts). */
+  /** KV buckets by name (see BUCKET in lib/platform/streams.ts). */
   readonly kv: Record<string, KV>;
   readonly clock: Clock;
   readonly metrics: Metrics;

@@ -7,9 +7,9 @@
  * NATS link as `tickflow_nats_connected`.
  */
 import type { NatsConnection } from "@nats-io/nats-core";
-import { FreshnessReport } from "./host-protocol.ts";
-import type { Metrics } from "./metrics.ts";
-import type { ActorStatus } from "./runtime/types.ts";
+import { FreshnessReport } from "../lib/contracts/host-protocol.ts";
+import type { Metrics } from "../lib/platform/metrics.ts";
+import type { ActorStatus } from "./runtime/mod.ts";
 
 /** The report in a status row's `extra.freshness`, if it has a valid one. */
 export function freshnessOf(extra: Record<string, unknown> | undefined): FreshnessReport | undefined {

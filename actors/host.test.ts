@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
-import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
+import { startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
 import { startHost, type Host } from "./host.ts";
 import { collectStatus, formatStatus } from "../ops/cli/status.ts";
-import { hostSubjects } from "./host-protocol.ts";
-import type { Actor } from "./runtime/types.ts";
+import { hostSubjects } from "../lib/contracts/host-protocol.ts";
+import type { Actor } from "./runtime/mod.ts";
 
 /** A test actor that answers requests on `echo.<id>` through NATS: proves an actor is alive end to end. */
 function echoActor(nc: () => NatsConnection, id: string): Actor<never> {

@@ -9,18 +9,18 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { Service } from "@nats-io/services";
 import { getLogger } from "@logtape/logtape";
 import { z } from "zod";
-import { busSettings, loadConfig, natsSettings, readEnv, v } from "./config.ts";
-import { connectNats } from "./nats.ts";
-import { ensureBuckets, ensureStreams } from "./bus/streams.ts";
+import { busSettings, loadConfig, natsSettings, readEnv, v } from "../lib/platform/config.ts";
+import { connectNats } from "../lib/platform/nats.ts";
+import { ensureBuckets, ensureStreams } from "../lib/platform/streams.ts";
 import { exitOnGiveUp, exitProcess, runRoot, systemClock, type Supervisor } from "./runtime/mod.ts";
-import type { ChildSpec } from "./runtime/types.ts";
+import type { ChildSpec } from "./runtime/mod.ts";
 import type { HostContext } from "./host-context.ts";
-import { Metrics } from "./metrics.ts";
-import { serveMetrics } from "./metrics-server.ts";
+import { Metrics } from "../lib/platform/metrics.ts";
+import { serveMetrics } from "../lib/platform/metrics-server.ts";
 import { defaultActors, knownActors, pools, registry } from "./registry.ts";
 import { type PoolKind, placementActor } from "./placement.ts";
 import { registerHostService, VERSION } from "./service.ts";
-import type { HostStatus } from "./host-protocol.ts";
+import type { HostStatus } from "../lib/contracts/host-protocol.ts";
 import { freshnessMetrics, watchNatsLink } from "./host-freshness.ts";
 
 export const hostSettings = {

@@ -4,10 +4,10 @@
  * SIGTERM/SIGINT stop everything in reverse order and exit 0 within SHUTDOWN_TIMEOUT.
  */
 import { getLogger } from "@logtape/logtape";
-import { isConfigError, loadConfig, logSettings, readEnv } from "./config.ts";
-import { configureLogging } from "./log.ts";
+import { isConfigError, loadConfig, logSettings, readEnv } from "../lib/platform/config.ts";
+import { configureLogging } from "../lib/platform/log.ts";
 import { hostSettings, startHost } from "./host.ts";
-import { exitProcess } from "./runtime/root.ts";
+import { exitProcess } from "./runtime/mod.ts";
 
 type SignalGlobal = {
   Deno?: { addSignalListener(sig: string, fn: () => void): void };

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Kvm } from "@nats-io/kv";
-import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
+import { startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
 import { startHost, type Host } from "./host.ts";
 import { slotsFor, type PoolKind } from "./placement.ts";
-import { BUCKET } from "./bus/streams.ts";
+import { BUCKET } from "../lib/platform/streams.ts";
 
 const echoPool: PoolKind = { kind: "echo", defaultCount: 2, instance: (_h, slot) => ({ id: slot, actor: () => ({}) }) };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

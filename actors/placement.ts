@@ -11,12 +11,12 @@
  * hosts during a move is therefore harmless.)
  */
 import type { KV } from "@nats-io/kv";
-import type { Actor, ActorContext, ChildSpec } from "./runtime/types.ts";
-import type { Supervisor } from "./runtime/supervisor.ts";
+import type { Actor, ActorContext, ChildSpec } from "./runtime/mod.ts";
+import type { Supervisor } from "./runtime/mod.ts";
 import type { HostContext } from "./host-context.ts";
-import { DesiredCount } from "./bus/messages.ts";
-import { BUCKET } from "./bus/streams.ts";
-import { decode } from "./bus/codec.ts";
+import { DesiredCount } from "../lib/contracts/messages.ts";
+import { BUCKET } from "../lib/platform/streams.ts";
+import { decode } from "../lib/contracts/codec.ts";
 import { Membership, rendezvousOwner } from "./lease/mod.ts";
 
 /** A kind of actor that runs as N instances spread over the hosts. */

@@ -6,7 +6,7 @@
  * - pools: kinds that run as N instances spread over all hosts (`ops scale <kind> N`),
  *   placed by the placement actor.
  */
-import type { ChildSpec } from "./runtime/types.ts";
+import type { ChildSpec } from "./runtime/mod.ts";
 import type { HostContext } from "./host-context.ts";
 import type { PoolKind } from "./placement.ts";
 import { streamStatsChild } from "./stream-stats.ts";

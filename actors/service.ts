@@ -7,8 +7,8 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Svcm, type Service, type ServiceMsg } from "@nats-io/services";
 import { getLogger } from "@logtape/logtape";
-import { ActorCommand, type CommandReply, HOST_SERVICE, type HostStatus, hostSubjects } from "./host-protocol.ts";
-import { decode } from "./bus/codec.ts";
+import { ActorCommand, type CommandReply, HOST_SERVICE, type HostStatus, hostSubjects } from "../lib/contracts/host-protocol.ts";
+import { decode } from "../lib/contracts/codec.ts";
 
 export interface HostControl {
   status(): HostStatus;

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
-import { busSettings, DEFAULT_MD_MAX_BYTES, DEFAULT_ROOMLOG_MAX_BYTES, loadConfig } from "./config.ts";
-import { ensureStreams, STREAM } from "./bus/streams.ts";
+import { startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
+import { busSettings, DEFAULT_MD_MAX_BYTES, DEFAULT_ROOMLOG_MAX_BYTES, loadConfig } from "../lib/platform/config.ts";
+import { ensureStreams, STREAM } from "../lib/platform/streams.ts";
 import { readStreamStats, storageWarnings } from "./stream-stats.ts";
 
 describe("bounded storage", () => {

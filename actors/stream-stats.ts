@@ -4,10 +4,10 @@
  * status and metrics, so `ops status` and Prometheus show backlog without extra tools.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
-import type { Actor, ActorContext, ChildSpec } from "./runtime/types.ts";
+import type { Actor, ActorContext, ChildSpec } from "./runtime/mod.ts";
 import type { HostContext } from "./host-context.ts";
-import { STREAM } from "./bus/streams.ts";
-import type { Metrics } from "./metrics.ts";
+import { STREAM } from "../lib/platform/streams.ts";
+import type { Metrics } from "../lib/platform/metrics.ts";
 
 export interface StreamStat {
   stream: string;

@@ -1,13 +1,13 @@
 /**
  * Edge settings: every limit and knob of the edge tier, named by its environment
- * variable and validated with zod through actors/config.ts `loadConfig`.
+ * variable and validated with zod through lib/platform/config.ts `loadConfig`.
  *
  *   const cfg = edgeConfig(loadConfig({ ...edgeSettings, ...natsSettings }));
  *
  * A bad value stops start-up with a ConfigError naming the variable.
  */
 import { z } from "zod";
-import { loadConfig, logSettings, natsSettings, v } from "../actors/config.ts";
+import { loadConfig, logSettings, natsSettings, v } from "../lib/platform/config.ts";
 import { type AddressRange, parseRange, type ProxyHeader } from "./core/addresses.ts";
 
 export const edgeSettings = {

@@ -7,8 +7,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
-import { CloseCode } from "./protocol.ts";
+import { freePort, startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
+import { CloseCode } from "../lib/contracts/protocol.ts";
 import { TestClient, waitUntil } from "./testing.ts";
 import { loadUws } from "./transport/uws-load.ts";
 

@@ -5,13 +5,13 @@
  * With EDGE_WORKERS > 1 (default: one per core) this process becomes a primary that
  * forks that many workers on the same port (edge/cluster.ts); otherwise it runs one
  * edge itself. SIGTERM: stop accepting, going-away close (1001) to every client, drain,
- * exit 0 within 10 s. Settings: edge/config.ts (EDGE_*), actors/config.ts (NATS_*).
+ * exit 0 within 10 s. Settings: edge/config.ts (EDGE_*), lib/platform/config.ts (NATS_*).
  */
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { getLogger } from "@logtape/logtape";
-import { isConfigError } from "../actors/config.ts";
-import { configureLogging } from "../actors/log.ts";
+import { isConfigError } from "../lib/platform/config.ts";
+import { configureLogging } from "../lib/platform/log.ts";
 import { clusterWorkerChannel, SharedAddressLimiter } from "./address-share.ts";
 import { runPrimary } from "./cluster.ts";
 import { loadEdgeSettings } from "./config.ts";

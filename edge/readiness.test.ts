@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import { ensureStreams, rooms } from "../actors/bus/mod.ts";
-import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
-import { checkMetrics, ensurePromtool } from "../ops/testing/promtool.ts";
+import { ensureStreams } from "../lib/platform/streams.ts";
+import { rooms } from "../lib/contracts/subjects.ts";
+import { startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
+import { checkMetrics, ensurePromtool } from "../test/promtool.ts";
 import { type EdgeHandle, startEdge } from "./server.ts";
 import { publishRoomCore, sleep, waitUntil } from "./testing.ts";
 

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import { ensureStreams } from "../actors/bus/mod.ts";
-import { startNatsServer, type NatsServerHandle } from "../ops/testing/nats-server.ts";
-import { CloseCode } from "./protocol.ts";
+import { ensureStreams } from "../lib/platform/streams.ts";
+import { startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
+import { CloseCode } from "../lib/contracts/protocol.ts";
 import { type EdgeHandle, startEdge } from "./server.ts";
 import { publishRoom, sleep, TestClient, waitUntil } from "./testing.ts";
 

@@ -13,7 +13,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connectNats } from "../actors/nats.ts";
+import { connectNats } from "../lib/platform/nats.ts";
 import { type EdgeConfig, edgeConfig, loadEdgeSettings } from "./config.ts";
 import { EdgeHub } from "./core/hub.ts";
 import type { Transport } from "./core/transport.ts";

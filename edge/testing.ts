@@ -6,7 +6,9 @@
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import WebSocket from "ws";
-import { encodeRoomUpdate, msgIds, ROOM_SEQ_HEADER, subjects } from "../actors/bus/mod.ts";
+import { encodeRoomUpdate, ROOM_SEQ_HEADER } from "../lib/contracts/rooms.ts";
+import { msgIds } from "../lib/platform/streams.ts";
+import { subjects } from "../lib/contracts/subjects.ts";
 
 export interface Frame {
   type: string;

@@ -3,14 +3,14 @@
  * the test that keeps docker-compose.yml honest. Each shape is the one that process
  * validates at start-up.
  */
-import { logSettings, natsSettings } from "../actors/config.ts";
+import { logSettings, natsSettings } from "../lib/platform/config.ts";
 import { hostSettings } from "../actors/host.ts";
-import { coalescerSettings } from "../actors/coalescer/config.ts";
-import { rankerSettings } from "../actors/ranker/config.ts";
-import { archiverSettings } from "../actors/archiver/config.ts";
-import { ingestSettings } from "../actors/ingest/settings.ts";
+import { coalescerSettings } from "../actors/coalescer/mod.ts";
+import { rankerSettings } from "../actors/ranker/mod.ts";
+import { archiverSettings } from "../actors/archiver/mod.ts";
+import { ingestSettings } from "../actors/ingest/mod.ts";
 import { edgeSettings } from "../edge/config.ts";
-import { simulatorSettings } from "./simulator/settings.ts";
+import { simulatorSettings } from "../sim/mod.ts";
 
 /** Variables read directly by the AWS SDK (S3 target of the archiver). */
 export const awsVariables = [

@@ -4,8 +4,8 @@
  * actors (NATS_URL, NATS_USER/NATS_PASS, NATS_TOKEN, NATS_CREDS, NATS_TLS_*).
  */
 import { parseArgs } from "node:util";
-import { isConfigError, loadConfig, natsSettings } from "../actors/config.ts";
-import { connectNats } from "../actors/nats.ts";
+import { isConfigError, loadConfig, natsSettings } from "../lib/platform/config.ts";
+import { connectNats } from "../lib/platform/nats.ts";
 import { collectStatus, formatStatus } from "./cli/status.ts";
 import { commandFor, commands, usage } from "./cli/commands.ts";
 

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Metrics } from "../metrics.ts";
-import { DATASET } from "./datasets.ts";
-import { listFiles } from "./fsutil.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
+import { DATASET } from "../../lib/lake/datasets.ts";
+import { listFiles } from "../../lib/lake/fsutil.ts";
 import { fakeDelivery, FaultyTarget, HOUR, localArchiver, makeTick, queryLocalLake, T0 } from "./testing.ts";
 
 const batch = (symbol: string, from: number, n: number, ts = T0 + 1000) => ({

@@ -15,14 +15,14 @@
  */
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { TimerHandle } from "../runtime/types.ts";
+import type { TimerHandle } from "../runtime/mod.ts";
 import { PartitionBuffer } from "./buffer.ts";
-import type { Dataset, Part } from "./datasets.ts";
+import type { Dataset, Part } from "../../lib/lake/datasets.ts";
 import { type Decoder, InlineDecoder } from "./decoder.ts";
 import { type Durable, DurableIndex, lookupKey } from "./durable-index.ts";
-import { moveDurably, removeQuietly } from "./fsutil.ts";
+import { moveDurably, removeQuietly } from "../../lib/lake/fsutil.ts";
 import { type Delivery, Held } from "./held.ts";
-import { fileName, tmpName } from "./partition.ts";
+import { fileName, tmpName } from "../../lib/lake/partition.ts";
 import { PauseKnob } from "./pause.ts";
 import { recoverStaged, StagedFile } from "./staging.ts";
 import { Uploader } from "./uploader.ts";

@@ -3,8 +3,8 @@
  * in float64 column arrays (plus string arrays), moved into its DuckDB table a full
  * chunk at a time, and the messages whose rows it holds.
  */
-import type { Dataset, RowSink } from "./datasets.ts";
-import { type BufferTable, CHUNK_ROWS } from "./duck.ts";
+import type { Dataset, RowSink } from "../../lib/lake/datasets.ts";
+import { type BufferTable, CHUNK_ROWS } from "../../lib/lake/duck.ts";
 import type { Held } from "./held.ts";
 
 /** Bytes a buffered row costs in DuckDB: 8 per numeric column, ~32 per string. */

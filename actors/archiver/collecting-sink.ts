@@ -1,5 +1,5 @@
 /** A RowSink that collects rows of any number of parts into growing column arrays (used by decode workers). */
-import type { RowSink } from "./datasets.ts";
+import type { RowSink } from "../../lib/lake/datasets.ts";
 
 export class CollectingSink implements RowSink {
   cols: Float64Array[];

@@ -5,8 +5,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { v } from "../config.ts";
-import { DATASETS } from "./partition.ts";
+import { v } from "../../lib/platform/config.ts";
+import { DATASETS } from "../../lib/lake/partition.ts";
 import { PAUSE_POINTS } from "./pause.ts";
 
 const UNITS: Record<string, number> = { "": 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };

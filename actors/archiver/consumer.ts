@@ -13,9 +13,9 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Logger } from "@logtape/logtape";
-import { nanos, STREAM } from "../bus/streams.ts";
+import { nanos, STREAM } from "../../lib/platform/streams.ts";
 import type { Archiver } from "./archiver.ts";
-import type { Dataset } from "./datasets.ts";
+import type { Dataset } from "../../lib/lake/datasets.ts";
 import type { Delivery } from "./held.ts";
 
 export interface ConsumerSettings {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { encode } from "../bus/codec.ts";
+import { encode } from "../../lib/contracts/codec.ts";
 import { CollectingSink } from "./collecting-sink.ts";
-import { DATASET, type DecodeResult } from "./datasets.ts";
+import { DATASET, type DecodeResult } from "../../lib/lake/datasets.ts";
 import { InlineDecoder, WorkerDecoder } from "./decoder.ts";
 import { HOUR, makeBook, makeDelta, makeGap, makeTick, makeTrades, T0 } from "./testing.ts";
 

@@ -11,9 +11,9 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CollectingSink } from "./collecting-sink.ts";
-import type { Dataset, DecodeResult, Part, RowSink } from "./datasets.ts";
-import { DATASET } from "./datasets.ts";
-import type { DatasetName } from "./partition.ts";
+import type { Dataset, DecodeResult, Part, RowSink } from "../../lib/lake/datasets.ts";
+import { DATASET } from "../../lib/lake/datasets.ts";
+import type { DatasetName } from "../../lib/lake/partition.ts";
 
 export interface Decoder {
   decode(ds: Dataset, messages: Uint8Array[]): Promise<DecodeResult[]>;

@@ -12,12 +12,12 @@
  * Sources, in order: this process's staged files (in memory), then the target's files
  * of P whose range covers the sequence (listed per lookup, their sequence sets cached).
  */
-import { removeQuietly } from "./fsutil.ts";
-import type { DuckWriter } from "./duck.ts";
-import { hasSeq } from "./duck.ts";
-import { isTmpName, parseFileName } from "./partition.ts";
+import { removeQuietly } from "../../lib/lake/fsutil.ts";
+import type { DuckWriter } from "../../lib/lake/duck.ts";
+import { hasSeq } from "../../lib/lake/duck.ts";
+import { isTmpName, parseFileName } from "../../lib/lake/partition.ts";
 import type { StagedFile } from "./staging.ts";
-import type { Target } from "./target.ts";
+import type { Target } from "../../lib/lake/target.ts";
 
 export type Durable = "target" | StagedFile;
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import { ensureStreams, STREAM } from "../bus/streams.ts";
+import { ensureStreams, STREAM } from "../../lib/platform/streams.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { startNatsServer, type NatsServerHandle } from "../../ops/testing/nats-server.ts";
+import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { consumerLag, LagProbe } from "./lag.ts";
 
 let ns: NatsServerHandle;

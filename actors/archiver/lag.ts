@@ -10,7 +10,7 @@
  * upper bound within milliseconds of the true age, never an underestimate.
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { Clock, TimerHandle } from "../runtime/mod.ts";
 
 export interface ConsumerLag {
   consumer: string;

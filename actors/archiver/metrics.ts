@@ -1,5 +1,5 @@
 /** The archiver's metrics, registered on the host's registry. */
-import type { Counter, Gauge, Metrics } from "../metrics.ts";
+import type { Counter, Gauge, Metrics } from "../../lib/platform/metrics.ts";
 
 export interface ArchiverMetrics {
   messagesIn: Counter;

@@ -6,16 +6,16 @@
  * `archiverChild(host)` is the factory for actors/registry.ts. See README.md for the
  * layout, settings and the exactly-once rule.
  */
-import type { Actor, ChildSpec } from "../runtime/types.ts";
+import type { Actor, ChildSpec } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../../lib/platform/config.ts";
 import { type ArchiverSettings, archiverSettings } from "./config.ts";
 import { ArchiverService } from "./service.ts";
 
 export { Archiver } from "./archiver.ts";
 export { ArchiverService, targetFor } from "./service.ts";
 export { archiverSettings, type ArchiverSettings, parseLakeUrl } from "./config.ts";
-export { DATASET, type Dataset } from "./datasets.ts";
+export { DATASET, type Dataset } from "../../lib/lake/datasets.ts";
 
 /** The runtime wrapper: a fresh service per (re)start; background failures crash the actor. */
 export function archiverActor(host: HostContext, config: ArchiverSettings): Actor<never> {

@@ -1,11 +1,11 @@
 /** The archiver core's options, and two small helpers it shares. */
 import type { Logger } from "@logtape/logtape";
-import type { Clock } from "../runtime/types.ts";
+import type { Clock } from "../runtime/mod.ts";
 import type { Decoder } from "./decoder.ts";
-import type { DuckWriter } from "./duck.ts";
+import type { DuckWriter } from "../../lib/lake/duck.ts";
 import type { ArchiverMetrics } from "./metrics.ts";
 import type { PauseKnob } from "./pause.ts";
-import type { Target } from "./target.ts";
+import type { Target } from "../../lib/lake/target.ts";
 
 export interface ArchiverOptions {
   writer: DuckWriter;

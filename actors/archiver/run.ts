@@ -8,12 +8,12 @@
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
-import { busSettings, isConfigError, loadConfig, logSettings, natsSettings, readEnv } from "../config.ts";
-import { configureLogging } from "../log.ts";
-import { connectNats } from "../nats.ts";
-import { ensureStreams } from "../bus/streams.ts";
-import { Metrics } from "../metrics.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { busSettings, isConfigError, loadConfig, logSettings, natsSettings, readEnv } from "../../lib/platform/config.ts";
+import { configureLogging } from "../../lib/platform/log.ts";
+import { connectNats } from "../../lib/platform/nats.ts";
+import { ensureStreams } from "../../lib/platform/streams.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { archiverSettings } from "./config.ts";
 import { ArchiverService } from "./service.ts";
 

@@ -6,21 +6,21 @@
 import { join, resolve } from "node:path";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "@logtape/logtape";
-import type { Metrics } from "../metrics.ts";
-import type { Clock } from "../runtime/types.ts";
+import type { Metrics } from "../../lib/platform/metrics.ts";
+import type { Clock } from "../runtime/mod.ts";
 import { Archiver } from "./archiver.ts";
 import { type ArchiverSettings, memoryPlan, parseLakeUrl, stagingDirFor } from "./config.ts";
 import { ensureConsumer, pullLoop } from "./consumer.ts";
-import { DATASET } from "./datasets.ts";
+import { DATASET } from "../../lib/lake/datasets.ts";
 import { type Decoder, InlineDecoder, WorkerDecoder } from "./decoder.ts";
-import { DuckWriter } from "./duck.ts";
+import { DuckWriter } from "../../lib/lake/duck.ts";
 import { archiverMetrics } from "./metrics.ts";
 import { type PausePoint, PauseKnob } from "./pause.ts";
-import { s3Client, S3Lake } from "./s3.ts";
-import { LocalTarget, S3Target, type Target } from "./target.ts";
+import { s3Client, S3Lake } from "../../lib/lake/s3.ts";
+import { LocalTarget, S3Target, type Target } from "../../lib/lake/target.ts";
 import { LagProbe } from "./lag.ts";
 import { Freshness } from "../freshness.ts";
-import { STREAM } from "../bus/streams.ts";
+import { STREAM } from "../../lib/platform/streams.ts";
 
 export interface ServiceDeps {
   js: JetStreamClient;

@@ -8,10 +8,10 @@
  */
 import { join } from "node:path";
 import type { Logger } from "@logtape/logtape";
-import type { DuckWriter } from "./duck.ts";
-import { listFiles, removeQuietly } from "./fsutil.ts";
+import type { DuckWriter } from "../../lib/lake/duck.ts";
+import { listFiles, removeQuietly } from "../../lib/lake/fsutil.ts";
 import type { Held } from "./held.ts";
-import { isTmpName, parseFileName } from "./partition.ts";
+import { isTmpName, parseFileName } from "../../lib/lake/partition.ts";
 
 export type StagedState = "staged" | "uploading" | "done";
 

@@ -7,7 +7,7 @@
 import type { Logger } from "@logtape/logtape";
 import { ExponentialBackoff, handleAll, isTaskCancelledError, retry, type RetryPolicy } from "cockatiel";
 import type { StagedFile } from "./staging.ts";
-import type { Target } from "./target.ts";
+import type { Target } from "../../lib/lake/target.ts";
 
 export interface UploaderOptions {
   concurrency: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Tick } from "../bus/mod.ts";
-import { encodeRoomUpdate } from "../bus/mod.ts";
-import { TickerData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import { encodeRoomUpdate } from "../../lib/contracts/rooms.ts";
+import { TickerData } from "../../lib/contracts/protocol.ts";
 import { Coalescer, partitionOf, symbolOfTickSubject } from "./coalescer.ts";
 import { change24hPct, LatestTicks, tickerData } from "./ticker.ts";
 import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";

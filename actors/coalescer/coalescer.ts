@@ -9,8 +9,8 @@
  * `active`, its changed symbols are published.
  */
 import { hash53 } from "../lease/mod.ts";
-import type { Tick } from "../bus/mod.ts";
-import type { TickerData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import type { TickerData } from "../../lib/contracts/protocol.ts";
 import { LatestTicks, tickerData } from "./ticker.ts";
 
 /** Membership key of a partition, e.g. "p7". */
@@ -24,7 +24,7 @@ export function partitionOf(symbol: string, n: number): number {
 }
 
 /** Symbol of a tick subject (the bus's parser: `md.tick.<venue>.<symbol>.p<k>`). */
-export { symbolOfTickSubject } from "../bus/mod.ts";
+export { symbolOfTickSubject } from "../../lib/contracts/subjects.ts";
 
 export interface CoalescerOptions {
   /** Number of partitions (COALESCER_PARTITIONS); the same on every coalescer. */

@@ -1,6 +1,6 @@
 /** Settings of the coalescer, by environment variable (validated by loadConfig). */
 import { z } from "zod";
-import { v } from "../config.ts";
+import { v } from "../../lib/platform/config.ts";
 
 export const coalescerSettings = {
   /** How often changed symbols are published (100 ms). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decode, TickBatch } from "../bus/mod.ts";
+import { decode } from "../../lib/contracts/codec.ts";
+import { TickBatch } from "../../lib/contracts/messages.ts";
 import { decodeTickBatch } from "./fast-decode.ts";
 
 const enc = new TextEncoder();

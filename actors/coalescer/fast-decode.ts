@@ -1,11 +1,12 @@
 /**
  * TickBatch decoding on the hot path (every tick message the coalescer and the ranker
- * read). The zod schema in actors/bus/messages.ts stays the contract: this check
+ * read). The zod schema in lib/contracts/messages.ts stays the contract: this check
  * accepts exactly what `TickBatch` accepts (tested side by side in
  * fast-decode.test.ts), in about a third of the time, because it only checks types
  * instead of building a parsed copy. When it rejects, zod is asked for the error text.
  */
-import { decode, type Decoded, TickBatch } from "../bus/mod.ts";
+import { decode, type Decoded } from "../../lib/contracts/codec.ts";
+import { TickBatch } from "../../lib/contracts/messages.ts";
 
 const dec = new TextDecoder();
 

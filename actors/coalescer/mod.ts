@@ -5,10 +5,10 @@
  *
  * `coalescerChild(host)` is the factory listed in actors/registry.ts.
  */
-import type { Actor, ChildSpec } from "../runtime/types.ts";
+import type { Actor, ChildSpec } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
-import { BUCKET } from "../bus/mod.ts";
-import { loadConfig } from "../config.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { loadConfig } from "../../lib/platform/config.ts";
 import { type CoalescerConfig, coalescerSettings } from "./config.ts";
 import { CoalescerService } from "./service.ts";
 

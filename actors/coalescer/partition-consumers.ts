@@ -8,7 +8,8 @@
  * otherwise the service falls back to one consumer on `md.tick.>` and skips by subject.
  */
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
-import { nanos, STREAM, subjects } from "../bus/mod.ts";
+import { nanos, STREAM } from "../../lib/platform/streams.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
 
 export interface PartitionConsumersOptions {
   js: JetStreamClient;

@@ -14,7 +14,9 @@
  */
 import { headers } from "@nats-io/nats-core";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { encodeRoomUpdate, isStreamRoom, msgIds, ROOM_SEQ_HEADER, STREAM, subjects } from "../bus/mod.ts";
+import { encodeRoomUpdate, ROOM_SEQ_HEADER } from "../../lib/contracts/rooms.ts";
+import { isStreamRoom, subjects } from "../../lib/contracts/subjects.ts";
+import { msgIds, STREAM } from "../../lib/platform/streams.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

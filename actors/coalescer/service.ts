@@ -9,11 +9,12 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import { nanos, rooms, STREAM, subjects, TICK_PARTITIONS } from "../bus/mod.ts";
+import { nanos, STREAM } from "../../lib/platform/streams.ts";
+import { rooms, subjects, TICK_PARTITIONS } from "../../lib/contracts/subjects.ts";
 import { Membership } from "../lease/mod.ts";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
-import type { Metrics } from "../metrics.ts";
-import type { TickerData } from "../../edge/protocol.ts";
+import type { Clock, TimerHandle } from "../runtime/mod.ts";
+import type { Metrics } from "../../lib/platform/metrics.ts";
+import type { TickerData } from "../../lib/contracts/protocol.ts";
 import { Coalescer, partitionKey, symbolOfTickSubject, TICKER_ALL_KEY } from "./coalescer.ts";
 import type { CoalescerConfig } from "./config.ts";
 import { decodeTickBatch } from "./fast-decode.ts";

@@ -4,7 +4,11 @@
  */
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { encode, msgIds, type RoomEnvelope, subjects, type Tick } from "../bus/mod.ts";
+import { encode } from "../../lib/contracts/codec.ts";
+import { msgIds } from "../../lib/platform/streams.ts";
+import type { RoomEnvelope } from "../../lib/contracts/rooms.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
 
 export interface TickInput extends Partial<Tick> {
   symbol: string;

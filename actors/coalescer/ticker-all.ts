@@ -9,9 +9,9 @@
  * snapshot of `ticker.all` is only the last interval's changes; a client that needs
  * every symbol at once subscribes to their `ticker.<SYMBOL>` rooms.
  */
-import type { TickerData } from "../../edge/protocol.ts";
-import { RoomEnvelope } from "../bus/mod.ts";
-import { TickerData as TickerDataSchema } from "../../edge/protocol.ts";
+import type { TickerData } from "../../lib/contracts/protocol.ts";
+import { RoomEnvelope } from "../../lib/contracts/rooms.ts";
+import { TickerData as TickerDataSchema } from "../../lib/contracts/protocol.ts";
 
 const dec = new TextDecoder();
 

@@ -10,8 +10,8 @@
  *   that tick is older than `degradedAfterMs`, so the fallback shows only while the
  *   live feed is silent.
  */
-import type { Tick } from "../bus/mod.ts";
-import type { TickerData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import type { TickerData } from "../../lib/contracts/protocol.ts";
 
 /** Venue name of the CoinGecko fallback ticks (marked `degraded: true`). */
 export const DEGRADED_VENUE = "coingecko";

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BookSnapshot, BUCKET, subjects } from "../bus/mod.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { BookSnapshot } from "../../lib/contracts/messages.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { ShardLogic } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";

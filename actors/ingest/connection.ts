@@ -16,7 +16,7 @@ import {
   retry,
   wrap,
 } from "cockatiel";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { Clock, TimerHandle } from "../runtime/mod.ts";
 
 export class UpstreamError extends Error {
   override name = "UpstreamError";

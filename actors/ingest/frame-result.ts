@@ -2,7 +2,7 @@
  * What a venue parser makes of one upstream text frame. Parsers never throw: a frame
  * that is not JSON or fails its schema becomes `bad` (counted, sampled, skipped).
  */
-import type { BookDelta, Tick, Trade } from "../bus/mod.ts";
+import type { BookDelta, Tick, Trade } from "../../lib/contracts/messages.ts";
 import type { DepthEvent } from "./binance/book.ts";
 
 export type FrameResult =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../runtime/clock.ts";
+import { FakeClock } from "../runtime/mod.ts";
 import { ShardFreshness } from "./freshness.ts";
 
 const owned = (m: Record<string, string[]>) => new Map(Object.entries(m));

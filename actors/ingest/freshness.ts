@@ -6,8 +6,8 @@
  * reported, but does not make the shard stale: illiquid products can be quiet that long).
  */
 import { Freshness } from "../freshness.ts";
-import type { FreshnessReport } from "../host-protocol.ts";
-import type { Clock } from "../runtime/types.ts";
+import type { FreshnessReport } from "../../lib/contracts/host-protocol.ts";
+import type { Clock } from "../runtime/mod.ts";
 
 /** At most this many stale product names are listed; the count is always exact. */
 const LIST_MAX = 20;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encode, subjects } from "../bus/mod.ts";
+import { encode } from "../../lib/contracts/codec.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
 import { AsyncJetStream, isPublishAckError } from "./js-async.ts";
 import { type Bus, startBus } from "./testkit.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../runtime/clock.ts";
+import { FakeClock } from "../runtime/mod.ts";
 import { OrderBook } from "./binance/book.ts";
 import { matchSockets, placeProducts } from "./placement.ts";
 import { SeqTracker } from "./sequence.ts";

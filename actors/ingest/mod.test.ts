@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { subjects, type TickBatch, type MarketSnapshot } from "../bus/mod.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import type { TickBatch, MarketSnapshot } from "../../lib/contracts/messages.ts";
 import type { HostContext } from "../host-context.ts";
-import { Metrics } from "../metrics.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
 import { runRoot, systemClock } from "../runtime/mod.ts";
 import type { PoolKind } from "../placement.ts";
 import { pollerChild, shardChild, shardPool } from "./mod.ts";

@@ -6,10 +6,10 @@
  *   pollerChild(host)  → the CoinGecko poller (runs everywhere, polls only as leader).
  * Settings come from `ingestSettings` (settings.ts) over the host's environment.
  */
-import { BUCKET } from "../bus/mod.ts";
-import { loadConfig } from "../config.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { loadConfig } from "../../lib/platform/config.ts";
 import type { HostContext } from "../host-context.ts";
-import type { Actor, ChildSpec } from "../runtime/types.ts";
+import type { Actor, ChildSpec } from "../runtime/mod.ts";
 import { PollerLogic } from "./coingecko/poller.ts";
 import { type ProductLists, resolveProducts, symbolsOf } from "./products.ts";
 import { coingeckoUrl, ingestSettings, type IngestSettings, isSimFeed, venueEndpoints } from "./settings.ts";

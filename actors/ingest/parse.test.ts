@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BookDelta, Tick } from "../bus/mod.ts";
+import { BookDelta, Tick } from "../../lib/contracts/messages.ts";
 import { parseCoinbase } from "./coinbase/normalise.ts";
 import { CoinbaseFrame, CoinbaseSubscribe } from "./coinbase/frames.ts";
 import { binanceSymbol, numericSnapshot, parseBinance, toBinanceProduct } from "./binance/normalise.ts";
 import { BinanceDepthSnapshot, BinanceEvent, BinanceReply, BinanceRequest } from "./binance/frames.ts";
 import { CoinGeckoMarket, CoinGeckoSimplePrice, degradedTick, marketSnapshot } from "./coingecko/frames.ts";
-import { MarketSnapshot } from "../bus/mod.ts";
+import { MarketSnapshot } from "../../lib/contracts/messages.ts";
 
 const DIR = process.env.FIXTURES_DIR ?? join(import.meta.dirname, "..", "..", "..", "shared", "fixtures", "exchange");
 const fixture = (name: string) => readFileSync(join(DIR, name), "utf8");

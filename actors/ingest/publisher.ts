@@ -14,9 +14,12 @@
 import type { PubAck } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
-import { encode, type GapEvent, msgIds, subjects, type Tick, type TickBatch } from "../bus/mod.ts";
-import type { Metrics } from "../metrics.ts";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import { encode } from "../../lib/contracts/codec.ts";
+import type { GapEvent, Tick, TickBatch } from "../../lib/contracts/messages.ts";
+import { msgIds } from "../../lib/platform/streams.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import type { Metrics } from "../../lib/platform/metrics.ts";
+import type { Clock, TimerHandle } from "../runtime/mod.ts";
 
 export interface PublisherOptions {
   lingerMs: number;

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AddressInfo } from "node:net";
-import { BUCKET, subjects, type TickBatch } from "../bus/mod.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import type { TickBatch } from "../../lib/contracts/messages.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { Publisher } from "./publisher.ts";
 import { ShardLogic } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";

@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BUCKET, subjects, type TickBatch } from "../bus/mod.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import type { TickBatch } from "../../lib/contracts/messages.ts";
 import { type Bus, readStored, startBus, waitFor } from "./testkit.ts";
 
 let bus: Bus;

@@ -14,21 +14,21 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
 import { z } from "zod";
-import { busSettings, isConfigError, loadConfig, logSettings, natsSettings, readEnv, v } from "../config.ts";
-import { ensureBuckets, ensureStreams } from "../bus/mod.ts";
+import { busSettings, isConfigError, loadConfig, logSettings, natsSettings, readEnv, v } from "../../lib/platform/config.ts";
+import { ensureBuckets, ensureStreams } from "../../lib/platform/streams.ts";
 import type { HostContext } from "../host-context.ts";
-import { configureLogging } from "../log.ts";
-import { Metrics } from "../metrics.ts";
-import { connectNats } from "../nats.ts";
-import { systemClock } from "../runtime/clock.ts";
-import type { Tick } from "../bus/mod.ts";
+import { configureLogging } from "../../lib/platform/log.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
+import { connectNats } from "../../lib/platform/nats.ts";
+import { systemClock } from "../runtime/mod.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
 import { PollerLogic } from "./coingecko/poller.ts";
 import { makeShard } from "./mod.ts";
 import { resolveProducts } from "./products.ts";
 import { coingeckoUrl, ingestSettings, venueEndpoints } from "./settings.ts";
 import type { ShardLogic } from "./shard.ts";
 import { TokenBucket } from "./token-bucket.ts";
-import { BUCKET } from "../bus/mod.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
 
 export const runSettings = {
   ...natsSettings,

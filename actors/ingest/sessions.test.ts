@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BUCKET } from "../bus/mod.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { sessionLifetime } from "./connection.ts";
 import { ShardLogic } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";

@@ -14,7 +14,7 @@
  * Explicit *_URL variables always win.
  */
 import { z } from "zod";
-import { v } from "../config.ts";
+import { v } from "../../lib/platform/config.ts";
 
 export const FEEDS = ["sim", "coinbase", "binance", "binance-usdm", "coingecko", "all"] as const;
 export type Feed = (typeof FEEDS)[number];

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BUCKET, decode, FeedStatus, GapEvent, subjects, type Tick, TickBatch } from "../bus/mod.ts";
-import { Metrics } from "../metrics.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { decode } from "../../lib/contracts/codec.ts";
+import { FeedStatus, GapEvent, type Tick, TickBatch } from "../../lib/contracts/messages.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { ShardLogic } from "./shard.ts";
 import { type IngestSettings, venueEndpoints } from "./settings.ts";
 import { productsFromList } from "./products.ts";

@@ -4,7 +4,7 @@
  * from one bucket (≤ 8/s by default), and changes that arrive within the batch window
  * leave together as one message per connection and direction.
  */
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import type { Clock, TimerHandle } from "../runtime/mod.ts";
 import type { TokenBucket } from "./token-bucket.ts";
 
 export interface SlotTransport {

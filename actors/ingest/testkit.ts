@@ -7,9 +7,9 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { DeliverPolicy, jetstream, type JetStreamClient, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { BUCKET, ensureBuckets, ensureStreams, STREAM } from "../bus/mod.ts";
-import { loadConfig } from "../config.ts";
-import { startNatsServer, type NatsServerHandle } from "../../ops/testing/nats-server.ts";
+import { BUCKET, ensureBuckets, ensureStreams, STREAM } from "../../lib/platform/streams.ts";
+import { loadConfig } from "../../lib/platform/config.ts";
+import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { ingestSettings, type IngestSettings } from "./settings.ts";
 
 export interface Bus {

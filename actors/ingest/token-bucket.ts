@@ -4,7 +4,7 @@
  * all its upstream connections together stay under the venue's per-IP message limit
  * (Coinbase: 8 unauthenticated messages per second).
  */
-import type { Clock } from "../runtime/types.ts";
+import type { Clock } from "../runtime/mod.ts";
 
 export class TokenBucket {
   private tokens: number;

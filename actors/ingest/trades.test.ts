@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BUCKET, GapEvent, subjects, type Trade, TradeBatch } from "../bus/mod.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { GapEvent, type Trade, TradeBatch } from "../../lib/contracts/messages.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { productsFromList, resolveProducts } from "./products.ts";
 import { ShardLogic } from "./shard.ts";
 import { TradeIdTracker } from "./trades.ts";

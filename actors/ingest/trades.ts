@@ -1,6 +1,6 @@
 /**
  * Trades of the shard's venues → `md.trade.<venue>.<symbol>` as TradeBatch (bus
- * contract in actors/bus/messages.ts). Trades of one symbol wait up to `lingerMs` to
+ * contract in lib/contracts/messages.ts). Trades of one symbol wait up to `lingerMs` to
  * share one message; the msgID names the venue, symbol and trade-id range, so a batch
  * published twice (a retry, a second shard during a hand-over) is stored once.
  *
@@ -8,8 +8,10 @@
  * the bus schema before it is published; a failure is counted and skipped, never sent.
  */
 import { getLogger } from "@logtape/logtape";
-import { encode, subjects, Trade, type TradeBatch } from "../bus/mod.ts";
-import type { Clock, TimerHandle } from "../runtime/types.ts";
+import { encode } from "../../lib/contracts/codec.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import { Trade, type TradeBatch } from "../../lib/contracts/messages.ts";
+import type { Clock, TimerHandle } from "../runtime/mod.ts";
 import type { Publisher } from "./publisher.ts";
 
 export interface TradeOptions {

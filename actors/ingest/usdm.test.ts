@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../ops/simulator/mod.ts";
-import { BookDelta, BookSnapshot, BUCKET, GapEvent, subjects, TradeBatch } from "../bus/mod.ts";
-import { systemClock } from "../runtime/clock.ts";
+import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
+import { BookDelta, BookSnapshot, GapEvent, TradeBatch } from "../../lib/contracts/messages.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
+import { systemClock } from "../runtime/mod.ts";
 import { resolveProducts, symbolsOf } from "./products.ts";
 import { ShardLogic } from "./shard.ts";
 import { type IngestSettings, venueEndpoints } from "./settings.ts";

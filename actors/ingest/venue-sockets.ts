@@ -5,7 +5,7 @@
  * the shard's flusher.
  */
 import type { IPolicy } from "cockatiel";
-import type { Clock } from "../runtime/types.ts";
+import type { Clock } from "../runtime/mod.ts";
 import { UpstreamConnection } from "./connection.ts";
 import { matchSockets, placeProducts } from "./placement.ts";
 import { Slot, type SubscriptionFlusher } from "./subscriptions.ts";

@@ -5,7 +5,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import type { Clock } from "../runtime/types.ts";
+import type { Clock } from "../runtime/mod.ts";
 import { realClock, sleep } from "./sleep.ts";
 
 export interface LeaderLeaseOptions {

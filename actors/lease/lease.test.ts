@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Kvm, type KV } from "@nats-io/kv";
-import { startNatsServer, type NatsServerHandle } from "../../ops/testing/nats-server.ts";
+import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { LeaderLease, Membership, rendezvousOwner } from "./mod.ts";
 
 const keys = Array.from({ length: 500 }, (_, i) => `SYM${i}-USD`);

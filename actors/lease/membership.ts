@@ -18,7 +18,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import type { Clock } from "../runtime/types.ts";
+import type { Clock } from "../runtime/mod.ts";
 import { rendezvousOwner } from "./hash.ts";
 import { realClock, sleep } from "./sleep.ts";
 

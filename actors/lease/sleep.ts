@@ -1,5 +1,5 @@
 /** Clock-driven sleep that an AbortSignal cuts short, and the default real-time clock. */
-import type { Clock } from "../runtime/types.ts";
+import type { Clock } from "../runtime/mod.ts";
 
 export const realClock: Clock = {
   now: () => Date.now(),

@@ -11,12 +11,15 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import { z } from "zod";
 import { getLogger } from "@logtape/logtape";
-import type { Actor, ChildSpec, TimerHandle } from "../runtime/types.ts";
+import type { Actor, ChildSpec, TimerHandle } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
-import { BookSnapshot, BUCKET, decode, rooms, STREAM, subjects, TradeBatch } from "../bus/mod.ts";
-import { loadConfig, v } from "../config.ts";
+import { BookSnapshot, TradeBatch } from "../../lib/contracts/messages.ts";
+import { BUCKET, STREAM } from "../../lib/platform/streams.ts";
+import { decode } from "../../lib/contracts/codec.ts";
+import { rooms, subjects } from "../../lib/contracts/subjects.ts";
+import { loadConfig, v } from "../../lib/platform/config.ts";
 import { LeaderLease } from "../lease/mod.ts";
-import { RoomPublisher } from "../coalescer/room-publisher.ts";
+import { RoomPublisher } from "../coalescer/mod.ts";
 import { BookRooms, TradeRooms } from "./rooms.ts";
 
 export const marketRoomsSettings = {

@@ -9,8 +9,8 @@
  *   newest first, each trade id once.
  * Each room is published at most once per flush, only when it changed.
  */
-import type { BookData, TradesData } from "../../edge/protocol.ts";
-import type { BookSnapshot, Trade } from "../bus/mod.ts";
+import type { BookData, TradesData } from "../../lib/contracts/protocol.ts";
+import type { BookSnapshot, Trade } from "../../lib/contracts/messages.ts";
 
 export class BookRooms {
   readonly #books = new Map<string, BookData>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Tick } from "../bus/mod.ts";
-import { AlertData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import { AlertData } from "../../lib/contracts/protocol.ts";
 import { AlertDetector } from "./alerts.ts";
 
 const t = (price: number, exchTs: number, symbol = "A-USD"): Tick => ({ venue: "coinbase", symbol, price, open24h: 100, exchTs, recvTs: exchTs, seq: exchTs });

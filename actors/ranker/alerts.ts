@@ -8,8 +8,8 @@
  * the cool-down (ALERT_COOLDOWN, per symbol and kind, on exchange time) has passed.
  * So one move gives one alert, not ten per second.
  */
-import type { AlertData } from "../../edge/protocol.ts";
-import type { Tick } from "../bus/mod.ts";
+import type { AlertData } from "../../lib/contracts/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
 import { change24hPct } from "../coalescer/ticker.ts";
 
 export type AlertKind = "surge" | "plunge";

@@ -15,7 +15,7 @@
  */
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
 import { z } from "zod";
-import type { CandleData } from "../../edge/protocol.ts";
+import type { CandleData } from "../../lib/contracts/protocol.ts";
 import { floorTo } from "./watermark.ts";
 
 export interface KlineEndpoints {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Tick, Trade } from "../bus/mod.ts";
-import { CandleData } from "../../edge/protocol.ts";
+import type { Tick, Trade } from "../../lib/contracts/messages.ts";
+import { CandleData } from "../../lib/contracts/protocol.ts";
 import { CandleBook, MINUTE } from "./candles.ts";
 
 const t = (price: number, exchTs: number, extra: Partial<Tick> = {}): Tick =>

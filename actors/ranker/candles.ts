@@ -22,8 +22,8 @@
  *   overlaps one is marked `down: true`, so an empty candle there reads "no data", not
  *   "no trades".
  */
-import type { CandleData } from "../../edge/protocol.ts";
-import type { Tick, Trade } from "../bus/mod.ts";
+import type { CandleData } from "../../lib/contracts/protocol.ts";
+import type { Tick, Trade } from "../../lib/contracts/messages.ts";
 import { DEGRADED_VENUE } from "../coalescer/ticker.ts";
 import { floorTo } from "./watermark.ts";
 

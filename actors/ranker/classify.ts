@@ -7,7 +7,7 @@
  *
  * So c = +2 is Moving and Rising, c = −5 is Volatile and Crashing, c = +1.99 is Stable twice.
  */
-import type { Trend, Volatility } from "../../edge/protocol.ts";
+import type { Trend, Volatility } from "../../lib/contracts/protocol.ts";
 
 export type VolatilityLabel = (typeof Volatility)[number];
 export type TrendLabel = (typeof Trend)[number];

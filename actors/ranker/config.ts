@@ -1,6 +1,6 @@
 /** Settings of the mover-ranker, by environment variable (validated by loadConfig). */
 import { z } from "zod";
-import { v } from "../config.ts";
+import { v } from "../../lib/platform/config.ts";
 
 const ms = (min = 0) => v.duration().pipe(z.number().int().min(min));
 

@@ -17,9 +17,11 @@
 import { z } from "zod";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
-import { decode, rooms, STREAM, subjects } from "../bus/mod.ts";
+import { decode } from "../../lib/contracts/codec.ts";
+import { rooms, subjects } from "../../lib/contracts/subjects.ts";
+import { STREAM } from "../../lib/platform/streams.ts";
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { CANDLE_TIMEFRAMES, CandleData, type CandleTimeframe } from "../../edge/protocol.ts";
+import { CANDLE_TIMEFRAMES, CandleData, type CandleTimeframe } from "../../lib/contracts/protocol.ts";
 import { readStream } from "../coalescer/jetstream-read.ts";
 import type { VenueKlines } from "./backfill.ts";
 import { floorTo } from "./watermark.ts";

@@ -5,14 +5,14 @@
  *
  * `rankerChild(host)` is the factory listed in actors/registry.ts.
  */
-import type { Actor, ChildSpec } from "../runtime/types.ts";
+import type { Actor, ChildSpec } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
-import { BUCKET } from "../bus/mod.ts";
-import { loadConfig } from "../config.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { loadConfig } from "../../lib/platform/config.ts";
 import { type RankerConfig, rankerSettings } from "./config.ts";
 import { RankerService } from "./service.ts";
 import type { KlineEndpoints } from "./backfill.ts";
-import { ingestSettings } from "../ingest/settings.ts";
+import { ingestSettings } from "../ingest/mod.ts";
 
 export { Ranker } from "./ranker.ts";
 export { RankerService } from "./service.ts";

@@ -10,10 +10,10 @@
  *   and CoinGecko's rank and market cap matched by the base symbol. Only live venues
  *   count as tradable; degraded (CoinGecko) prices are left out of top coins.
  */
-import type { MarketSnapshot } from "../bus/mod.ts";
-import type { MoversData, TopCoinsData } from "../../edge/protocol.ts";
+import type { MarketSnapshot } from "../../lib/contracts/messages.ts";
+import type { MoversData, TopCoinsData } from "../../lib/contracts/protocol.ts";
 import { change24hPct, DEGRADED_VENUE } from "../coalescer/ticker.ts";
-import type { Tick } from "../bus/mod.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
 
 export interface SymbolState {
   symbol: string;

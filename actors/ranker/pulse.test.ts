@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Tick } from "../bus/mod.ts";
-import { PulseData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import { PulseData } from "../../lib/contracts/protocol.ts";
 import { PulseWindows } from "./pulse.ts";
 import { Watermark } from "./watermark.ts";
 

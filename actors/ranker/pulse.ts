@@ -11,8 +11,8 @@
  * with end ≤ w, oldest first, and returns one PulseData per closed window that had
  * ticks. A tick for a closed window is late: dropped, reported as "late".
  */
-import type { PulseData } from "../../edge/protocol.ts";
-import type { Tick } from "../bus/mod.ts";
+import type { PulseData } from "../../lib/contracts/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
 import { change24hPct } from "../coalescer/ticker.ts";
 import { trendOf, volatilityOf } from "./classify.ts";
 import { baseOf } from "./movers.ts";

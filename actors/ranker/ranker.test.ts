@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Tick } from "../bus/mod.ts";
-import { MoversData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import { MoversData } from "../../lib/contracts/protocol.ts";
 import { Ranker, Throttle } from "./ranker.ts";
 
 const t = (symbol: string, price: number, exchTs: number, extra: Partial<Tick> = {}): Tick =>

@@ -13,9 +13,9 @@
  *   closes, and in-progress candles (final: false) every `candlePartialMs` when they
  *   changed (0 disables them). Built from trades where the venue sends them.
  */
-import type { FeedStatus, MarketSnapshot, Tick, Trade } from "../bus/mod.ts";
-import { rooms } from "../bus/mod.ts";
-import { CANDLE_TIMEFRAMES, type MoversData, type TopCoinsData } from "../../edge/protocol.ts";
+import type { FeedStatus, MarketSnapshot, Tick, Trade } from "../../lib/contracts/messages.ts";
+import { rooms } from "../../lib/contracts/subjects.ts";
+import { CANDLE_TIMEFRAMES, type MoversData, type TopCoinsData } from "../../lib/contracts/protocol.ts";
 import { DEGRADED_VENUE, LatestTicks } from "../coalescer/ticker.ts";
 import { AlertDetector } from "./alerts.ts";
 import { CandleBook } from "./candles.ts";

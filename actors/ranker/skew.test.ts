@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Tick } from "../bus/mod.ts";
-import type { CandleData, PulseData } from "../../edge/protocol.ts";
+import type { Tick } from "../../lib/contracts/messages.ts";
+import type { CandleData, PulseData } from "../../lib/contracts/protocol.ts";
 import { Ranker } from "./ranker.ts";
 import { clampExchTs, Watermark } from "./watermark.ts";
 

@@ -9,7 +9,7 @@
  * MAX_IN_FLIGHT requests waiting for the ranker, so a burst of chart opens cannot queue
  * unbounded work. Over either limit: `rate_limited` (a strike, like every rejected frame).
  */
-import { ErrorCode } from "../protocol.ts";
+import { ErrorCode } from "../../lib/contracts/protocol.ts";
 import { TokenBucket } from "./limits.ts";
 import type { Session } from "./session.ts";
 

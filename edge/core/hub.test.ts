@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeRoomUpdate } from "../../actors/bus/mod.ts";
-import { CloseCode } from "../protocol.ts";
+import { encodeRoomUpdate } from "../../lib/contracts/rooms.ts";
+import { CloseCode } from "../../lib/contracts/protocol.ts";
 import { type CoreConfig, EdgeHub } from "./hub.ts";
 import type { LogEntry } from "./replay.ts";
 import { parseRange } from "./addresses.ts";

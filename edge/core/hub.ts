@@ -12,7 +12,7 @@
  * Joining and leaving rooms (snapshots, replays) is core/subscriptions.ts; per-socket
  * state and frame validation is core/session.ts.
  */
-import { CloseCode, ErrorCode, type Limits } from "../protocol.ts";
+import { CloseCode, ErrorCode, type Limits } from "../../lib/contracts/protocol.ts";
 import { type AddressRange, clientAddress, hostAllowed, type ProxyHeader } from "./addresses.ts";
 import { type HistoryFetch, HistoryGate } from "./history.ts";
 import { AddressCounts, type AddressLimiter, originAllowed } from "./limits.ts";

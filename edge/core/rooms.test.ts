@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeRoomUpdate } from "../../actors/bus/mod.ts";
+import { encodeRoomUpdate } from "../../lib/contracts/rooms.ts";
 import { originAllowed, Strikes, TokenBucket } from "./limits.ts";
 import { SharedLogReader } from "./replay.ts";
 import { readSeq, readTs, roomKind, RoomStore } from "./rooms.ts";

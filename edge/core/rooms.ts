@@ -6,7 +6,8 @@
  * Rooms are keyed by their NATS subject (`room.<name>`), which is also the transport
  * topic: the subject string the NATS client hands us is reused as is.
  */
-import { asSnapshot, isStreamRoom, isValidRoom, UPDATE_PREFIX } from "../../actors/bus/mod.ts";
+import { asSnapshot, UPDATE_PREFIX } from "../../lib/contracts/rooms.ts";
+import { isStreamRoom, isValidRoom } from "../../lib/contracts/subjects.ts";
 
 const PREFIX = new TextEncoder().encode(UPDATE_PREFIX);
 // `{"type":"update","room":"<name>","seq":` — the body layout fixed by encodeRoomUpdate.

@@ -4,7 +4,7 @@
  * (core/hub.ts); this module only turns a raw frame into a {@link ClientMsg} or an
  * error code.
  */
-import { ClientMsg, ErrorCode } from "../protocol.ts";
+import { ClientMsg, ErrorCode } from "../../lib/contracts/protocol.ts";
 import { Strikes, TokenBucket } from "./limits.ts";
 import type { Room } from "./rooms.ts";
 import type { Replay } from "./replay.ts";

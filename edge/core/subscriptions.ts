@@ -4,7 +4,7 @@
  * (core/replay.ts decides what to send; this module runs the read, its retries and the
  * hand-over to the live topic).
  */
-import { ErrorCode } from "../protocol.ts";
+import { ErrorCode } from "../../lib/contracts/protocol.ts";
 import { type FinalPlan, Replay, type ReplayPlan, type ResyncReason, type SharedLogReader } from "./replay.ts";
 import type { Room, RoomStore } from "./rooms.ts";
 import type { Session } from "./session.ts";

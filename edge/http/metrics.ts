@@ -6,7 +6,7 @@
  * messages.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { Metrics } from "../../actors/metrics.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
 import type { EdgeHub } from "../core/hub.ts";
 
 export interface EdgeInfo {

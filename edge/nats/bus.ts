@@ -7,7 +7,7 @@
  */
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
-import { rooms, subjects } from "../../actors/bus/mod.ts";
+import { rooms, subjects } from "../../lib/contracts/subjects.ts";
 import type { EdgeHub } from "../core/hub.ts";
 import type { RefreshRoom } from "../core/refresh.ts";
 import type { HistoryQuery } from "../core/history.ts";

@@ -9,7 +9,9 @@
  * (no batched direct get needed).
  */
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
-import { nanos, ROOM_SEQ_HEADER, STREAM, subjects } from "../../actors/bus/mod.ts";
+import { nanos, STREAM } from "../../lib/platform/streams.ts";
+import { ROOM_SEQ_HEADER } from "../../lib/contracts/rooms.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
 import type { LogEntry, RoomLog } from "../core/replay.ts";
 import { readSeq } from "../core/rooms.ts";
 

@@ -18,7 +18,7 @@ export interface TransportCost {
   measured: string;
 }
 
-/** The figures of section `name`'s RESULT line (ops/bench/report.ts writes it into the section). */
+/** The figures of section `name`'s RESULT line (bench/report.ts writes it into the section). */
 export function sectionResult(markdown: string, name: string): Record<string, unknown> | undefined {
   const begin = markdown.indexOf(`<!-- bench:${name}:begin -->`);
   const end = markdown.indexOf(`<!-- bench:${name}:end -->`);

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Cheap reading of server frames. Room messages have a fixed prefix and field order
- * (actors/bus/rooms.ts: {"type":"update","room":…,"seq":…,"ts":…,"data":…}), so room,
+ * (lib/contracts/rooms.ts: {"type":"update","room":…,"seq":…,"ts":…,"data":…}), so room,
  * seq and ts are sliced out without JSON.parse — the per-message cost on bulk sockets
  * stays a few string operations. Anything else (hello, pong, resync, error) is parsed.
  */

@@ -1,6 +1,6 @@
 /**
  * A tiny stand-in for the edge, for the load scripts' own tests: a `ws` server at
- * ws://HOST:PORT/ws speaking the client protocol (edge/protocol.ts) — hello, subscribe
+ * ws://HOST:PORT/ws speaking the client protocol (lib/contracts/protocol.ts) — hello, subscribe
  * → snapshot + updates with per-room seq and producer ts, `since` replay for stream
  * rooms (alerts, candles.*), unsubscribe, ping → pong — that publishes every room at a
  * known rate. Sockets whose send buffer exceeds a limit are closed with 4001 (too
@@ -13,7 +13,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { WebSocketServer, type WebSocket } from "ws";
-import { CloseCode, ClientMsg, ErrorCode } from "../../edge/protocol.ts";
+import { CloseCode, ClientMsg, ErrorCode } from "../../lib/contracts/protocol.ts";
 import { DEFAULT_SYMBOLS } from "../lib/rooms.js";
 
 export type MiniEdgeOptions = {

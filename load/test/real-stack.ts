@@ -10,10 +10,13 @@
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
-import { encode, msgIds, rooms as R, subjects, type TickBatch } from "../../actors/bus/mod.ts";
+import { encode } from "../../lib/contracts/codec.ts";
+import { msgIds } from "../../lib/platform/streams.ts";
+import { rooms as R, subjects } from "../../lib/contracts/subjects.ts";
+import type { TickBatch } from "../../lib/contracts/messages.ts";
 import { startHost, type Host } from "../../actors/host.ts";
 import { startEdge, type EdgeHandle } from "../../edge/server.ts";
-import { startNatsServer, type NatsServerHandle } from "../../ops/testing/nats-server.ts";
+import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { DEFAULT_SYMBOLS } from "../lib/rooms.js";
 
 export interface TickFeedOptions {

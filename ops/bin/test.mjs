@@ -55,7 +55,7 @@ ensureInstalled(root);
  */
 const LINES = (process.env.TICKFLOW_NODE_LINES ?? "24,26").split(",").map((s) => s.trim()).filter(Boolean);
 const RUNTIME_SCOPE = [
-  "edge/", "load/test/", "load/runner/", "actors/archiver/archiver", "ops/lake/", "actors/runtime/", "actors/bus/", "ops/deno/", "ops/bin/",
+  "edge/", "load/test/", "load/runner/", "actors/archiver/archiver", "ops/lake/", "actors/runtime/", "lib/contracts/", "test/deno/", "ops/bin/",
 ];
 const scope = process.env.TICKFLOW_NODE_SCOPE === "all" ? [] : RUNTIME_SCOPE;
 

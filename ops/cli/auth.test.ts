@@ -14,11 +14,11 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nkeys } from "@nats-io/nats-core";
 import { type Host, startHost } from "../../actors/host.ts";
-import { encodeRoomUpdate } from "../../actors/bus/rooms.ts";
-import { rooms, subjects } from "../../actors/bus/mod.ts";
+import { encodeRoomUpdate } from "../../lib/contracts/rooms.ts";
+import { rooms, subjects } from "../../lib/contracts/subjects.ts";
 import { type EdgeHandle, startEdge } from "../../edge/server.ts";
-import { type NatsServerHandle, type NatsServerOptions, startNatsServer } from "../testing/nats-server.ts";
-import { makeCertificates } from "../testing/tls.ts";
+import { type NatsServerHandle, type NatsServerOptions, startNatsServer } from "../../test/nats-server.ts";
+import { makeCertificates } from "../../test/tls.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "..", "bin", "tickflow.mjs");

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { startNatsServer, type NatsServerHandle } from "../testing/nats-server.ts";
+import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { startHost, type Host } from "../../actors/host.ts";
 import { commands } from "./commands.ts";
 

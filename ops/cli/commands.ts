@@ -7,13 +7,8 @@ import { runCommands } from "./run.ts";
 import { LAKE_HELP, lakeCommand } from "../lake/mod.ts";
 import { collectStatus, formatStatus } from "./status.ts";
 import { up, upHelp } from "./up.ts";
-
-export interface Command {
-  name: string;
-  summary: string;
-  help: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { Command } from "./command.ts";
+export type { Command } from "./command.ts";
 
 const status: Command = {
   name: "status",

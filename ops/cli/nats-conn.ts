@@ -1,8 +1,8 @@
 /** The ops CLI's NATS connection: the same settings (and credentials) as the actors. */
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
-import { loadConfig, natsSettings } from "../../actors/config.ts";
-import { natsOptions } from "../../actors/nats.ts";
+import { loadConfig, natsSettings } from "../../lib/platform/config.ts";
+import { natsOptions } from "../../lib/platform/nats.ts";
 
 /**
  * Connect with the standard settings, run, close. Unlike the long-running processes,

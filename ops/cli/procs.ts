@@ -10,9 +10,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { Backoff, type BackoffOptions } from "../../actors/runtime/backoff.ts";
-import { systemClock } from "../../actors/runtime/clock.ts";
-import type { Clock, TimerHandle } from "../../actors/runtime/types.ts";
+import { Backoff, type BackoffOptions } from "../../actors/runtime/mod.ts";
+import { systemClock } from "../../actors/runtime/mod.ts";
+import type { Clock, TimerHandle } from "../../actors/runtime/mod.ts";
 
 export interface Proc {
   name: string;

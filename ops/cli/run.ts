@@ -4,7 +4,7 @@
  * files start (docker-compose.yml, systemd units), so every process is one CLI
  * command with one configuration surface.
  */
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 
 const entry = (name: string, summary: string, module: string, help: string): Command => ({
   name,

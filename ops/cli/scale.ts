@@ -6,9 +6,9 @@
 import { parseArgs } from "node:util";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { Kvm } from "@nats-io/kv";
-import { BUCKET } from "../../actors/bus/streams.ts";
-import { hostSubjects } from "../../actors/host-protocol.ts";
-import type { Command } from "./commands.ts";
+import { BUCKET } from "../../lib/platform/streams.ts";
+import { hostSubjects } from "../../lib/contracts/host-protocol.ts";
+import type { Command } from "./command.ts";
 import { withNats } from "./nats-conn.ts";
 import { collectStatus } from "./status.ts";
 

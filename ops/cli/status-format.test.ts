@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatStatus } from "./status.ts";
-import type { HostStatus } from "../../actors/host-protocol.ts";
+import type { HostStatus } from "../../lib/contracts/host-protocol.ts";
 
 const host = (freshness: Record<string, unknown>): HostStatus => ({
   v: 1,

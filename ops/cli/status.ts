@@ -5,11 +5,11 @@
  */
 import type { NatsConnection, RequestManyOptions } from "@nats-io/nats-core";
 import { Svcm } from "@nats-io/services";
-import { HOST_SERVICE, HostStatus, hostSubjects } from "../../actors/host-protocol.ts";
-import { decode } from "../../actors/bus/codec.ts";
+import { HOST_SERVICE, HostStatus, hostSubjects } from "../../lib/contracts/host-protocol.ts";
+import { decode } from "../../lib/contracts/codec.ts";
 import { duration, renderTable } from "./table.ts";
 import { freshnessOf } from "../../actors/host-freshness.ts";
-import type { FreshnessReport } from "../../actors/host-protocol.ts";
+import type { FreshnessReport } from "../../lib/contracts/host-protocol.ts";
 
 /** Every host that answers discovery within `timeoutMs`, with its status (hosts that fail the status call are reported with an error). */
 export async function collectStatus(nc: NatsConnection, timeoutMs = 1500): Promise<Array<HostStatus | { host: string; error: string }>> {

@@ -2,9 +2,9 @@
 import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { readStreamStats } from "../../actors/stream-stats.ts";
-import { subjects } from "../../actors/bus/subjects.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
 import { renderTable } from "./table.ts";
-import type { Command } from "./commands.ts";
+import type { Command } from "./command.ts";
 import { withNats } from "./nats-conn.ts";
 
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;

@@ -8,10 +8,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { busSettings, loadConfig, natsSettings } from "../../actors/config.ts";
-import { connectNats } from "../../actors/nats.ts";
+import { busSettings, loadConfig, natsSettings } from "../../lib/platform/config.ts";
+import { connectNats } from "../../lib/platform/nats.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { waitForPort } from "../testing/nats-server.ts";
+import { waitForPort } from "../../lib/platform/net.ts";
 import { planNats, waitNats } from "./nats-local.ts";
 import { type ProcSpec, stopTiers, Supervised, tsCommand } from "./procs.ts";
 import { collectStatus } from "./status.ts";
@@ -115,10 +115,10 @@ export async function up(argv: string[]): Promise<number> {
     const env: Record<string, string> = { NATS_URL: plan.url };
     if (cluster > 1) env.STREAM_REPLICAS = process.env.STREAM_REPLICAS ?? String(cluster);
 
-    if (!values["no-sim"] && exists("ops/simulator/main.ts")) {
+    if (!values["no-sim"] && exists("sim/main.ts")) {
       done = progress.step("simulator");
       const simPort = Number(process.env.SIM_PORT ?? 9100);
-      stack.sim.push(sup.start(tsSpec("simulator", "ops/simulator/main.ts", { SIM_PORT: String(simPort) }, quiet, 0)));
+      stack.sim.push(sup.start(tsSpec("simulator", "sim/main.ts", { SIM_PORT: String(simPort) }, quiet, 0)));
       await waitForPort(simPort, "127.0.0.1", 15_000);
       Object.assign(env, simEnv(simPort));
       done();

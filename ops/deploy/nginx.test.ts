@@ -10,8 +10,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient, upgrade, type UpgradeOutcome, waitUntil } from "../../edge/testing.ts";
-import { freePort, type NatsServerHandle, startNatsServer } from "../testing/nats-server.ts";
-import { type NginxHandle, SHIPPED_NGINX_CONF, startNginx } from "../testing/nginx.ts";
+import { freePort, type NatsServerHandle, startNatsServer } from "../../test/nats-server.ts";
+import { type NginxHandle, SHIPPED_NGINX_CONF, startNginx } from "../../test/nginx.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let ns: NatsServerHandle;

@@ -18,9 +18,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Logger } from "@logtape/logtape";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { sqlString } from "../../actors/archiver/duck.ts";
-import { removeQuietly } from "../../actors/archiver/fsutil.ts";
-import { DATASETS, type DatasetName, dayPath, fileName, isTmpName, parseFileName, tmpName } from "../../actors/archiver/partition.ts";
+import { sqlString } from "../../lib/lake/duck.ts";
+import { removeQuietly } from "../../lib/lake/fsutil.ts";
+import { DATASETS, type DatasetName, dayPath, fileName, isTmpName, parseFileName, tmpName } from "../../lib/lake/partition.ts";
 import type { Lake } from "./lake.ts";
 
 export class CompactionError extends Error {

@@ -5,8 +5,8 @@
  * N days, default ARCHIVE_RETENTION_DAYS).
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import { sqlString } from "../../actors/archiver/duck.ts";
-import { DATASETS } from "../../actors/archiver/partition.ts";
+import { sqlString } from "../../lib/lake/duck.ts";
+import { DATASETS } from "../../lib/lake/partition.ts";
 import { fetchKeys, type Lake, syncMirror } from "./lake.ts";
 import { createViews, QueryError, type QueryScope, scopedKeys } from "./query.ts";
 

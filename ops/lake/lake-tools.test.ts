@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DATASET } from "../../actors/archiver/datasets.ts";
+import { DATASET } from "../../lib/lake/datasets.ts";
 import { fakeDelivery, HOUR, localArchiver, makeGap, makeTick, makeTrades, T0 } from "../../actors/archiver/testing.ts";
 import { lakeRetention } from "./export.ts";
 import { openLake } from "./lake.ts";

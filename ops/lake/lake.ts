@@ -5,12 +5,12 @@
  */
 import { mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type ArchiverSettings, archiverSettings, parseLakeUrl } from "../../actors/archiver/config.ts";
-import { listFiles, removeQuietly } from "../../actors/archiver/fsutil.ts";
-import { DATASETS } from "../../actors/archiver/partition.ts";
-import { targetFor } from "../../actors/archiver/service.ts";
-import type { Target } from "../../actors/archiver/target.ts";
-import { loadConfig } from "../../actors/config.ts";
+import { type ArchiverSettings, archiverSettings, parseLakeUrl } from "../../actors/archiver/mod.ts";
+import { listFiles, removeQuietly } from "../../lib/lake/fsutil.ts";
+import { DATASETS } from "../../lib/lake/partition.ts";
+import { targetFor } from "../../actors/archiver/mod.ts";
+import type { Target } from "../../lib/lake/target.ts";
+import { loadConfig } from "../../lib/platform/config.ts";
 
 export interface Lake {
   readonly url: string;

@@ -13,8 +13,8 @@
  * returns the exit code: 0 ok, 1 failed, 2 bad usage.
  */
 import { getLogger } from "@logtape/logtape";
-import { isDatasetName, type DatasetName } from "../../actors/archiver/partition.ts";
-import { isConfigError, readEnv } from "../../actors/config.ts";
+import { isDatasetName, type DatasetName } from "../../lib/lake/partition.ts";
+import { isConfigError, readEnv } from "../../lib/platform/config.ts";
 import { compactDay } from "./compact.ts";
 import { EXPORT_FORMATS, type ExportFormat, lakeExport, lakeRetention } from "./export.ts";
 import { openLake } from "./lake.ts";

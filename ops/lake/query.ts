@@ -5,10 +5,10 @@
  * so `SELECT count(*) FROM ticks` works on a fresh lake.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import { DATASET } from "../../actors/archiver/datasets.ts";
-import { PARTITION_COLUMNS } from "../../actors/archiver/datasets.ts";
-import { sqlString } from "../../actors/archiver/duck.ts";
-import { DATASETS, HIVE_TYPES } from "../../actors/archiver/partition.ts";
+import { DATASET } from "../../lib/lake/datasets.ts";
+import { PARTITION_COLUMNS } from "../../lib/lake/datasets.ts";
+import { sqlString } from "../../lib/lake/duck.ts";
+import { DATASETS, HIVE_TYPES } from "../../lib/lake/partition.ts";
 import { fetchKeys, type Lake, syncMirror } from "./lake.ts";
 
 export interface QueryResult {

@@ -4,8 +4,8 @@
  * `--max-silence`, and the venue sequence gaps the shards reported on `md.gap.>`).
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import { sqlString } from "../../actors/archiver/duck.ts";
-import { DATASETS, type DatasetName, parseFileName } from "../../actors/archiver/partition.ts";
+import { sqlString } from "../../lib/lake/duck.ts";
+import { DATASETS, type DatasetName, parseFileName } from "../../lib/lake/partition.ts";
 import { type Lake, syncMirror } from "./lake.ts";
 import { createViews, type QueryResult } from "./query.ts";
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkRules, ensurePromtool, testRules } from "../testing/promtool.ts";
+import { checkRules, ensurePromtool, testRules } from "../../test/promtool.ts";
 
 beforeAll(() => ensurePromtool(), 600_000);
 const HERE = import.meta.dirname;

@@ -18,9 +18,10 @@ import { connect } from "@nats-io/transport-node";
 import { type Host, startHost } from "../../actors/host.ts";
 import { type EdgeHandle, startEdge } from "../../edge/server.ts";
 import { collectStatus, formatStatus } from "../../ops/cli/status.ts";
-import { type Proc, Procs, waitUntil } from "../../ops/chaos/procs.ts";
-import { freePort, type NatsServerHandle, startNatsServer, waitForPort } from "../../ops/testing/nats-server.ts";
-import { checkMetrics, ensurePromtool } from "../../ops/testing/promtool.ts";
+import { type Proc, Procs, waitUntil } from "../../test/chaos/procs.ts";
+import { freePort, type NatsServerHandle, startNatsServer } from "../../test/nats-server.ts";
+import { waitForPort } from "../../lib/platform/net.ts";
+import { checkMetrics, ensurePromtool } from "../../test/promtool.ts";
 import { freshnessOf } from "../../actors/host-freshness.ts";
 import { launch } from "./browser.ts";
 
@@ -70,7 +71,7 @@ beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connect({ servers: nats.url, name: "freeze e2e" });
   const simPort = await freePort();
-  sim = procs.spawnTs("simulator", "ops/simulator/main.ts", { SIM_PORT: String(simPort), SIM_SYMBOLS: "40", SIM_TICK_RATE: "200" });
+  sim = procs.spawnTs("simulator", "sim/main.ts", { SIM_PORT: String(simPort), SIM_SYMBOLS: "40", SIM_TICK_RATE: "200" });
   await waitForPort(simPort, "127.0.0.1", 60_000);
   host = await startHost({
     env: {

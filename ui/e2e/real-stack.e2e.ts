@@ -15,11 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { subjects } from "../../actors/bus/mod.ts";
+import { subjects } from "../../lib/contracts/subjects.ts";
 import { type Host, startHost } from "../../actors/host.ts";
 import { type EdgeHandle, startEdge } from "../../edge/server.ts";
-import { type SimulatorHandle, startSimulator } from "../../ops/simulator/mod.ts";
-import { freePort, type NatsServerHandle, startNatsServer } from "../../ops/testing/nats-server.ts";
+import { type SimulatorHandle, startSimulator } from "../../sim/mod.ts";
+import { freePort, type NatsServerHandle, startNatsServer } from "../../test/nats-server.ts";
 import { artifact, launch } from "./browser.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");

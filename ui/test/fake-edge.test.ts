@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { CandleData, ServerFrame, TickerAllData } from "../../edge/protocol.ts";
+import { CandleData, ServerFrame, TickerAllData } from "../../lib/contracts/protocol.ts";
 import { FakeEdge } from "./fake-edge.ts";
 
 let edge: FakeEdge;

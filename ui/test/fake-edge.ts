@@ -13,9 +13,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, normalize, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WebSocketServer, type WebSocket } from "ws";
-import { encodeRoomUpdate, UPDATE_PREFIX, SNAPSHOT_PREFIX } from "../../actors/bus/rooms.ts";
-import { isStreamRoom, rooms } from "../../actors/bus/subjects.ts";
-import { ClientMsg } from "../../edge/protocol.ts";
+import { encodeRoomUpdate, UPDATE_PREFIX, SNAPSHOT_PREFIX } from "../../lib/contracts/rooms.ts";
+import { isStreamRoom, rooms } from "../../lib/contracts/subjects.ts";
+import { ClientMsg } from "../../lib/contracts/protocol.ts";
 import { MarketSim } from "./market-sim.ts";
 
 export interface FakeEdgeOptions {

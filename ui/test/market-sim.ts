@@ -3,8 +3,8 @@
  * movers, top coins, 30 s pulse rows, alerts and 1-minute candles (with backfilled
  * history). Deterministic for a given seed so tests and benches are repeatable.
  */
-import type { AlertData, CandleData, MoversData, PulseData, TickerData, TopCoinsData } from "../../edge/protocol.ts";
-import { Volatility, Trend } from "../../edge/protocol.ts";
+import type { AlertData, CandleData, MoversData, PulseData, TickerData, TopCoinsData } from "../../lib/contracts/protocol.ts";
+import { Volatility, Trend } from "../../lib/contracts/protocol.ts";
 
 const KNOWN: Array<[string, number]> = [
   ["BTC", 97000], ["ETH", 3400], ["SOL", 240], ["XRP", 1.4], ["DOGE", 0.38], ["ADA", 0.9], ["AVAX", 42], ["LINK", 18],

@@ -17,7 +17,7 @@
  * Pure state machine (no I/O): the caller feeds events and snapshots and acts on the
  * returned outcome, which makes every transition testable with plain data.
  */
-import type { BookLevel } from "../../bus/mod.ts";
+import type { BookLevel } from "../../../lib/contracts/messages.ts";
 
 export interface DepthEvent {
   U: number;

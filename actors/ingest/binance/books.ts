@@ -6,8 +6,11 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { bulkhead, ExponentialBackoff, handleWhen, retry, timeout, TimeoutStrategy, wrap } from "cockatiel";
-import { type BookDelta, type BookSnapshot, encode, msgIds, subjects } from "../../bus/mod.ts";
-import type { Clock, TimerHandle } from "../../runtime/types.ts";
+import type { BookDelta, BookSnapshot } from "../../../lib/contracts/messages.ts";
+import { encode } from "../../../lib/contracts/codec.ts";
+import { msgIds } from "../../../lib/platform/streams.ts";
+import { subjects } from "../../../lib/contracts/subjects.ts";
+import type { Clock, TimerHandle } from "../../runtime/mod.ts";
 import type { Publisher } from "../publisher.ts";
 import { type DepthEvent, OrderBook } from "./book.ts";
 import { BinanceDepthSnapshot } from "./frames.ts";

@@ -3,7 +3,7 @@
  * (`BTCUSDT`), so the bus symbol `BTC-USDT` is found by matching a known quote asset
  * at the end (longest first).
  */
-import type { BookDelta, Tick, Trade } from "../../bus/mod.ts";
+import type { BookDelta, Tick, Trade } from "../../../lib/contracts/messages.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
 import {
   BINANCE_EVENTS,

@@ -14,7 +14,7 @@
  * Timers use the injected clock.
  */
 import { getLogger } from "@logtape/logtape";
-import type { Clock } from "../../runtime/types.ts";
+import type { Clock } from "../../runtime/mod.ts";
 
 export interface RestBudgetOptions {
   /** Weight this shard may use per minute (its share of the venue's limit, with headroom). */

@@ -2,7 +2,7 @@
  * Coinbase Exchange frames → normalised ticks. Product ids are already `BASE-QUOTE`,
  * which is the bus symbol format, so the symbol is the product id.
  */
-import type { Tick, Trade } from "../../bus/mod.ts";
+import type { Tick, Trade } from "../../../lib/contracts/messages.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
 import { COINBASE_SCHEMAS, type CoinbaseFrame, type CoinbaseMatch, type CoinbaseTicker } from "./frames.ts";
 

@@ -4,7 +4,7 @@
  * Numbers may be null for thin coins; such fields stay null (snapshot) or absent (tick).
  */
 import { z } from "zod";
-import type { MarketSnapshot, Tick } from "../../bus/mod.ts";
+import type { MarketSnapshot, Tick } from "../../../lib/contracts/messages.ts";
 
 const n = z.number().finite().nullable().optional();
 

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type SimulatorHandle } from "../../../ops/simulator/mod.ts";
-import { BUCKET, encode, type FeedStatus, type MarketSnapshot, subjects, type TickBatch } from "../../bus/mod.ts";
-import { systemClock } from "../../runtime/clock.ts";
+import { startSimulator, type SimulatorHandle } from "../../../sim/mod.ts";
+import { BUCKET } from "../../../lib/platform/streams.ts";
+import { encode } from "../../../lib/contracts/codec.ts";
+import type { FeedStatus, MarketSnapshot, TickBatch } from "../../../lib/contracts/messages.ts";
+import { subjects } from "../../../lib/contracts/subjects.ts";
+import { systemClock } from "../../runtime/mod.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "../testkit.ts";
 import { parseRetryAfter, PollerLogic } from "./poller.ts";
 

@@ -22,10 +22,13 @@ import {
   retry,
   wrap,
 } from "cockatiel";
-import { decode, encode, FeedStatus, msgIds, STREAM, subjects } from "../../bus/mod.ts";
+import { decode, encode } from "../../../lib/contracts/codec.ts";
+import { FeedStatus } from "../../../lib/contracts/messages.ts";
+import { msgIds, STREAM } from "../../../lib/platform/streams.ts";
+import { subjects } from "../../../lib/contracts/subjects.ts";
 import { LeaderLease } from "../../lease/mod.ts";
-import { Metrics } from "../../metrics.ts";
-import type { Clock } from "../../runtime/types.ts";
+import { Metrics } from "../../../lib/platform/metrics.ts";
+import type { Clock } from "../../runtime/mod.ts";
 import { breakerState } from "../connection.ts";
 import { Publisher } from "../publisher.ts";
 import type { IngestSettings } from "../settings.ts";

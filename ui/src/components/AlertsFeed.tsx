@@ -1,6 +1,6 @@
 /** Alerts, newest first, with their time (stream room `alerts`, replayed on reconnect). */
 import { For, Show } from "solid-js";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 import { useRooms } from "../state/use-rooms.ts";

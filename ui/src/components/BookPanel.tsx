@@ -5,8 +5,8 @@
  * (the Coinbase ticker feed) say so.
  */
 import { For, Show, createEffect, createMemo, createSignal, onCleanup } from "solid-js";
-import type { BookData } from "../../../edge/protocol.ts";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import type { BookData } from "../../../lib/contracts/protocol.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import { cumulative, group, stepChoices, type Level } from "../core/book.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";

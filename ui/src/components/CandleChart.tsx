@@ -12,7 +12,7 @@
  */
 import { createEffect, createSignal, on, onCleanup, onMount } from "solid-js";
 import type { Chart as ChartT, Plugin } from "chart.js";
-import type { CandleData } from "../../../edge/protocol.ts";
+import type { CandleData } from "../../../lib/contracts/protocol.ts";
 import { Chart } from "../charts/setup.ts";
 import type { CandleSeries } from "../core/candles.ts";
 import * as fmt from "../core/format.ts";

@@ -1,6 +1,6 @@
 /** The latest candles of a coin, newest first; empty periods say so, feed-down periods too. */
 import { For, Show } from "solid-js";
-import type { CandleData } from "../../../edge/protocol.ts";
+import type { CandleData } from "../../../lib/contracts/protocol.ts";
 import * as fmt from "../core/format.ts";
 
 export default function CandleTable(props: { candles: readonly CandleData[]; tf?: string }) {

@@ -5,7 +5,7 @@
  * while shown.
  */
 import { For, Show, createEffect, createMemo, createSignal, onCleanup } from "solid-js";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import type { CandleHandle } from "../state/dashboard.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";

@@ -4,7 +4,7 @@
  * coin listed on two venues does not take two rows.
  */
 import { Index, Show, createMemo } from "solid-js";
-import type { MoversData } from "../../../edge/protocol.ts";
+import type { MoversData } from "../../../lib/contracts/protocol.ts";
 import * as fmt from "../core/format.ts";
 import { perCoin } from "../core/movers.ts";
 

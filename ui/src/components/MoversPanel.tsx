@@ -1,5 +1,5 @@
 /** Top gainers and top losers by 24 h change (room `movers`). */
-import { rooms } from "../../../actors/bus/subjects.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import { app } from "../state/app.ts";
 import { useRooms } from "../state/use-rooms.ts";
 import MoverList from "./MoverList.tsx";

@@ -1,6 +1,6 @@
 /** Market pulse: the last closed 30 s window per coin, with volatility and trend badges (room `pulse`). */
 import { Index, Show } from "solid-js";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 import { useRooms } from "../state/use-rooms.ts";

@@ -1,6 +1,6 @@
 /** Top coins (room `topcoins`) in market-cap rank order (CoinGecko rank; unranked last, by volume). */
 import { Index, Show, createMemo } from "solid-js";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 import { useRooms } from "../state/use-rooms.ts";

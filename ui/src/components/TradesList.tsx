@@ -1,7 +1,7 @@
 /** Recent trades of a coin (room `trades.<SYM>`), newest first, taker side coloured. */
 import { For, Show, createEffect, createSignal, onCleanup } from "solid-js";
-import type { TradesData } from "../../../edge/protocol.ts";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import type { TradesData } from "../../../lib/contracts/protocol.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 

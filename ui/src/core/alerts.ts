@@ -1,5 +1,5 @@
 /** The alerts feed: newest first, de-duplicated by id (replays overlap), capped. */
-import type { AlertData } from "../../../edge/protocol.ts";
+import type { AlertData } from "../../../lib/contracts/protocol.ts";
 
 export function isAlert(v: unknown): v is AlertData {
   if (typeof v !== "object" || v === null) return false;

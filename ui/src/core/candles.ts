@@ -4,7 +4,7 @@
  * land in the same place, so duplicates from an overlap are harmless. A final candle is
  * never replaced by an in-progress one.
  */
-import type { CandleData } from "../../../edge/protocol.ts";
+import type { CandleData } from "../../../lib/contracts/protocol.ts";
 
 export interface Point {
   x: number;

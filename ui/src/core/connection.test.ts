@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ServerFrame } from "../../../edge/protocol.ts";
+import type { ServerFrame } from "../../../lib/contracts/protocol.ts";
 import { FakeSocket } from "../../test/fake-socket.ts";
 import { Backoff } from "./backoff.ts";
 import { Connection, type ConnStatus } from "./connection.ts";

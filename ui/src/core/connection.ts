@@ -4,8 +4,8 @@
  * reconnects with exponential backoff. DOM-free: the socket comes from a factory, so
  * tests drive it with a fake socket and fake timers.
  */
-import type { ClientMsg, Limits, ServerFrame } from "../../../edge/protocol.ts";
-import { isStreamRoom } from "../../../actors/bus/subjects.ts";
+import type { ClientMsg, Limits, ServerFrame } from "../../../lib/contracts/protocol.ts";
+import { isStreamRoom } from "../../../lib/contracts/subjects.ts";
 import { Backoff } from "./backoff.ts";
 import { FrameError, parseServerFrame } from "./frames.ts";
 

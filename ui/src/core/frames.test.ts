@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeRoomUpdate } from "../../../actors/bus/rooms.ts";
+import { encodeRoomUpdate } from "../../../lib/contracts/rooms.ts";
 import { FrameError, parseServerFrame, tickersOf, withArrays } from "./frames.ts";
 
 describe("parseServerFrame", () => {

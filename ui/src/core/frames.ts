@@ -1,9 +1,9 @@
 /**
- * Parsing of server frames without zod: the schemas in edge/protocol.ts are the source
+ * Parsing of server frames without zod: the schemas in lib/contracts/protocol.ts are the source
  * of truth, but bundling zod would cost more than the whole app, so the dashboard
  * imports only their types and checks the few fields it relies on here.
  */
-import type { ServerFrame, TickerData } from "../../../edge/protocol.ts";
+import type { ServerFrame, TickerData } from "../../../lib/contracts/protocol.ts";
 
 /** A frame the dashboard cannot use (bad JSON, unknown type, wrong field types). */
 export class FrameError extends Error {

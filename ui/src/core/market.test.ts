@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TickerData } from "../../../edge/protocol.ts";
+import type { TickerData } from "../../../lib/contracts/protocol.ts";
 import { FLASH_MS, FLASH_STRONG_MS, MarketStore, filterSymbols, flashClass, sortSymbols } from "./market.ts";
 
 const t = (symbol: string, price: number, exchTs: number, extra: Partial<TickerData> = {}): TickerData => ({ symbol, venue: "sim", price, exchTs, ...extra });

@@ -3,7 +3,7 @@
  * mutated in place plus a dirty set: at 500 symbols × 10 Hz the page must not allocate
  * per tick; the UI reads the dirty set once per render interval (100 ms).
  */
-import type { TickerData } from "../../../edge/protocol.ts";
+import type { TickerData } from "../../../lib/contracts/protocol.ts";
 
 export interface Quote extends TickerData {
   /** Price before the last change (undefined until the second tick). */

@@ -1,5 +1,5 @@
 /** Movers per coin: `BTC-USD` (Coinbase) and `BTC-USDT` (Binance) are one coin in a gainers/losers list. */
-import type { MoversData } from "../../../edge/protocol.ts";
+import type { MoversData } from "../../../lib/contracts/protocol.ts";
 
 export type CoinRow = MoversData["gainers"][number] & { also: string[] };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CandleData } from "../../../edge/protocol.ts";
+import type { CandleData } from "../../../lib/contracts/protocol.ts";
 import { AlertFeed } from "./alerts.ts";
 import { CandleSeries } from "./candles.ts";
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { encodeRoomUpdate } from "../../../actors/bus/rooms.ts";
+import { encodeRoomUpdate } from "../../../lib/contracts/rooms.ts";
 import { FakeSocket } from "../../test/fake-socket.ts";
 import { createDashboard } from "./dashboard.ts";
 

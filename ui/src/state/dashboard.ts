@@ -5,8 +5,8 @@
  * DOM-free: app.ts wires it to the browser's WebSocket, location and localStorage.
  */
 import { batch, createRoot, createSignal, type Accessor } from "solid-js";
-import type { AlertData, MoversData, PulseData, ServerFrame, TopCoinsData } from "../../../edge/protocol.ts";
-import { rooms } from "../../../actors/bus/subjects.ts";
+import type { AlertData, MoversData, PulseData, ServerFrame, TopCoinsData } from "../../../lib/contracts/protocol.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
 import { AlertFeed } from "../core/alerts.ts";
 import { Backoff } from "../core/backoff.ts";
 import { CandleSeries } from "../core/candles.ts";

@@ -1,0 +1,163 @@
+/**
+ * Ingest benchmark (`npm run bench:ingest -- --seconds 60`): simulator (own process)
+ * → connection shards (this process) → JetStream (a private nats-server). Prints the
+ * sustained ticks/s acknowledged by JetStream and the p50/p99 latency from the
+ * exchange timestamp to the JetStream ack, and writes the "ingest" section of
+ * BENCHMARKS.md.
+ *
+ * Options: --seconds N (60) --rate TICKS_PER_S (60000, the simulator's target)
+ *          --symbols N (200) --shards N (1) --feed sim|coinbase|binance (coinbase:
+ *          one frame per simulated tick) --no-write (do not touch BENCHMARKS.md)
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { startNatsServer } from "../test/nats-server.ts";
+import { reportResult, table, writeBenchSection } from "./report.ts";
+import { configureLogging } from "../lib/platform/log.ts";
+import { runIngest } from "../actors/ingest/run.ts";
+
+const { values: a } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "60" },
+    rate: { type: "string", default: "60000" },
+    symbols: { type: "string", default: "200" },
+    shards: { type: "string", default: "1" },
+    feed: { type: "string", default: "coinbase" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const seconds = Number(a.seconds);
+const rate = Number(a.rate);
+const ROOT = join(import.meta.dirname, "..");
+
+/** Latency histogram with 0.1 ms bins up to 10 s (percentiles without keeping samples). */
+class Lat {
+  private bins = new Uint32Array(100_001);
+  n = 0;
+  add(ms: number): void {
+    this.bins[Math.min(100_000, Math.max(0, Math.round(ms * 10)))]!++;
+    this.n++;
+  }
+  pct(p: number): number {
+    let want = Math.ceil((p / 100) * this.n);
+    for (let i = 0; i < this.bins.length; i++) if ((want -= this.bins[i]!) <= 0) return i / 10;
+    return Infinity;
+  }
+}
+
+async function main(): Promise<void> {
+  await configureLogging((process.env.LOG_LEVEL as "info") ?? "warning");
+  const ns = await startNatsServer();
+  const sim = spawn(process.execPath, ["--import", "tsx", "sim/main.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, SIM_PORT: "0", SIM_SYMBOLS: a.symbols, SIM_TICK_RATE: String(rate), LOG_LEVEL: "warning" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const cleanup = async () => {
+    sim.kill("SIGTERM");
+    await ns.cleanup();
+  };
+  try {
+    const simUrl = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      sim.stdout!.on("data", (d) => {
+        out += d;
+        const m = /BINANCE_REST_URL=(\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      sim.once("exit", (c) => reject(new Error(`simulator exited with ${c}`)));
+    });
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const t00 = Date.now();
+    const diag = setInterval(() => {
+      const q = run?.shards.reduce((n, sh) => n + (sh.status().publishQueue as number), 0) ?? 0;
+      console.log(`[${((Date.now() - t00) / 1000).toFixed(0)}s] loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms max ${(loop.max / 1e6).toFixed(0)} ms, publish queue ${q}, owned ${run ? run.shards.reduce((n, sh) => n + (sh.status().owned as number), 0) : 0}`);
+      loop.reset();
+    }, 1000);
+    diag.unref();
+    let ticks = 0;
+    let measuring = false;
+    const lat = new Lat();
+    let run: Awaited<ReturnType<typeof runIngest>> | undefined;
+    run = await runIngest(
+      {
+        ...process.env, NATS_URL: ns.url, SIM_URL: simUrl, ...(await feedEnv(simUrl)),
+        SHARDS: a.shards, BOOKS: "false", LEASE_MS: "15000", STALE_MS: "30000",
+      },
+      {
+        onAck: (ts, ackTs) => {
+          if (!measuring) return;
+          ticks += ts.length;
+          for (const t of ts) lat.add(ackTs - t.exchTs);
+        },
+      },
+    );
+    const owned = () => run.shards.reduce((n, s) => n + (s.status().owned as number), 0);
+    // Warm-up: every product owned and subscribed (at 8 subscribe messages/s that takes a while).
+    const t0 = Date.now();
+    while (Date.now() - t0 < 90_000 && (await simActive(simUrl)) < Number(a.symbols)) await sleep(500);
+    await sleep(2000);
+    console.log(`warm-up ${((Date.now() - t0) / 1000).toFixed(1)} s: ${owned()} products owned, ${await simActive(simUrl)} active in the simulator`);
+    measuring = true;
+    const start = Date.now();
+    let last = 0;
+    for (let s = 1; s <= seconds; s++) {
+      await sleep(start + s * 1000 - Date.now());
+      console.log(`${s}s ${ticks - last} ticks/s  p50 ${lat.pct(50)} ms  p99 ${lat.pct(99)} ms`);
+      last = ticks;
+    }
+    measuring = false;
+    const elapsed = (Date.now() - start) / 1000;
+    const tps = Math.round(ticks / elapsed);
+    const p50 = lat.pct(50);
+    const p99 = lat.pct(99);
+    const simStats = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { tickRate: { achieved: number } };
+    await run.stop();
+    const ok = tps >= 50_000 && p99 <= 20;
+    console.log(`\nsustained ${tps} ticks/s over ${elapsed.toFixed(1)} s, latency p50 ${p50} ms p99 ${p99} ms (target ≥ 50,000/s, p99 ≤ 20 ms: ${ok ? "met" : "not met"})`);
+    if (!a["no-write"]) {
+      writeBenchSection(
+        "ingest",
+        "Ingest: simulator → shards → JetStream",
+        `Simulator (own process, ${a.symbols} products, target ${rate} ticks/s, achieved ${simStats.tickRate.achieved}/s) → ${a.shards} shard(s) in one process (feed ${a.feed}, ≤ 10 products per connection, batched async publishes) → JetStream (file storage, one nats-server). Latency: exchange timestamp (ms) → JetStream ack.\n\n` +
+          table(["seconds", "ticks/s sustained", "p50 ms", "p99 ms", "target"], [[elapsed.toFixed(0), tps, p50, p99, ok ? "met" : "not met"]]),
+      );
+    }
+    reportResult({
+      name: "ingest",
+      figures: { ticks_per_s: tps, p50_ms: p50, p99_ms: p99, seconds: elapsed },
+      targets: { ticks_per_s: "≥ 50000", p99_ms: "≤ 20" },
+      met: { ticks_per_s: tps >= 50_000, p99_ms: Number.isFinite(p99) ? p99 <= 20 : null },
+    });
+  } finally {
+    await cleanup();
+  }
+}
+
+/** FEED settings for the chosen venue set, all pointing at the simulator. */
+async function feedEnv(simUrl: string): Promise<Record<string, string>> {
+  const ws = simUrl.replace(/^http/, "ws");
+  if (a.feed === "sim") return { FEED: "sim" };
+  const rows = (await (await fetch(`${simUrl}/_sim/products?limit=100000`)).json()) as Array<{ coinbase: string; binance: string }>;
+  if (a.feed === "coinbase") {
+    return { FEED: "coinbase", COINBASE_WS_URL: `${ws}/coinbase`, PRODUCTS: rows.map((r) => `coinbase:${r.coinbase}`).join(",") };
+  }
+  return { FEED: "binance", BINANCE_WS_URL: `${ws}/stream`, BINANCE_REST_URL: simUrl, PRODUCTS: rows.map((r) => `binance:${r.binance}`).join(",") };
+}
+
+async function simActive(simUrl: string): Promise<number> {
+  try {
+    const s = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { activeProducts: number };
+    return s.activeProducts;
+  } catch {
+    return 0; // the simulator is busy; ask again
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+await main();
+process.exit(0);
