@@ -20,7 +20,12 @@ const PRODUCT = "^(actors|edge|ui|ops|load|sim|bench|test)/";
 /** Test code: test files, test-support modules and test folders. It may import anything. */
 const TEST_CODE = ["\\.(test|e2e)\\.tsx?$", "(^|/)(test|e2e)/", "(^|/)(testing|testkit|fixtures)\\.ts$"];
 
-/** Folders with a mod.ts: outside importers use the mod.ts. Found on disk, so new ones count too. */
+/**
+ * Folders with a mod.ts: outside importers use the mod.ts. Found on disk, so new ones count too.
+ * @param {string} dir
+ * @param {string[]} out
+ * @returns {string[]}
+ */
 function modFolders(dir = "", out = []) {
   for (const e of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
     if (!e.isDirectory() || e.name.startsWith(".") || ["node_modules", "data", "dist"].includes(e.name)) continue;
@@ -31,6 +36,7 @@ function modFolders(dir = "", out = []) {
   return out;
 }
 
+/** @param {string} s */
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**

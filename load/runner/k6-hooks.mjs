@@ -1,6 +1,7 @@
 // Node module-resolution hook (registered with module.register by the runner): resolves
 // the k6 module names a script imports to the runner's implementations in ./k6/.
 // Plain JS because hooks load in their own thread before any TS transform is certain.
+/** @type {Record<string, string>} */
 const MODULES = {
   k6: "index.ts",
   "k6/metrics": "metrics.ts",
@@ -10,6 +11,11 @@ const MODULES = {
   "k6/http": "http.ts",
 };
 
+/**
+ * @param {string} specifier
+ * @param {object} context
+ * @param {(specifier: string, context: object) => Promise<unknown>} next
+ */
 export async function resolve(specifier, context, next) {
   if (specifier === "k6" || specifier.startsWith("k6/")) {
     const file = MODULES[specifier];

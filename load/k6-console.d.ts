@@ -1,8 +1,0 @@
-// k6 provides `console` (log/info/warn/error/debug) in scripts; @types/k6 does not declare it.
-declare var console: {
-  log(...data: unknown[]): void;
-  info(...data: unknown[]): void;
-  warn(...data: unknown[]): void;
-  error(...data: unknown[]): void;
-  debug(...data: unknown[]): void;
-};
