@@ -131,6 +131,20 @@ module.exports = {
       to: { path: "^actors/" },
     },
     {
+      name: "ops-on-top",
+      comment: "ops/ (the operator's tools) sits on top: the processes it runs and lib/ do not import it",
+      severity: "error",
+      from: { path: "^(actors|edge|sim|ui|lib)/", pathNot: TEST_CODE },
+      to: { path: "^ops/" },
+    },
+    {
+      name: "sim-stands-alone",
+      comment: "the simulator behaves like the venues, not like our code: of the repo it imports lib/ only",
+      severity: "error",
+      from: { path: "^sim/", pathNot: TEST_CODE },
+      to: { path: "^(actors|edge|ui|ops|load)/" },
+    },
+    {
       name: "bench-test-stay-out",
       comment: "bench/ and test/ are imported only by bench/, test/ and test code",
       severity: "error",

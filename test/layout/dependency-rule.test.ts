@@ -32,6 +32,8 @@ const PLANTS: Record<string, string> = {
   "ops/planted-deep.ts": 'export { CoalescerService } from "../actors/coalescer/service.ts";\n',
   "ops/planted-front.ts": 'export { CoalescerService } from "../actors/coalescer/mod.ts";\n',
   "ops/planted-missing.ts": 'export { x } from "./no-such-file.ts";\n',
+  "edge/planted-ops.ts": 'export { commands } from "../ops/cli/commands.ts";\n',
+  "sim/planted-actors.ts": 'export type { HostContext } from "../actors/host-context.ts";\n',
 };
 
 /** Runs the check in the copy on `paths`; exit code and output. */
@@ -103,6 +105,11 @@ describe("the dependency check", () => {
   it("reports an import past a folder's mod.ts and accepts one through the mod.ts", () => {
     expect(violations("ops/planted-deep.ts").join("\n")).toContain("through-mod:actors/coalescer");
     expect(violations("ops/planted-front.ts")).toEqual([]);
+  });
+
+  it("reports the processes importing ops/ and the simulator importing the product", () => {
+    expect(violations("edge/planted-ops.ts").join("\n")).toContain("ops-on-top");
+    expect(violations("sim/planted-actors.ts").join("\n")).toContain("sim-stands-alone");
   });
 
   it("reports a relative import of a file that does not exist", () => {
