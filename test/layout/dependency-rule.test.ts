@@ -27,6 +27,7 @@ const PLANTS: Record<string, string> = {
   "ui/src/planted-nats.ts": 'export { connectNats } from "../../lib/platform/nats.ts";\n',
   "actors/planted-harness.ts": 'export { startNatsServer } from "../test/nats-server.ts";\n',
   "actors/planted-harness.test.ts": 'export { startNatsServer } from "../test/nats-server.ts";\n',
+  "actors/planted-both.test.ts": 'export { startEdge } from "../edge/server.ts";\n',
   "lib/contracts/planted-a.ts": 'import { b } from "./planted-b.ts";\nexport const a = () => b;\n',
   "lib/contracts/planted-b.ts": 'import { a } from "./planted-a.ts";\nexport const b = () => a;\n',
   "ops/planted-deep.ts": 'export { CoalescerService } from "../actors/coalescer/service.ts";\n',
@@ -84,9 +85,10 @@ describe("the dependency check", () => {
     expect(violations("lib/contracts/planted-zod.ts")).toEqual([]);
   });
 
-  it("reports actors/ importing edge/ and edge/ importing actors/", () => {
+  it("reports actors/ importing edge/ and edge/ importing actors/, and lets a test start both", () => {
     expect(violations("actors/planted-edge.ts").join("\n")).toContain("actors-not-edge");
     expect(violations("edge/planted-actors.ts").join("\n")).toContain("edge-not-actors");
+    expect(violations("actors/planted-both.test.ts")).toEqual([]);
   });
 
   it("reports the dashboard importing anything of the repo but lib/contracts", () => {
