@@ -80,6 +80,8 @@ describe("chaos: upstream faults while a shard runs", () => {
         arrivals.set(m.subject, [...(arrivals.get(m.subject) ?? []).slice(-200), Date.now()]);
       },
     });
+    const booksSeen = new Set<string>();
+    nc.subscribe(subjects.allBooks, { callback: (_e, m) => { if (m.subject.startsWith("md.book.binance.")) booksSeen.add(m.subject); } });
     const gaps: GapEvent[] = [];
     nc.subscribe(subjects.allGaps, {
       callback: (_e, m) => {
@@ -95,6 +97,9 @@ describe("chaos: upstream faults while a shard runs", () => {
     const [p0, p1] = products;
     await fault({ skipSequence: { next: 1, venue: "coinbase", product: p0!.cb } });
     await waitUntil("a Coinbase gap event", () => gaps.some((g) => g.venue === "coinbase" && g.symbol === p0!.cb), 30_000);
+    // A skipped depth event is a gap only once the book is in sync (snapshot applied);
+    // before that the shard is still buffering for its snapshot.
+    await waitUntil("Binance books in sync", () => booksSeen.size >= products.length, 30_000, 100);
     await fault({ skipSequence: { next: 1, venue: "binance", product: p1!.bn } });
     await waitUntil("a Binance gap event", () => gaps.some((g) => g.venue === "binance"), 30_000);
     const afterGaps = Date.now();
