@@ -4,16 +4,15 @@
  * and receives only those partitions' tick messages (a real nats-server 2.9 with one
  * filter subject per consumer). Ownership moves keep each room's seq contiguous.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { BUCKET, ensureBuckets, ensureStreams, STREAM } from "../../lib/platform/streams.ts";
+import { BUCKET, STREAM } from "../../lib/platform/streams.ts";
 import { rooms, TICK_PARTITIONS, tickPartition } from "../../lib/contracts/subjects.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
+import { useBus } from "../../test/bus-fixture.ts";
 import { coalescerSettings } from "./config.ts";
 import { CoalescerService } from "./service.ts";
 import { contiguous, publishTicks, recordRooms, waitFor } from "./testing.ts";
@@ -22,25 +21,10 @@ const LEASE_MS = 2000;
 const config = loadConfig(coalescerSettings, { COALESCE_INTERVAL: "50ms" });
 
 describe("partitioned coalescers on a real nats-server", () => {
-  let ns: NatsServerHandle;
-  let nc: NatsConnection;
-  const conns: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    ns = await startNatsServer();
-    nc = await connect({ servers: ns.url });
-    await ensureStreams(await jetstreamManager(nc));
-    await ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 1 });
-  });
-  afterAll(async () => {
-    for (const c of conns) await c.close().catch(() => {});
-    await nc?.close();
-    await ns?.cleanup();
-  });
+  const bus = useBus({ leaseMs: LEASE_MS });
 
   async function coalescer(id: string): Promise<CoalescerService> {
-    const conn = await connect({ servers: ns.url });
-    conns.push(conn);
+    const conn = await bus.connect();
     const svc = new CoalescerService({
       nc: conn,
       js: jetstream(conn),
@@ -59,13 +43,13 @@ describe("partitioned coalescers on a real nats-server", () => {
   const consumersOf = async () => {
     const names: string[] = [];
     // (the takeover's one-shot reads leave short-lived ephemeral consumers of their own)
-    for await (const c of (await jetstreamManager(nc)).consumers.list(STREAM.md)) if (c.name.startsWith("coalescer_")) names.push(c.name);
+    for await (const c of (await jetstreamManager(bus.nc)).consumers.list(STREAM.md)) if (c.name.startsWith("coalescer_")) names.push(c.name);
     return names.sort();
   };
 
   it("gives each coalescer only the tick messages of its own partitions, and keeps room seqs contiguous across an ownership move", async () => {
     expect(config.COALESCER_PARTITIONS).toBe(TICK_PARTITIONS);
-    const js = jetstream(nc);
+    const js = jetstream(bus.nc);
     const a = await coalescer("pa");
     const b = await coalescer("pb");
     await waitFor(() => active(a).length + active(b).length === TICK_PARTITIONS && active(a).length > 0 && active(b).length > 0,
@@ -75,7 +59,7 @@ describe("partitioned coalescers on a real nats-server", () => {
     await waitFor(async () => (names = await consumersOf()).length === TICK_PARTITIONS, "given-up partitions' consumers deleted", 30_000);
     expect(names.filter((n) => n.startsWith("coalescer_pa_p")).length).toBe(active(a).length);
 
-    const rec = recordRooms(nc, "room.ticker.*");
+    const rec = recordRooms(bus.nc, "room.ticker.*");
     const symbols = Array.from({ length: 48 }, (_, i) => `Q${i}-USD`);
     const m0 = { a: a.stats.messages, b: b.stats.messages };
     for (let round = 1; round <= 3; round++) {

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
-import { BUCKET, ensureBuckets, ensureStreams, STREAM } from "../../lib/platform/streams.ts";
+import { useBus } from "../../test/bus-fixture.ts";
+import { BUCKET, STREAM } from "../../lib/platform/streams.ts";
 import { rooms, subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
 import type { Clock } from "../runtime/mod.ts";
@@ -19,26 +18,11 @@ const POLL_MS = 200;
 const config = loadConfig(coalescerSettings, { COALESCE_INTERVAL: "50ms", COALESCER_PARTITIONS: "8" });
 
 describe("coalescer on a real nats-server", () => {
-  let ns: NatsServerHandle;
-  let nc: NatsConnection;
-  const conns: NatsConnection[] = [];
-
-  beforeAll(async () => {
-    ns = await startNatsServer();
-    nc = await connect({ servers: ns.url });
-    await ensureStreams(await jetstreamManager(nc));
-    await ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 1 });
-  });
-  afterAll(async () => {
-    for (const c of conns) await c.close().catch(() => {});
-    await nc?.close();
-    await ns?.cleanup();
-  });
+  const bus = useBus({ leaseMs: LEASE_MS });
 
   /** A coalescer on its own connection, so a test can cut it off like a crash. */
   async function coalescer(id: string, clock: Clock = systemClock): Promise<{ svc: CoalescerService; conn: NatsConnection }> {
-    const conn = await connect({ servers: ns.url });
-    conns.push(conn);
+    const conn = await bus.connect();
     const kv = await new Kvm(conn).open(BUCKET.coalescers);
     const svc = new CoalescerService({
       nc: conn,
@@ -58,8 +42,8 @@ describe("coalescer on a real nats-server", () => {
   const owningAll = (svcs: CoalescerService[]) => () => svcs.flatMap((s) => s.core.ownedPartitions().filter((p) => s.core.isActive(p))).length === 8;
 
   it("turns ticks into room messages whose seq goes up by 1, and keeps the last one in ROOMS", async () => {
-    const js = jetstream(nc);
-    const rec = recordRooms(nc);
+    const js = jetstream(bus.nc);
+    const rec = recordRooms(bus.nc);
     const { svc } = await coalescer("solo");
     await waitFor(owningAll([svc]), "partitions");
     for (let round = 1; round <= 5; round++) {
@@ -77,7 +61,7 @@ describe("coalescer on a real nats-server", () => {
     expect(TickerAllData.parse(all.at(-1)!.data).tickers.length).toBeGreaterThan(0);
     const seen = new Set(all.flatMap((m) => TickerAllData.parse(m.data).tickers.map((t) => t.symbol)));
     expect([...seen].sort()).toEqual(["BTC-USD", "ETH-USD", "SOL-USD"]);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(bus.nc);
     const last = await jsm.streams.getMessage(STREAM.rooms, { last_by_subj: subjects.room(rooms.ticker("BTC-USD")) });
     expect(JSON.parse(last!.string()).seq).toBe(rec.of(rooms.ticker("BTC-USD")).at(-1)!.seq);
     await svc.stop();
@@ -96,7 +80,7 @@ describe("coalescer on a real nats-server", () => {
       ...systemClock,
       setTimeout: (fn, ms) => systemClock.setTimeout(ms <= INTERVAL ? () => { fires.push(Date.now()); fn(); } : fn, ms),
     };
-    const js = jetstream(nc);
+    const js = jetstream(bus.nc);
     const { svc } = await coalescer("cadence", clock);
     await waitFor(owningAll([svc]), "partitions");
     const symbols = Array.from({ length: 60 }, (_, i) => `CAD${i}-USD`);
@@ -124,10 +108,10 @@ describe("coalescer on a real nats-server", () => {
   });
 
   it("continues each room's seq after a restart instead of starting again at 1", async () => {
-    const js = jetstream(nc);
-    const before = (await (await jetstreamManager(nc)).streams.getMessage(STREAM.rooms, { last_by_subj: "room.ticker.BTC-USD" }))!;
+    const js = jetstream(bus.nc);
+    const before = (await (await jetstreamManager(bus.nc)).streams.getMessage(STREAM.rooms, { last_by_subj: "room.ticker.BTC-USD" }))!;
     const lastSeq = JSON.parse(before.string()).seq as number;
-    const rec = recordRooms(nc);
+    const rec = recordRooms(bus.nc);
     const { svc } = await coalescer("again");
     await waitFor(owningAll([svc]), "partitions");
     await publishTicks(js, [{ symbol: "BTC-USD", price: 77 }]);
@@ -138,7 +122,7 @@ describe("coalescer on a real nats-server", () => {
   });
 
   it("splits symbols between two coalescers with no overlap, one writer per room", async () => {
-    const js = jetstream(nc);
+    const js = jetstream(bus.nc);
     const a = await coalescer("split-a");
     const b = await coalescer("split-b");
     await waitFor(owningAll([a.svc, b.svc]), "both coalescers settled");
@@ -149,7 +133,7 @@ describe("coalescer on a real nats-server", () => {
     expect(pa.length).toBeGreaterThan(0);
     expect(pb.length).toBeGreaterThan(0);
 
-    const rec = recordRooms(nc);
+    const rec = recordRooms(bus.nc);
     const symbols = Array.from({ length: 24 }, (_, i) => `S${i}-USD`);
     for (let round = 1; round <= 3; round++) {
       for (const symbol of symbols) await publishTicks(js, [{ symbol, price: round }]);
@@ -171,14 +155,14 @@ describe("coalescer on a real nats-server", () => {
   });
 
   it("replaces a killed coalescer without any symbol going silent for more than a lease period", async () => {
-    const js = jetstream(nc);
+    const js = jetstream(bus.nc);
     const a = await coalescer("kill-a");
     const b = await coalescer("kill-b");
     await waitFor(owningAll([a.svc, b.svc]), "both coalescers settled");
     const symbols = Array.from({ length: 16 }, (_, i) => `K${i}-USD`);
     const victims = symbols.filter((s) => a.svc.core.owns(s));
     expect(victims.length).toBeGreaterThan(0);
-    const rec = recordRooms(nc, "room.ticker.*");
+    const rec = recordRooms(bus.nc, "room.ticker.*");
     let price = 0;
     let killedAt = 0;
     const start = Date.now();

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
-import { BUCKET, ensureBuckets, ensureStreams, STREAM } from "../../lib/platform/streams.ts";
+import { useBus } from "../../test/bus-fixture.ts";
+import { BUCKET, STREAM } from "../../lib/platform/streams.ts";
 import { encode } from "../../lib/contracts/codec.ts";
 import { rooms, subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
@@ -27,26 +26,13 @@ const config = loadConfig(rankerSettings, {
 const dec = new TextDecoder();
 
 describe("mover-ranker on a real nats-server", () => {
-  let ns: NatsServerHandle;
-  let nc: NatsConnection;
+  const bus = useBus({ leaseMs: LEASE_MS });
   const conns: NatsConnection[] = [];
   const services: RankerService[] = [];
-
-  beforeAll(async () => {
-    ns = await startNatsServer();
-    nc = await connect({ servers: ns.url });
-    await ensureStreams(await jetstreamManager(nc));
-    await ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 1 });
-  });
-  afterAll(async () => {
-    for (const s of services) await s.stop().catch(() => {});
-    for (const c of conns) await c.close().catch(() => {});
-    await nc?.close();
-    await ns?.cleanup();
-  });
+  bus.onCleanup(async () => { for (const s of services) await s.stop().catch(() => {}); });
 
   async function ranker(id: string): Promise<{ svc: RankerService; conn: NatsConnection }> {
-    const conn = await connect({ servers: ns.url });
+    const conn = await bus.connect();
     conns.push(conn);
     const svc = new RankerService({
       nc: conn,
@@ -66,8 +52,8 @@ describe("mover-ranker on a real nats-server", () => {
   const base = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
 
   it("builds candles, pulse windows and alerts from ticks on exchange time, and serves candle history", async () => {
-    const js = jetstream(nc);
-    const rec = recordRooms(nc);
+    const js = jetstream(bus.nc);
+    const rec = recordRooms(bus.nc);
     // Minute 0: three trades; minute 1: none; minute 2: one trade.
     await publishTicks(js, [
       { symbol: "BTC-USD", venue: "coinbase", price: 100, open24h: 99, lastSize: 1, exchTs: base + 1_000 },
@@ -96,18 +82,18 @@ describe("mover-ranker on a real nats-server", () => {
     expect(first.coins).toEqual([expect.objectContaining({ symbol: "BTC", ticks: 1, avgPrice: 100 })]);
     expect(pulses.find((p) => p.windowStart === base + 30_000)?.coins[0]).toMatchObject({ ticks: 2, avgPrice: 100 });
 
-    const reply = await nc.request(subjects.candleHistory, encode({ symbol: "BTC-USD", limit: 2 }), { timeout: 5000 });
+    const reply = await bus.nc.request(subjects.candleHistory, encode({ symbol: "BTC-USD", limit: 2 }), { timeout: 5000 });
     const h = CandleHistoryReply.parse(JSON.parse(dec.decode(reply.data)));
     expect("candles" in h && h.candles.map((c) => c.start)).toEqual([base + MINUTE, base + 2 * MINUTE]);
-    const bad = await nc.request(subjects.candleHistory, encode({ symbol: "no.such" }), { timeout: 5000 });
+    const bad = await bus.nc.request(subjects.candleHistory, encode({ symbol: "no.such" }), { timeout: 5000 });
     expect(JSON.parse(dec.decode(bad.data)).error.code).toBe("bad_request");
     rec.stop();
   });
 
   it("publishes movers and topcoins with increasing seq, and a refresh returns the fresh snapshot it publishes", async () => {
-    const js = jetstream(nc);
+    const js = jetstream(bus.nc);
     const svc = services[0]!;
-    const rec = recordRooms(nc);
+    const rec = recordRooms(bus.nc);
     await js.publish(subjects.market("bitcoin"), encode({ v: 1, coin: "bitcoin", symbol: "BTC", rank: 1, price: 95, marketCap: 1.9e12, volume24h: 1, change24hPct: -4, ts: Date.now() }));
     for (let i = 0; i < 3; i++) {
       await publishTicks(js, [{ symbol: "SOL-USD", venue: "coinbase", price: 10 + i, open24h: 10, volume24h: 1000, exchTs: Date.now() }]);
@@ -128,25 +114,25 @@ describe("mover-ranker on a real nats-server", () => {
     await publishTicks(js, [{ symbol: "ADA-USD", venue: "coinbase", price: 2, open24h: 1, exchTs: Date.now() }]);
     await waitFor(() => svc.leadership!.ranker.latest.get("ADA-USD") !== undefined, "ADA applied");
     const before = rec.of(rooms.movers).at(-1)!.seq;
-    const reply = await nc.request(subjects.refresh("movers"), new Uint8Array(), { timeout: 5000 });
+    const reply = await bus.nc.request(subjects.refresh("movers"), new Uint8Array(), { timeout: 5000 });
     const env = JSON.parse(dec.decode(reply.data));
     expect(env.room).toBe("movers");
     expect(env.seq).toBeGreaterThan(before);
     expect(MoversData.parse(env.data).gainers[0]!.symbol).toBe("ADA-USD");
-    const stored = await (await jetstreamManager(nc)).streams.getMessage(STREAM.rooms, { last_by_subj: subjects.room(rooms.movers) });
+    const stored = await (await jetstreamManager(bus.nc)).streams.getMessage(STREAM.rooms, { last_by_subj: subjects.room(rooms.movers) });
     expect(stored!.string() === dec.decode(reply.data) || JSON.parse(stored!.string()).seq > env.seq).toBe(true);
-    const topReply = JSON.parse(dec.decode((await nc.request(subjects.refresh("topcoins"), new Uint8Array(), { timeout: 5000 })).data));
+    const topReply = JSON.parse(dec.decode((await bus.nc.request(subjects.refresh("topcoins"), new Uint8Array(), { timeout: 5000 })).data));
     expect(topReply.room).toBe("topcoins");
     rec.stop();
   });
 
   it("hands leadership to a standby when the leader dies, which continues every room's seq", async () => {
-    const js = jetstream(nc);
+    const js = jetstream(bus.nc);
     const leader = services[0]!;
     const standby = await ranker("r2");
     expect(standby.svc.leadership).toBeUndefined();
-    const rec = recordRooms(nc);
-    const lastMovers = JSON.parse((await (await jetstreamManager(nc)).streams.getMessage(STREAM.rooms, { last_by_subj: "room.movers" }))!.string()).seq;
+    const rec = recordRooms(bus.nc);
+    const lastMovers = JSON.parse((await (await jetstreamManager(bus.nc)).streams.getMessage(STREAM.rooms, { last_by_subj: "room.movers" }))!.string()).seq;
     await conns[0]!.close(); // the leader's connection: like a crash, the lease is not deleted
     await waitFor(() => !!standby.svc.leadership?.live, "standby elected", 3 * LEASE_MS);
     await publishTicks(js, [{ symbol: "XRP-USD", venue: "coinbase", price: 3, open24h: 1, exchTs: Date.now() }]);
