@@ -55,6 +55,30 @@ describe("Archiver logic (no NATS, local lake)", () => {
     await b.close();
   });
 
+  it("a first delivery of a seq at or below one already seen (consumer state gone back after a server crash) is checked, not written again", async () => {
+    const metrics = new Metrics();
+    const a = await localArchiver(dir, { metrics });
+    await a.archiver.ingest(DATASET.ticks, [fakeDelivery(7, batch("ETH-USD", 1, 5)), fakeDelivery(9, batch("ETH-USD", 6, 5))]);
+    await a.archiver.flushAll();
+    await a.archiver.uploader.drain(5000);
+    // The restarted nats-server delivers 9 again with a delivery count of 1.
+    const again = fakeDelivery(9, batch("ETH-USD", 6, 5));
+    await a.archiver.ingest(DATASET.ticks, [again]);
+    expect(again.acks).toBe(1);
+    await a.archiver.flushAll();
+    await a.archiver.uploader.drain(5000);
+    expect(await queryLocalLake(a.lake, "SELECT count(*)::INTEGER AS n FROM ticks")).toEqual([{ n: 10 }]);
+    expect(metrics.counter("archiver_redelivered_duplicates_total", "").get({ dataset: "ticks" })).toBe(1);
+    // A genuinely new message after it is still written.
+    const next = fakeDelivery(12, batch("ETH-USD", 11, 2));
+    await a.archiver.ingest(DATASET.ticks, [next]);
+    await a.archiver.flushAll();
+    await a.archiver.uploader.drain(5000);
+    expect(next.acks).toBe(1);
+    expect(await queryLocalLake(a.lake, "SELECT count(*)::INTEGER AS n FROM ticks")).toEqual([{ n: 12 }]);
+    await a.close();
+  });
+
   it("a redelivered message whose seq lies inside a file's range but not in the file is still written", async () => {
     const a = await localArchiver(dir);
     await a.archiver.ingest(DATASET.ticks, [fakeDelivery(10, batch("SOL-USD", 1, 3)), fakeDelivery(20, batch("SOL-USD", 4, 3))]);

@@ -12,6 +12,10 @@
  * Exactly once: a first delivery cannot be in any file; a redelivered message is
  * looked up in the durable files of its partition by sequence (see durable-index.ts)
  * and acked without writing if found. Retried uploads rewrite the same object name.
+ * A "first" delivery of a sequence at or below the highest this process has seen on the
+ * same consumer is treated as a redelivery: a nats-server killed with -9 can come back
+ * with its consumer state behind what it delivered, and deliver messages again with a
+ * delivery count of 1.
  */
 import { mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -37,6 +41,9 @@ export class Archiver {
   #buffers = new Map<string, PartitionBuffer>();
   #creating = new Map<string, Promise<PartitionBuffer>>();
   #held = new Map<number, Held>();
+  /** Highest stream sequence delivered to this process, per dataset (consumer). */
+  #highest = new Map<string, number>();
+  #rollbackWarned = false;
   /** Estimated bytes of rows in open buffers, and in sealed buffers not yet written out. */
   #openBytes = 0;
   #sealedBytes = 0;
@@ -84,6 +91,7 @@ export class Archiver {
   async ingest(ds: Dataset, batch: Delivery[]): Promise<void> {
     const decoded = await this.decoder.decode(ds, batch.map((d) => d.data));
     const redelivered: Array<{ d: Delivery; parts: Part[] }> = [];
+    let highest = this.#highest.get(ds.name) ?? 0;
     for (let i = 0; i < batch.length; i++) {
       const d = batch[i]!;
       const r = decoded[i]!;
@@ -110,13 +118,24 @@ export class Archiver {
         h.deliveries.push(d); // a redelivery of a message we still hold: ack both later
         continue;
       }
-      if (d.deliveryCount > 1) {
+      const seen = d.seq <= highest;
+      highest = Math.max(highest, d.seq);
+      if (d.deliveryCount > 1 || seen) {
+        if (d.deliveryCount === 1 && !this.#rollbackWarned) {
+          this.#rollbackWarned = true;
+          this.o.log.warn("{dataset} message seq {seq} delivered as new though this archiver already had seq {highest}: the consumer's state went back (nats-server restarted?); checking such messages against the lake", {
+            dataset: ds.name,
+            seq: d.seq,
+            highest,
+          });
+        }
         redelivered.push({ d, parts: r.parts });
         continue;
       }
       await this.#place(ds, d, r.parts);
       await this.pause.at("append");
     }
+    this.#highest.set(ds.name, highest);
     if (redelivered.length) await this.#placeRedelivered(ds, redelivered);
     // Flush early when unacked messages or buffered bytes run high, but not again while an
     // early flush is still being written: re-sealing every buffer on each batch would turn
@@ -147,7 +166,9 @@ export class Archiver {
       }
       const where = new Map<string, Durable>();
       for (const p of parts) {
-        const f = found.get(lookupKey(p.key, d.seq));
+        // Files this process made durable count even when the target's listing does not
+        // show them yet (some S3-compatible stores list a fresh object late).
+        const f = found.get(lookupKey(p.key, d.seq)) ?? this.index.findInMemory(p.key, d.seq);
         if (f) where.set(p.key, f);
       }
       if (parts.every((p) => where.has(p.key))) this.o.metrics.duplicates.inc({ dataset: ds.name });

@@ -22,6 +22,7 @@ import type { Target } from "../../lib/lake/target.ts";
 export type Durable = "target" | StagedFile;
 
 interface KnownFile {
+  partition: string;
   first: number;
   last: number;
   seqs: Float64Array;
@@ -38,6 +39,8 @@ export const lookupKey = (partition: string, seq: number): string => `${partitio
 export class DurableIndex {
   #staged = new Map<string, Set<StagedFile>>();
   #known = new Map<string, KnownFile>();
+  /** Keys of #known by partition, for {@link DurableIndex.findInMemory}. */
+  #knownByPartition = new Map<string, Set<string>>();
 
   constructor(
     private readonly target: Target,
@@ -58,7 +61,7 @@ export class DurableIndex {
     const set = this.#staged.get(f.partition);
     set?.delete(f);
     if (set?.size === 0) this.#staged.delete(f.partition);
-    this.#remember(f.key, { first: f.first, last: f.last, seqs: f.seqs });
+    this.#remember(f.key, { partition: f.partition, first: f.first, last: f.last, seqs: f.seqs });
   }
 
   get stagedFiles(): number {
@@ -100,10 +103,26 @@ export class DurableIndex {
     return found;
   }
 
+  /**
+   * The same question from memory only (staged files and files this process made durable
+   * or read), without listing the target: what this process knows is durable counts even
+   * when a listing does not show it yet.
+   */
+  findInMemory(partition: string, seq: number): Durable | undefined {
+    for (const f of this.#staged.get(partition) ?? []) {
+      if (seq >= f.first && seq <= f.last && hasSeq(f.seqs, seq)) return f.state === "done" ? "target" : f;
+    }
+    for (const key of this.#knownByPartition.get(partition) ?? []) {
+      const k = this.#known.get(key)!;
+      if (seq >= k.first && seq <= k.last && hasSeq(k.seqs, seq)) return "target";
+    }
+    return undefined;
+  }
+
   async #load(key: string, first: number, last: number): Promise<KnownFile> {
     const { path, downloaded } = await this.target.fetch(key, this.cacheDir);
     try {
-      const k = { first, last, seqs: await this.writer.seqsOf([path]) };
+      const k = { partition: key.slice(0, key.lastIndexOf("/")), first, last, seqs: await this.writer.seqsOf([path]) };
       this.#remember(key, k);
       return k;
     } finally {
@@ -112,8 +131,20 @@ export class DurableIndex {
   }
 
   #remember(key: string, k: KnownFile): void {
-    this.#known.delete(key);
+    this.#forget(key);
     this.#known.set(key, k);
-    if (this.#known.size > this.maxKnown) this.#known.delete(this.#known.keys().next().value!);
+    let keys = this.#knownByPartition.get(k.partition);
+    if (!keys) this.#knownByPartition.set(k.partition, (keys = new Set()));
+    keys.add(key);
+    if (this.#known.size > this.maxKnown) this.#forget(this.#known.keys().next().value!);
+  }
+
+  #forget(key: string): void {
+    const k = this.#known.get(key);
+    if (!k) return;
+    this.#known.delete(key);
+    const keys = this.#knownByPartition.get(k.partition);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#knownByPartition.delete(k.partition);
   }
 }

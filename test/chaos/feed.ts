@@ -114,6 +114,8 @@ export interface LakeCheck {
   duplicates: number;
   /** Lake rows that are not in the stream. */
   extra: number;
+  /** Up to 20 rows of duplicated ticks: symbol, venue seq, stream seq, file. */
+  duplicateRows?: Record<string, unknown>[];
 }
 
 /** Compares the set of (symbol, venue seq) in the MD stream with the rows of a local lake. */
@@ -126,5 +128,15 @@ export async function compareLakeWithStream(js: JetStreamClient, lakeRoot: strin
   for (const k of streamKeys) if (!distinct.has(k)) lost++;
   let extra = 0;
   for (const k of distinct) if (!streamKeys.has(k)) extra++;
-  return { stream: streamKeys.size, lake: lakeKeys.length, lost, duplicates: lakeKeys.length - distinct.size, extra, streamKeys };
+  const duplicates = lakeKeys.length - distinct.size;
+  // Which stream messages and files a duplicate came from (a redelivery written twice
+  // has one _seq in two files; a message stored twice has two _seqs).
+  const duplicateRows = duplicates === 0 ? [] : await queryLocalLake(
+    lakeRoot,
+    `SELECT symbol, venue_seq::BIGINT AS s, _seq::BIGINT AS stream_seq, replace(filename, '${lakeRoot.replaceAll("'", "''")}/', '') AS file
+       FROM read_parquet('${`${lakeRoot}/ticks/**/*.parquet`.replaceAll("'", "''")}', filename = true)
+      WHERE (symbol, venue_seq) IN (SELECT (symbol, venue_seq) FROM ticks GROUP BY ALL HAVING count(*) > 1)
+      ORDER BY ALL LIMIT 20`,
+  );
+  return { stream: streamKeys.size, lake: lakeKeys.length, lost, duplicates, extra, streamKeys, duplicateRows };
 }
