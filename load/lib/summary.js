@@ -124,7 +124,7 @@ export function textSummary(data, opts = {}) {
  * The loss computation, from the counters of lib/accounting.js: expected (published ×
  * subscribers), received, lost = expected − received, of which trailing; repeats,
  * unexpected closes, silent sockets. Undefined when the script does no accounting.
- * @param {SummaryData} data @param {boolean} ledger PUBLISHED_URL was set
+ * @param {{metrics: Record<string, {values: Record<string, number>}>}} data @param {boolean} ledger PUBLISHED_URL was set
  */
 export function deliveryFigures(data, ledger) {
   const c = (/** @type {string} */ n) => data.metrics[n]?.values.count ?? 0;
