@@ -17,6 +17,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { symbolsFor } from "./edge/publisher.ts";
 import { type Rig, startRig } from "./edge/rig.ts";
+import { startLedger } from "../load/test/ledger.ts";
+import { deliveryFigures } from "../load/lib/summary.js";
 import { reportResult, table, writeBenchSection } from "./report.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -63,6 +65,8 @@ interface Metric {
 
 async function main(): Promise<number> {
   rig = await startRig({ workers: edgeWorkers, publisher: { symbols, hz, active: 0.2 } });
+  // The producer's count (room.> on NATS) for the script's loss accounting: lost = expected − received.
+  const ledger = await startLedger(rig.nc);
   console.log(`edge: ${edgeWorkers} worker(s) on :${rig.port}; ${sockets.toLocaleString("en-US")} dashboards as ${vus} VUs × ${SOCKETS_PER_VU}`);
   const outDir = join(ROOT, ".artifacts", "bench");
   mkdirSync(outDir, { recursive: true });
@@ -78,6 +82,7 @@ async function main(): Promise<number> {
     TICKERS_MAX: tMax ?? tMin!,
     SYMBOLS: symbols.join(","),
     PROBES: String(probes),
+    PUBLISHED_URL: ledger.url,
   };
   const args = [join(ROOT, "load", "runner", "main.ts"), "load/fanout.js", "--summary-export", summaryFile, "--out", html];
   for (const [k, v] of Object.entries(env)) args.push("--env", `${k}=${v}`);
@@ -96,6 +101,7 @@ async function main(): Promise<number> {
   const wallS = (Date.now() - t0) / 1000;
 
   const s = JSON.parse(readFileSync(summaryFile, "utf8")) as { metrics: Record<string, Metric> };
+  const d = deliveryFigures(s, true);
   const v = (name: string, stat: string) => s.metrics[name]?.values[stat] ?? NaN;
   const failed = Object.entries(s.metrics).flatMap(([name, m]) =>
     Object.entries(m.thresholds ?? {}).filter(([, t]) => !t.ok).map(([expr]) => `${name} ${expr}`));
@@ -105,7 +111,11 @@ async function main(): Promise<number> {
     fmt(v("ws_sessions", "count")),
     fmt(v("ws_connect_ok", "rate") * 100, 2),
     fmt(v("ws_msgs_received", "rate")),
+    fmt(d?.expected ?? NaN),
+    fmt(d?.received ?? NaN),
     fmt(v("ws_msgs_lost", "count")),
+    fmt(d?.trailing ?? NaN),
+    `${fmt(d?.repeats ?? NaN)} / ${fmt(d?.unexpectedCloses ?? NaN)} / ${fmt(d?.silentSockets ?? NaN)}`,
     fmt(v("ws_delivery_latency", "med")),
     fmt(v("ws_delivery_latency", "p(99)")),
     fmt(v("ws_delivery_latency", "p(99.9)")),
@@ -115,17 +125,18 @@ async function main(): Promise<number> {
     code,
     failed.length ? failed.join("; ") : "none",
   ];
-  const header = ["dashboards", "sessions opened", "connect ok %", "msgs received/s", "msgs lost", "latency p50 ms", "p99 ms", "p99.9 ms", "runner lag p99 ms", "edge CPU % (hold)", "edge RSS MiB", "runner exit", "thresholds failed"];
+  const header = ["dashboards", "sessions opened", "connect ok %", "msgs received/s", "expected (published × subscribers)", "received", "lost (expected − received)", "of which trailing", "repeats / unexpected closes / silent sockets", "latency p50 ms", "p99 ms", "p99.9 ms", "runner lag p99 ms", "edge CPU % (hold)", "edge RSS MiB", "runner exit", "thresholds failed"];
   const md = [
     `\`npm run bench:load\`: load/fanout.js, unchanged, run by the project's k6 runner (\`npm run load\`, ${Math.ceil(sockets / 15_000)} worker processes, source addresses 127.0.0.1–${Math.min(254, Math.max(8, Math.ceil(sockets / 1000)))}) ` +
     `against the edge (${edgeWorkers} worker processes on one port, default limits) and the benchmark publisher (500 ticker rooms at ${hz} Hz, probability 0.2 per tick; movers, pulse 1 Hz; an alert every 5 s). ` +
     `${vus} VUs × ${SOCKETS_PER_VU} sockets, each subscribing movers, pulse, alerts and ${tMin}–${tMax ?? tMin} ticker rooms and checking every room's seq; ramp ${rampS} s, hold ${holdS} s, ${probes} probe sockets record latency. ` +
-    `Thresholds are the scenario's defaults (p99 < 50 ms, connect ok ≥ 99 %, 0 lost). Load generator and edge share the machine's cores. Wall time ${fmt(wallS)} s; HTML report: .artifacts/bench/fanout-${sockets}.html.`,
+    `Thresholds are the scenario's defaults (p99 < 50 ms, connect ok ≥ 99 %, 0 lost, 0 repeats, 0 unexpected closes, 0 silent sockets); expected is each socket's published count from the producer's ledger (room.> on NATS) over its subscription, so trailing loss counts. Load generator and edge share the machine's cores. Wall time ${fmt(wallS)} s; HTML report: .artifacts/bench/fanout-${sockets}.html.`,
     "",
     table(header, [row]),
   ].join("\n");
   console.log("\n" + md);
   if (report) writeBenchSection("load", "k6 fanout scenario through the runner", md);
+  await ledger.stop();
   await rig.stop();
   const num = (x: number) => (Number.isFinite(x) ? x : null);
   const p99 = num(v("ws_delivery_latency", "p(99)"));
@@ -133,7 +144,7 @@ async function main(): Promise<number> {
   const lost = num(v("ws_msgs_lost", "count"));
   reportResult({
     name: "load",
-    figures: { dashboards: sockets, sessions: num(v("ws_sessions", "count")), connect_ok_pct: okPct, msgs_received_per_s: num(v("ws_msgs_received", "rate")), msgs_lost: lost, p99_ms: p99, runner_exit: code },
+    figures: { dashboards: sockets, sessions: num(v("ws_sessions", "count")), connect_ok_pct: okPct, msgs_received_per_s: num(v("ws_msgs_received", "rate")), msgs_expected: num(d?.expected ?? NaN), msgs_received_counted: num(d?.received ?? NaN), msgs_lost: lost, msgs_trailing_lost: num(d?.trailing ?? NaN), repeats: num(d?.repeats ?? NaN), unexpected_closes: num(d?.unexpectedCloses ?? NaN), silent_sockets: num(d?.silentSockets ?? NaN), p99_ms: p99, runner_exit: code },
     targets: { p99_ms: "< 50", connect_ok_pct: "≥ 99", msgs_lost: "= 0" },
     met: { p99_ms: p99 === null ? null : p99 < 50, connect_ok_pct: okPct === null ? null : okPct >= 99, msgs_lost: lost === null ? null : lost === 0 },
   });

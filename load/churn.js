@@ -155,6 +155,7 @@ export default function () {
     for (const c of churners) {
       c.expire();
       c.d.close();
+      c.d.finish();
     }
   }, endAt - Date.now() - 50);
 }

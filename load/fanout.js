@@ -26,7 +26,7 @@
 import { closeAt, idleUntil, openFleet } from './lib/fleet.js';
 import { envDurationMs, envFloat, envInt, envStr, k6Duration } from './lib/env.js';
 import { probeEvery } from './lib/dashboard.js';
-import { TREND_STATS } from './lib/metrics.js';
+import { deliveryThresholds, TREND_STATS } from './lib/metrics.js';
 import { symbols } from './lib/rooms.js';
 import { summaryOutputs } from './lib/summary.js';
 import exec from 'k6/execution';
@@ -58,7 +58,7 @@ export const options = {
   thresholds: {
     ws_delivery_latency: [`p(99)<${envFloat('P99_MS', 50)}`],
     ws_connect_ok: [`rate>=${envFloat('CONNECT_OK', 0.99)}`],
-    ws_msgs_lost: [`count<=${envInt('MAX_LOST', 0)}`],
+    ...deliveryThresholds(),
   },
   summaryTrendStats: TREND_STATS,
 };

@@ -125,6 +125,7 @@ class StormClient {
     this.phase = 'dropped';
     this.droppedAt = Date.now();
     this.d.close();
+    this.d.finish(); // holes before the drop; the new socket's `since` seeds the rest
   }
 
   onClose() {
@@ -171,6 +172,7 @@ class StormClient {
     streamUnverified.add(this.streamPending.size);
     this.phase = 'done';
     this.d.close();
+    this.d.finish();
   }
 }
 

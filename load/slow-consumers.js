@@ -109,7 +109,8 @@ export default function () {
     tickersMax: Math.max(envInt('TICKERS_MIN', 10), envInt('TICKERS_MAX', 20)),
     probeEvery: slowVu ? Infinity : PROBE_EVERY,
     perSocket: (_index, probe) => {
-      if (slowVu) return { onClose: (code) => ending || slowClosed.add(1, { code: String(code) }) };
+      // Slow sockets stop reading on purpose (and the edge may close them): not accounted.
+      if (slowVu) return { accounted: false, onClose: (code) => ending || slowClosed.add(1, { code: String(code) }) };
       if (!probe) return {};
       const own = { baseline: /** @type {number[]} */ ([]), slow: /** @type {number[]} */ ([]) };
       probes.push(own);

@@ -34,7 +34,7 @@ import { clearInterval, setInterval } from 'k6/timers';
 import { probeEvery } from './lib/dashboard.js';
 import { envDurationMs, envFloat, envInt, envStr, k6Duration } from './lib/env.js';
 import { closeAt, idleUntil, openFleet } from './lib/fleet.js';
-import { TREND_STATS } from './lib/metrics.js';
+import { deliveryThresholds, TREND_STATS } from './lib/metrics.js';
 import { symbols } from './lib/rooms.js';
 import { summaryOutputs } from './lib/summary.js';
 
@@ -71,7 +71,7 @@ export const options = {
   thresholds: {
     ws_delivery_latency: [`p(99)<${envFloat('P99_MS', 50)}`],
     ws_connect_ok: [`rate>=${envFloat('CONNECT_OK', 0.99)}`],
-    ws_msgs_lost: [`count<=${envInt('MAX_LOST', 0)}`],
+    ...deliveryThresholds(),
     ...(MEMORY ? { server_rss_growth_pct: [`max<${envFloat('MAX_GROWTH_PCT', 10)}`], server_metrics_errors: ['count<1'] } : {}),
   },
   summaryTrendStats: TREND_STATS,

@@ -7,8 +7,11 @@
  * Map lookup; nothing is allocated per message except the event k6 hands over.
  */
 import { WebSocket } from 'k6/websockets';
+import { SeqTracker } from './accounting.js';
 import { peekFrame } from './frames.js';
-import { connectOk, latency, msgsLost, resyncs, seqDups, seqGaps, serverErrors, unexpectedCloses } from './metrics.js';
+import { connectOk, latency, msgsExpected, msgsLost, msgsReceivedCounted, msgsTrailingLost, resyncs, seqDups, seqGaps, serverErrors, silentSockets, unexpectedCloses } from './metrics.js';
+
+export { SeqTracker };
 
 /** @typedef {import('./frames.js').Frame} Frame */
 
@@ -24,42 +27,9 @@ import { connectOk, latency, msgsLost, resyncs, seqDups, seqGaps, serverErrors, 
  * @property {(d: Dashboard) => void} [onOpen]
  * @property {(code: number, d: Dashboard) => void} [onClose] after the socket closed (once opened or not)
  * @property {(d: Dashboard) => void} [onConnectFail] once, when the socket failed before opening
+ * @property {boolean} [accounted] count this socket's expected/received/lost at the end
+ *   (default true; false for sockets that stop reading on purpose)
  */
-
-/**
- * Per-room seq tracking for one socket. A snapshot (re)starts a room's sequence;
- * an update must be last + 1.
- */
-export class SeqTracker {
-  constructor() {
-    /** @type {Map<string, number>} */
-    this.last = new Map();
-  }
-
-  /**
-   * @param {string} room @param {number} seq @param {boolean} snapshot
-   * @returns {number} updates missing before this one (0 if none; -1 for a duplicate)
-   */
-  see(room, seq, snapshot) {
-    const last = this.last.get(room);
-    if (last === undefined || (snapshot && seq >= last)) {
-      this.last.set(room, seq);
-      return 0;
-    }
-    if (seq === last + 1) {
-      this.last.set(room, seq);
-      return 0;
-    }
-    if (seq <= last) return -1;
-    this.last.set(room, seq);
-    return seq - last - 1;
-  }
-
-  /** Forget a room (after unsubscribing). @param {string} room */
-  forget(room) {
-    this.last.delete(room);
-  }
-}
 
 /** Connect errors printed so far (per VU in k6, per process in the runner). */
 let warned = 0;
@@ -69,7 +39,12 @@ export class Dashboard {
   constructor(o) {
     this.o = o;
     this.seq = new SeqTracker();
-    for (const [room, seq] of Object.entries(o.since ?? {})) this.seq.last.set(room, seq);
+    for (const [room, seq] of Object.entries(o.since ?? {})) this.seq.seed(room, seq);
+    /** When the last frame arrived (or the socket opened); silence is measured from it. */
+    this.lastFrameAt = 0;
+    /** True while the current silence has been counted. */
+    this.silent = false;
+    this.finished = false;
     this.opened = false;
     this.failed = false;
     /** True once we asked to close, so the close is not counted as unexpected. */
@@ -80,7 +55,7 @@ export class Dashboard {
     this.ws = ws;
     ws.onopen = () => {
       this.opened = true;
-      this.openedAt = Date.now();
+      this.openedAt = this.lastFrameAt = Date.now();
       connectOk.add(true);
       /** @type {{op: string, rooms: string[], since?: Record<string, number>}} */
       const sub = { op: 'subscribe', rooms: o.rooms };
@@ -90,6 +65,8 @@ export class Dashboard {
     };
     ws.onmessage = (e) => {
       if (!e || typeof e.data !== 'string') return;
+      this.lastFrameAt = Date.now();
+      this.silent = false;
       this.frame(peekFrame(e.data));
     };
     ws.addEventListener('close', (e) => {
@@ -121,10 +98,8 @@ export class Dashboard {
     const o = this.o;
     if (f.type === 'update' || f.type === 'snapshot') {
       const missing = this.seq.see(f.room, f.seq, f.type === 'snapshot');
-      if (missing > 0) {
-        msgsLost.add(missing);
-        seqGaps.add(1);
-      } else if (missing < 0) seqDups.add(1);
+      if (missing > 0) seqGaps.add(1);
+      else if (missing < 0) seqDups.add(1);
       if (o.probe && f.type === 'update') {
         const ms = Date.now() - f.ts;
         if (o.onLatency) o.onLatency(ms);
@@ -137,6 +112,33 @@ export class Dashboard {
       serverErrors.add(1, { code: f.code || 'unknown' });
     }
     if (o.onFrame) o.onFrame(f, this);
+  }
+
+  /**
+   * Count a silence once when no frame arrived for more than `silentMs` on an open socket.
+   * @param {number} now @param {number} silentMs
+   */
+  checkSilence(now, silentMs) {
+    if (this.silent || !this.opened || this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    if (now - this.lastFrameAt <= silentMs) return;
+    this.silent = true;
+    silentSockets.add(1);
+  }
+
+  /**
+   * Add this socket's totals to ws_msgs_expected / ws_msgs_counted / ws_msgs_lost /
+   * ws_msgs_trailing_lost, once (lib/accounting.js says how they are computed).
+   * @returns {import('./accounting.js').Totals | undefined}
+   */
+  finish() {
+    if (this.finished || this.o.accounted === false) return undefined;
+    this.finished = true;
+    const t = this.seq.totals();
+    msgsExpected.add(t.expected);
+    msgsReceivedCounted.add(t.received);
+    msgsLost.add(Math.max(0, t.expected - t.received));
+    msgsTrailingLost.add(t.trailing);
+    return t;
   }
 
   /** @param {object} msg */

@@ -121,6 +121,39 @@ export function textSummary(data, opts = {}) {
 }
 
 /**
+ * The loss computation, from the counters of lib/accounting.js: expected (published ×
+ * subscribers), received, lost = expected − received, of which trailing; repeats,
+ * unexpected closes, silent sockets. Undefined when the script does no accounting.
+ * @param {{metrics: Record<string, {values: Record<string, number>}>}} data @param {boolean} ledger PUBLISHED_URL was set
+ */
+export function deliveryFigures(data, ledger) {
+  const c = (/** @type {string} */ n) => data.metrics[n]?.values.count ?? 0;
+  if (!data.metrics.ws_msgs_expected) return undefined;
+  const expected = c('ws_msgs_expected');
+  const received = c('ws_msgs_counted');
+  return {
+    expected,
+    received,
+    lost: c('ws_msgs_lost'),
+    lostComputed: expected - received,
+    holes: c('ws_seq_gaps'),
+    trailing: ledger && c('ws_ledger_errors') === 0 ? c('ws_msgs_trailing_lost') : null,
+    repeats: c('ws_seq_dups'),
+    unexpectedCloses: c('ws_unexpected_closes'),
+    silentSockets: c('ws_silent_sockets'),
+  };
+}
+
+/** @param {NonNullable<ReturnType<typeof deliveryFigures>>} f @returns {string[]} */
+function deliveryLines(f) {
+  return [
+    `delivery: expected ${f.expected} (published × subscribers while subscribed) − received ${f.received} = lost ${f.lostComputed}` +
+      ` (ws_msgs_lost ${f.lost}; holes seen ${f.holes}; trailing ${f.trailing === null ? 'not measured: no PUBLISHED_URL ledger' : f.trailing})`,
+    `          repeats ${f.repeats}, sockets closed unexpectedly ${f.unexpectedCloses}, silent sockets ${f.silentSockets}`,
+  ];
+}
+
+/**
  * What the project's scripts return from handleSummary: the text summary on stdout and,
  * when __ENV.SUMMARY_JSON names a file, the raw data as JSON there.
  * @param {SummaryData} data
@@ -128,8 +161,11 @@ export function textSummary(data, opts = {}) {
  * @returns {Record<string, string>}
  */
 export function summaryOutputs(data, opts = {}) {
+  const delivery = deliveryFigures(data, Boolean(opts.env?.PUBLISHED_URL));
+  /** @type {any} */ (data).delivery = delivery;
+  const extra = [...(opts.extra ?? []), ...(delivery ? deliveryLines(delivery) : [])];
   /** @type {Record<string, string>} */
-  const out = { stdout: textSummary(data, opts) };
+  const out = { stdout: textSummary(data, { ...opts, extra }) };
   const file = opts.env?.SUMMARY_JSON;
   if (file) out[file] = JSON.stringify(data, null, 2);
   return out;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRealStack, type RealStack } from "./real-stack.ts";
 import { runScript, values, type RunResult } from "./run-script.ts";
+import { deliveryFigures } from "../lib/summary.js";
 
 // Short smoke runs of every k6 scenario through the project's runner against the REAL
 // stack: nats-server, an actor host (coalescer + mover-ranker) fed with TickBatch
@@ -31,6 +32,9 @@ function expectClean(r: RunResult): void {
   expect(count(r, "ws_seq_gaps")).toBe(0);
   expect(count(r, "ws_server_errors")).toBe(0);
   expect(count(r, "ws_seq_dups")).toBe(0);
+  expect(count(r, "ws_unexpected_closes")).toBe(0);
+  expect(count(r, "ws_silent_sockets")).toBe(0);
+  expect(count(r, "ws_msgs_counted")).toBe(count(r, "ws_msgs_expected"));
 }
 
 describe("k6 scenarios against the real stack (nats-server, coalescer, mover-ranker, uWS edge)", () => {
@@ -45,9 +49,13 @@ describe("k6 scenarios against the real stack (nats-server, coalescer, mover-ran
   it("fanout.js holds 100 dashboards on the edge and receives every coalesced update in order", async () => {
     const out0 = stack.edge.hub.stats.msgsOut;
     const r = await runScript("load/fanout.js", {
-      env: { ...COMMON, TARGET: stack.url, VUS: "10", SOCKETS_PER_VU: "10", RAMP: "1s", DURATION: "3s" },
+      env: { ...COMMON, TARGET: stack.url, VUS: "10", SOCKETS_PER_VU: "10", RAMP: "1s", DURATION: "3s", PUBLISHED_URL: stack.ledger.url },
     });
     expectClean(r);
+    // Received is compared with the producer's count: published × subscribers, trailing loss included.
+    expect(count(r, "ws_msgs_expected")).toBeGreaterThan(1000);
+    expect(count(r, "ws_msgs_trailing_lost")).toBe(0);
+    expect(deliveryFigures(r.summary, true)).toMatchObject({ lost: 0, lostComputed: 0, trailing: 0 });
     expect(values(r.summary, "ws_connect_ok")).toMatchObject({ passes: 100, fails: 0 });
     expect(values(r.summary, "ws_delivery_latency").count).toBeGreaterThan(100);
     // ~100 sockets × (5–8 tickers at ≤ 4 Hz + movers/pulse/alerts) for ≥ 3 s
@@ -101,7 +109,7 @@ describe("k6 scenarios against the real stack (nats-server, coalescer, mover-ran
     const r = await runScript("load/soak.js", {
       env: {
         ...COMMON, TARGET: stack.url, VUS: "5", SOCKETS_PER_VU: "10", RAMP: "1s", DURATION: "4s",
-        SAMPLE_EVERY: "1s", WARMUP: "1s", MAX_GROWTH_PCT: "200", METRICS_URL: stack.metricsUrl,
+        SAMPLE_EVERY: "1s", WARMUP: "1s", MAX_GROWTH_PCT: "200", METRICS_URL: stack.metricsUrl, PUBLISHED_URL: stack.ledger.url,
       },
     });
     expectClean(r);

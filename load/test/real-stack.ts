@@ -18,6 +18,7 @@ import { startHost, type Host } from "../../actors/host.ts";
 import { startEdge, type EdgeHandle } from "../../edge/server.ts";
 import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { DEFAULT_SYMBOLS } from "../lib/rooms.js";
+import { startLedger, type Ledger } from "./ledger.ts";
 
 export interface TickFeedOptions {
   symbols: string[];
@@ -96,6 +97,8 @@ export interface RealStack {
   /** ws://127.0.0.1:<port>/ws */
   url: string;
   metricsUrl: string;
+  /** The producer's count for the scripts' PUBLISHED_URL (./ledger.ts). */
+  ledger: Ledger;
   symbols: string[];
   /** Room messages seen on NATS since start, by room. */
   seen: Map<string, number>;
@@ -170,6 +173,8 @@ export async function startRealStack(o: { symbols?: string[]; hz?: number; ready
         seen.set(room, (seen.get(room) ?? 0) + 1);
       },
     });
+    const ledger = await startLedger(nc);
+    cleanups.push(() => ledger.stop());
     const feed = new TickFeed(jetstream(nc), { symbols, hz: o.hz ?? 4 });
     feed.start();
     cleanups.push(async () => feed.stop());
@@ -184,7 +189,7 @@ export async function startRealStack(o: { symbols?: string[]; hz?: number; ready
       await new Promise((r) => setTimeout(r, 100));
     }
     return {
-      nats, host, edge, feed, symbols, seen, hostErrors,
+      nats, host, edge, feed, symbols, seen, hostErrors, ledger,
       url: `ws://127.0.0.1:${edge.port}/ws`,
       metricsUrl: `http://127.0.0.1:${edge.port}/metrics`,
       stop,

@@ -1,6 +1,7 @@
 /**
  * NATS authentication and TLS for real: for each mode a nats-server configured for it
- * (token, user/password, nkey, TLS with certificates made here by openssl, mutual TLS),
+ * (token, user/password, nkey, creds in operator mode with JWTs made here, TLS with
+ * certificates made here by openssl, mutual TLS),
  * an actor host and an edge started through their own start-up code with the NATS_*
  * settings, and the ops CLI as a separate process. Each must connect with the right
  * credentials (the CLI sees the host; room data flows to the edge) and be refused
@@ -19,6 +20,7 @@ import { rooms, subjects } from "../../lib/contracts/subjects.ts";
 import { type EdgeHandle, startEdge } from "../../edge/server.ts";
 import { type NatsServerHandle, type NatsServerOptions, startNatsServer } from "../../test/nats-server.ts";
 import { makeCertificates } from "../../test/tls.ts";
+import { makeOperatorSetup } from "../../test/nats-jwt.ts";
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, "..", "bin", "tickflow.mjs");
@@ -35,6 +37,7 @@ const seedFile = (name: string, kp: ReturnType<typeof nkeys.createUser>) => {
   return p;
 };
 const certs = makeCertificates(dir);
+const operator = makeOperatorSetup(dir);
 /** Every NATS_* the CLI might inherit from the test's own environment is cleared first. */
 const CLEAR = { NATS_USER: "", NATS_PASS: "", NATS_TOKEN: "", NATS_CREDS: "", NATS_NKEY: "", NATS_TLS: "", NATS_TLS_CA: "", NATS_TLS_CERT: "", NATS_TLS_KEY: "" };
 
@@ -73,6 +76,14 @@ const modes: Mode[] = [
     bad: { NATS_NKEY: seedFile("stranger.nk", stranger) },
     refused: /authoriz/i,
     secret: new TextDecoder().decode(user.getSeed()),
+  },
+  {
+    name: "creds (operator mode: JWTs signed with nkeys, memory resolver)",
+    server: { config: operator.serverConfig },
+    good: { NATS_CREDS: operator.credsFile },
+    bad: { NATS_CREDS: operator.strangerCredsFile }, // its account is not known to the operator
+    refused: /authoriz/i,
+    secret: operator.seed,
   },
   {
     name: "TLS (server certificate from a test CA)",
