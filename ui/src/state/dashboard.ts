@@ -105,7 +105,11 @@ export function createDashboard(opts: DashboardOptions) {
 
     const onFrame = (frame: ServerFrame) => {
       let f = frame;
-      if (ns && "room" in f && f.room.startsWith(ns)) f = { ...f, room: f.room.slice(ns.length) } as ServerFrame;
+      if (ns && "room" in f) {
+        // A replay shows only its own rooms: anything else (a live room) is not part of it.
+        if (!f.room.startsWith(ns)) return;
+        f = { ...f, room: f.room.slice(ns.length) } as ServerFrame;
+      }
       if (f.type === "snapshot" || f.type === "update") {
         if (f.ts > newestTs) newestTs = f.ts;
         route(f.room, f.data);
@@ -184,9 +188,19 @@ export function createDashboard(opts: DashboardOptions) {
       onBadFrame: (e) => setLastError(e.message),
     });
 
-    /** Subscribe and unsubscribe in this dashboard's namespace (live, or one replay's rooms). */
-    const sub = (list: string[]) => conn.subscribe(ns ? list.map((r) => ns + r) : list);
-    const unsub = (list: string[]) => conn.unsubscribe(ns ? list.map((r) => ns + r) : list);
+    /**
+     * Subscribe and unsubscribe in this dashboard's namespace: live, or one replay's rooms.
+     * A replay carries only the ticker rooms; the others (movers, candles, …) are not asked for.
+     */
+    const scoped = (list: string[]) => (ns ? list.filter((r) => r.startsWith("ticker.")).map((r) => ns + r) : list);
+    const sub = (list: string[]) => {
+      const l = scoped(list);
+      if (l.length) conn.subscribe(l);
+    };
+    const unsub = (list: string[]) => {
+      const l = scoped(list);
+      if (l.length) conn.unsubscribe(l);
+    };
 
     /** Hold some rooms while a component is mounted; call the result to release them. */
     const use = (list: string[]): (() => void) => {
