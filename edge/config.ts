@@ -18,6 +18,8 @@ export const edgeSettings = {
   EDGE_TRANSPORT: z.enum(["uws", "ws"]).default("uws"),
   EDGE_ALLOW_UWS_FALLBACK: v.bool().default(false).describe("serve through the ws transport when no native uWS build loads (npm start sets it)"),
   UI_DIST: z.string().default("ui/dist"),
+  EDGE_LAKE_DIR: z.string().default("data/lake")
+    .describe("local lake directory GET /replay reads (the archiver's ARCHIVE_URL when that is a local path)"),
   EDGE_MAX_FRAME_BYTES: v.int(64, 1 << 20).default(4096).describe("largest client frame answered with an error instead of a close"),
   EDGE_MAX_ROOMS: v.int(1, 1000).default(64).describe("rooms per connection"),
   EDGE_MSG_RATE: v.num(0.1, 10_000).default(10).describe("client frames per second per connection (token refill)"),
@@ -60,6 +62,8 @@ export interface EdgeConfig {
   transport: "uws" | "ws";
   allowUwsFallback: boolean;
   uiDist: string;
+  /** EDGE_LAKE_DIR: the local lake `GET /replay` reads. */
+  lakeDir?: string;
   maxFrameBytes: number;
   maxRooms: number;
   msgsPerSecond: number;
@@ -92,6 +96,7 @@ export function edgeConfig(s: EdgeSettings, pid = 0): EdgeConfig {
     transport: s.EDGE_TRANSPORT,
     allowUwsFallback: s.EDGE_ALLOW_UWS_FALLBACK,
     uiDist: s.UI_DIST,
+    lakeDir: s.EDGE_LAKE_DIR,
     maxFrameBytes: s.EDGE_MAX_FRAME_BYTES,
     maxRooms: s.EDGE_MAX_ROOMS,
     msgsPerSecond: s.EDGE_MSG_RATE,

@@ -20,6 +20,7 @@ import type { Transport } from "./core/transport.ts";
 import { EdgeMetrics } from "./http/metrics.ts";
 import { type Health, routes } from "./http/routes.ts";
 import { StaticFiles } from "./http/static.ts";
+import { replayRoute } from "./http/replay.ts";
 import { EdgeBus } from "./nats/bus.ts";
 import type { TransportOptions } from "./core/transport.ts";
 import type { Session } from "./core/session.ts";
@@ -129,7 +130,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     maxBackpressure: cfg.maxBackpressure,
     idleTimeoutMs: cfg.idleTimeoutMs,
     sockets: hub.handlers,
-    http: routes({ health, ready, metrics: () => metrics?.render() ?? "", files }),
+    http: routes({ health, ready, metrics: () => metrics?.render() ?? "", files, replay: replayRoute(cfg.lakeDir ?? "data/lake") }),
     wsPath: "/ws",
   };
   transport = await startTransport(cfg, transportOpts, warn);

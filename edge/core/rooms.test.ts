@@ -37,6 +37,9 @@ describe("room message bytes", () => {
     expect(["ticker.BTC-USD", "ticker.all", "movers", "topcoins", "pulse", "alerts", "candles.ETH-USD.1m"].map(roomKind))
       .toEqual(["ticker", "ticker_all", "movers", "topcoins", "pulse", "alerts", "candles"]);
     for (const bad of ["", "ticker", "ticker.a.b", "candles.X", "room.>", "foo", "ticker.*", "a..b"]) expect(roomKind(bad)).toBeUndefined();
+    // `tickflow replay` rooms: only the ticker rooms of a valid replay id.
+    expect(["replay.r1.ticker.all", "replay.r1.ticker.BTC-USD"].map(roomKind)).toEqual(["replay", "replay"]);
+    for (const bad of ["replay.r1.movers", "replay.R1.ticker.all", "replay.r1.ticker", "replay.r1.ticker.a.b"]) expect(roomKind(bad)).toBeUndefined();
   });
 
   it("an empty room nobody listens to is released", () => {

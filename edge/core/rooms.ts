@@ -16,7 +16,7 @@ const SEQ_KEY = new TextEncoder().encode('","seq":');
 const TS_KEY = new TextEncoder().encode(',"ts":');
 
 /** Room kinds, used as bounded metric labels. */
-export type RoomKind = "ticker" | "ticker_all" | "movers" | "topcoins" | "pulse" | "alerts" | "candles" | "book" | "trades";
+export type RoomKind = "ticker" | "ticker_all" | "movers" | "topcoins" | "pulse" | "alerts" | "candles" | "book" | "trades" | "replay";
 
 /** The kind of a valid room name, or undefined for a name no producer publishes. */
 export function roomKind(room: string): RoomKind | undefined {
@@ -27,6 +27,8 @@ export function roomKind(room: string): RoomKind | undefined {
   if (parts[0] === "ticker" && parts.length === 2) return "ticker";
   if (parts[0] === "candles" && parts.length === 3) return "candles";
   if ((parts[0] === "book" || parts[0] === "trades") && parts.length === 2) return parts[0];
+  // `tickflow replay`: replay.<id>.ticker.all and replay.<id>.ticker.<SYMBOL> (snapshot rooms, core NATS only).
+  if (parts[0] === "replay" && /^[a-z0-9]{1,16}$/.test(parts[1] ?? "") && parts[2] === "ticker" && parts.length === 4) return "replay";
   return undefined;
 }
 

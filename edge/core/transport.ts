@@ -79,12 +79,20 @@ export interface HttpRequest {
   method: string;
   /** Path without the query string. */
   path: string;
+  /** The query string without the `?` ("" when none). */
+  query?: string;
   header(lowerCaseName: string): string;
 }
 export interface HttpReply {
   status: number;
   headers: Array<[string, string]>;
   body: Uint8Array | string;
+  /**
+   * A streamed body (then `body` is ignored): the transport writes each chunk as it
+   * comes, waits while the socket is backed up, and calls the iterator's `return()` when
+   * the client goes away, so a producer never runs ahead of a slow or gone reader.
+   */
+  stream?: AsyncIterable<string>;
 }
 export type HttpHandler = (req: HttpRequest) => HttpReply;
 

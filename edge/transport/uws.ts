@@ -34,6 +34,45 @@ interface UserData<S> {
 }
 
 const dec = new TextDecoder();
+
+/**
+ * A chunked response: each chunk written corked; while uWS reports the socket backed up
+ * the loop waits for onWritable; a client that goes away stops the producer (`return()`).
+ */
+async function streamReply(res: UWS.HttpResponse, status: number, headers: Array<[string, string]>, body: AsyncIterable<string>): Promise<void> {
+  let aborted = false;
+  let wake: (() => void) | undefined;
+  const it = body[Symbol.asyncIterator]();
+  res.onAborted(() => {
+    aborted = true;
+    wake?.();
+    void it.return?.();
+  });
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    for (const [k, v] of headers) res.writeHeader(k, v);
+  });
+  try {
+    for (;;) {
+      const n = await it.next();
+      if (aborted) return;
+      if (n.done) break;
+      let ok = true;
+      res.cork(() => { ok = res.write(n.value); });
+      if (!ok) {
+        await new Promise<void>((r) => {
+          wake = r;
+          res.onWritable(() => { r(); return true; });
+        });
+        if (aborted) return;
+      }
+    }
+    res.cork(() => res.end());
+  } catch {
+    // The producer failed mid-stream: the status is sent, so the only signal left is a cut connection.
+    if (!aborted) res.close();
+  }
+}
 /** WebSocket close code for a message over the size limit (RFC 6455 7.4.1). */
 const CLOSE_TOO_BIG = 1009;
 /**
@@ -159,7 +198,8 @@ export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuil
 
   app.any("/*", (res, req) => {
     const method = req.getMethod().toUpperCase();
-    const reply = opts.http({ method, path: req.getUrl(), header: (n) => req.getHeader(n) });
+    const reply = opts.http({ method, path: req.getUrl(), query: req.getQuery() ?? "", header: (n) => req.getHeader(n) });
+    if (reply.stream && method !== "HEAD") return void streamReply(res, reply.status, reply.headers, reply.stream);
     res.cork(() => {
       res.writeStatus(statusLine(reply.status));
       for (const [k, v] of reply.headers) res.writeHeader(k, v);

@@ -4,7 +4,7 @@
  * topics, publishes that skip sockets over the backpressure limit, idle timeout with
  * pings, close codes. Slower, but the protocol suite runs on both.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
 import {
@@ -17,6 +17,27 @@ import {
 } from "../core/transport.ts";
 
 const TEXT = { binary: false } as const;
+
+/** A streamed body: waits for 'drain' when the socket is backed up; a gone client stops the producer. */
+async function streamReply(res: ServerResponse, body: AsyncIterable<string>): Promise<void> {
+  const it = body[Symbol.asyncIterator]();
+  let gone = false;
+  res.once("close", () => {
+    gone = true;
+    void it.return?.();
+  });
+  try {
+    for (;;) {
+      const n = await it.next();
+      if (gone) return;
+      if (n.done) break;
+      if (!res.write(n.value)) await new Promise<void>((r) => { res.once("drain", r); res.once("close", r); });
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
 /** How long a closing socket may take to finish the close handshake before it is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
@@ -72,12 +93,16 @@ export async function startWsTransport<S>(opts: TransportOptions<S>): Promise<Tr
   const server = createServer((req, res) => {
     try {
       const method = (req.method ?? "GET").toUpperCase();
+      const url = req.url ?? "/";
+      const q = url.indexOf("?");
       const reply = opts.http({
         method,
-        path: (req.url ?? "/").split("?")[0]!,
+        path: q < 0 ? url : url.slice(0, q),
+        query: q < 0 ? "" : url.slice(q + 1),
         header: (n) => headerOf(req, n),
       });
       res.writeHead(reply.status, reply.headers);
+      if (reply.stream && method !== "HEAD") return void streamReply(res, reply.stream);
       res.end(method === "HEAD" ? undefined : reply.body);
     } catch {
       res.writeHead(500).end();

@@ -4,7 +4,7 @@ import { withNats } from "./nats-conn.ts";
 import { refreshCmd, streamsCmd } from "./streams.ts";
 import { drainCmd, scaleCmd } from "./scale.ts";
 import { runCommands } from "./run.ts";
-import { LAKE_HELP, lakeCommand } from "../lake/mod.ts";
+import { LAKE_HELP, lakeCommand, REPLAY_HELP, replayCommand } from "../lake/mod.ts";
 import { collectStatus, formatStatus } from "./status.ts";
 import { up, upHelp } from "./up.ts";
 import type { Command } from "./command.ts";
@@ -42,7 +42,14 @@ const lakeCmd: Command = {
   run: (argv) => lakeCommand(argv),
 };
 
-export const commands: Command[] = [status, scaleCmd, drainCmd, streamsCmd, refreshCmd, lakeCmd, upCmd, ...runCommands];
+const replayCmd: Command = {
+  name: "replay",
+  summary: "republish a past range of the lake to replay rooms (dashboard ?replay=<id>)",
+  help: REPLAY_HELP,
+  run: (argv) => replayCommand(argv, { out: (t) => console.log(t), err: (t) => console.error(t), withNats }),
+};
+
+export const commands: Command[] = [status, scaleCmd, drainCmd, streamsCmd, refreshCmd, lakeCmd, replayCmd, upCmd, ...runCommands];
 
 export function commandFor(name: string): Command | undefined {
   return commands.find((c) => c.name === name);

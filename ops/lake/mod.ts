@@ -24,6 +24,8 @@ import { lakeCoverage, lakeStats } from "./stats.ts";
 export { compactDay, type CompactReport } from "./compact.ts";
 export { openLake, syncMirror, type Lake } from "./lake.ts";
 export { formatJson, formatTable, queryLake } from "./query.ts";
+export { REPLAY_HELP, replayCommand, type ReplayIo } from "./replay-cmd.ts";
+export { publishReplay, runReplay, type ReplayReport } from "./replay.ts";
 
 export const LAKE_HELP = `Usage: tickflow lake <command> [options]
 

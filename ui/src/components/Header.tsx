@@ -1,6 +1,7 @@
-/** App header: name, navigation, connection status and theme switch. */
+/** App header: name, navigation, replay mark, connection status and theme switch. */
 import NavTabs from "./NavTabs.tsx";
 import PrefsMenu from "./PrefsMenu.tsx";
+import ReplayBadge from "./ReplayBadge.tsx";
 import StatusIndicator from "./StatusIndicator.tsx";
 import ThemeToggle from "./ThemeToggle.tsx";
 
@@ -10,6 +11,7 @@ export default function Header() {
       <a class="brand" href="#/markets"><span aria-hidden="true">◆</span> Tickflow</a>
       <NavTabs />
       <div class="header-right">
+        <ReplayBadge />
         <StatusIndicator />
         <PrefsMenu />
         <ThemeToggle />

@@ -1,5 +1,5 @@
 /**
- * Browser wiring of the dashboard: the WebSocket URL (same origin `/ws`, or `?ws=`),
+ * Browser wiring of the dashboard: the WebSocket URL (same origin `/ws`, or `?ws=`), a replay (`?replay=`),
  * localStorage, and the browser's online/visibility events. Everything else lives in
  * dashboard.ts.
  */
@@ -13,6 +13,12 @@ export function wsUrl(loc: Location = location): string {
   return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}/ws`;
 }
 
+/** `?replay=<id>`: watch a `tickflow replay` instead of the live rooms (same rule as lib/lake/replay-query.ts REPLAY_ID). */
+export function replayId(loc: Location = location): string | undefined {
+  const id = new URLSearchParams(loc.search).get("replay");
+  return id && /^[a-z0-9]{1,16}$/.test(id) ? id : undefined;
+}
+
 function storage(): Storage | undefined {
   try {
     return window.localStorage;
@@ -23,6 +29,7 @@ function storage(): Storage | undefined {
 
 export const app = createDashboard({
   url: wsUrl(),
+  replayId: replayId(),
   createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
   storage: storage(),
   notify: (f) => {

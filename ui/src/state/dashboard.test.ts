@@ -30,6 +30,31 @@ describe("createDashboard", () => {
     d.dispose();
   });
 
+  it("with replayId, asks only for that replay's ticker rooms and applies them as the live ones", () => {
+    const d = createDashboard({ url: "ws://x/ws", createSocket: (u) => new FakeSocket(u), replayId: "r1" });
+    d.start();
+    const s = FakeSocket.last();
+    s.open();
+    d.setVisibleSymbols(["A-USD"]);
+    const release = d.use(["movers", "ticker.B-USD"]);
+    d.useCandles("A-USD");
+    vi.advanceTimersByTime(200);
+    expect(s.sent).toEqual([
+      { op: "subscribe", rooms: ["replay.r1.ticker.all"] },
+      { op: "subscribe", rooms: ["replay.r1.ticker.A-USD", "replay.r1.ticker.B-USD"] },
+    ]);
+    s.receive(encodeRoomUpdate("replay.r1.ticker.all", 1, 1, { tickers: [ticker("A-USD", 7, 1_000), ticker("B-USD", 8, 2_000)] }));
+    s.receive(encodeRoomUpdate("ticker.all", 1, 1, { tickers: [ticker("LIVE-USD", 1, 9_000)] })); // not in this namespace: ignored
+    vi.advanceTimersByTime(100);
+    expect(d.live.symbols()).toEqual(["A-USD", "B-USD"]);
+    expect(d.market.price("B-USD")).toBe(8);
+    expect(d.replayAt()).toBe(2_000);
+    release();
+    vi.advanceTimersByTime(200);
+    expect(s.sent.at(-1)).toEqual({ op: "unsubscribe", rooms: ["replay.r1.ticker.B-USD"] });
+    d.dispose();
+  });
+
   it("replaces the per-row ticker rooms as the visible rows change", () => {
     const { d, s } = open();
     d.setVisibleSymbols(["A-USD", "B-USD"]);

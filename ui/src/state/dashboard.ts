@@ -25,6 +25,12 @@ export interface DashboardOptions {
   backoff?: Backoff;
   pingIntervalMs?: number;
   offlineAfterMs?: number;
+  /**
+   * Watch the replay rooms `replay.<id>.…` of a `tickflow replay` instead of the live
+   * rooms: every subscription is prefixed and every frame's room unprefixed, so the
+   * stores and components see the past exactly as they see live data.
+   */
+  replayId?: string;
   /** Called when a personal price alert fires (the browser shows a notification). */
   notify?: (f: Fired) => void;
 }
@@ -71,6 +77,11 @@ export function createDashboard(opts: DashboardOptions) {
     let alertsDirty = false;
     let newestTs = 0;
 
+    /** Room namespace: "" live, `replay.<id>.` when watching a replay. */
+    const ns = opts.replayId ? `replay.${opts.replayId}.` : "";
+    const [replayAt, setReplayAt] = createSignal<number | undefined>();
+    let newestExchTs = 0;
+
     live.onFlush(() => {
       if (alertsDirty) {
         alertsDirty = false;
@@ -78,6 +89,7 @@ export function createDashboard(opts: DashboardOptions) {
       }
       for (const c of candles.values()) if (c.dirty) { c.dirty = false; c.bump(); }
       if (newestTs) setLastFrameTs(newestTs);
+      if (ns && newestExchTs) setReplayAt(newestExchTs);
       // Personal price alerts: each symbol with a rule, once per new price.
       for (const sym of priceAlerts.symbols()) {
         const q = market.quotes.get(sym);
@@ -91,7 +103,13 @@ export function createDashboard(opts: DashboardOptions) {
       }
     });
 
-    const onFrame = (f: ServerFrame) => {
+    const onFrame = (frame: ServerFrame) => {
+      let f = frame;
+      if (ns && "room" in f) {
+        // A replay shows only its own rooms: anything else (a live room) is not part of it.
+        if (!f.room.startsWith(ns)) return;
+        f = { ...f, room: f.room.slice(ns.length) } as ServerFrame;
+      }
       if (f.type === "snapshot" || f.type === "update") {
         if (f.ts > newestTs) newestTs = f.ts;
         route(f.room, f.data);
@@ -118,7 +136,10 @@ export function createDashboard(opts: DashboardOptions) {
 
     const route = (room: string, data: unknown) => {
       if (room === rooms.tickerAll) {
-        for (const t of tickersOf(data)) market.apply(t);
+        for (const t of tickersOf(data)) {
+          market.apply(t);
+          if (t.exchTs > newestExchTs) newestExchTs = t.exchTs;
+        }
         live.request();
       } else if (room.startsWith("ticker.")) {
         if (isTicker(data)) { market.apply(data); live.request(); }
@@ -146,7 +167,7 @@ export function createDashboard(opts: DashboardOptions) {
     const watched = new Map<string, { refs: number; data: Accessor<unknown>; set: (d: unknown) => void }>();
     let historyRetry: ReturnType<typeof setTimeout> | undefined;
     /** Ask the edge for the past candles of a room (24 h of 1m = 1440; other timeframes as many). */
-    const askHistory = (c: CandleEntry, before?: number) =>
+    const askHistory = (c: CandleEntry, before?: number) => ns ? undefined :
       conn.send({ op: "history", room: c.room, limit: HISTORY_LIMIT, ...(before !== undefined ? { before } : {}) });
 
     const conn = new Connection({
@@ -167,12 +188,26 @@ export function createDashboard(opts: DashboardOptions) {
       onBadFrame: (e) => setLastError(e.message),
     });
 
+    /**
+     * Subscribe and unsubscribe in this dashboard's namespace: live, or one replay's rooms.
+     * A replay carries only the ticker rooms; the others (movers, candles, …) are not asked for.
+     */
+    const scoped = (list: string[]) => (ns ? list.filter((r) => r.startsWith("ticker.")).map((r) => ns + r) : list);
+    const sub = (list: string[]) => {
+      const l = scoped(list);
+      if (l.length) conn.subscribe(l);
+    };
+    const unsub = (list: string[]) => {
+      const l = scoped(list);
+      if (l.length) conn.unsubscribe(l);
+    };
+
     /** Hold some rooms while a component is mounted; call the result to release them. */
     const use = (list: string[]): (() => void) => {
-      conn.subscribe(list);
+      sub(list);
       let done = false;
       return () => {
-        if (!done) { done = true; conn.unsubscribe(list); }
+        if (!done) { done = true; unsub(list); }
       };
     };
 
@@ -183,8 +218,8 @@ export function createDashboard(opts: DashboardOptions) {
       for (const s of symbols) next.add(rooms.ticker(s));
       const { add, remove } = diffRooms(visible, next);
       visible = next;
-      if (add.length) conn.subscribe(add);
-      if (remove.length) conn.unsubscribe(remove);
+      if (add.length) sub(add);
+      if (remove.length) unsub(remove);
     };
 
     /** Candles of a symbol and timeframe: history (the `history` op), then live from the room. */
@@ -198,7 +233,7 @@ export function createDashboard(opts: DashboardOptions) {
         askHistory(c);
       }
       c.refs++;
-      conn.subscribe([room]);
+      sub([room]);
       const entry = c;
       let released = false;
       return {
@@ -211,7 +246,7 @@ export function createDashboard(opts: DashboardOptions) {
         release: () => {
           if (released) return;
           released = true;
-          conn.unsubscribe([room]);
+          unsub([room]);
           if (--entry.refs === 0) candles.delete(room);
         },
       };
@@ -226,7 +261,7 @@ export function createDashboard(opts: DashboardOptions) {
         watched.set(room, w);
       }
       w.refs++;
-      conn.subscribe([room]);
+      sub([room]);
       const entry = w;
       let released = false;
       return {
@@ -234,7 +269,7 @@ export function createDashboard(opts: DashboardOptions) {
         release: () => {
           if (released) return;
           released = true;
-          conn.unsubscribe([room]);
+          unsub([room]);
           if (--entry.refs === 0) watched.delete(room);
         },
       };
@@ -263,10 +298,12 @@ export function createDashboard(opts: DashboardOptions) {
     };
 
     // Always on: the symbol list and market-wide values (sorting, bar chart, portfolio).
-    conn.subscribe([rooms.tickerAll]);
+    sub([rooms.tickerAll]);
 
     return {
-      market, live, conn, status, disconnectedAt, lastFrameTs, lastError,
+      market, live, conn, status,
+      /** The replay watched (`?replay=`), and the lake time of its newest tick; undefined when live. */
+      replayId: opts.replayId, replayAt, disconnectedAt, lastFrameTs, lastError,
       movers, topcoins, pulse, alerts, watchlist, holdings,
       priceRules, firedAlerts, addPriceRule, removePriceRule,
       use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
