@@ -102,6 +102,13 @@ export class UpstreamChecks {
     }
   }
 
+  /** Products subscribed and not confirmed yet. */
+  unconfirmed(): number {
+    let n = 0;
+    for (const r of this.pending) n += r.products.size;
+    return n;
+  }
+
   /** Products refused per venue (count and the first few), for the status. */
   refused(): Record<string, { count: number; products: string[] }> {
     const out: Record<string, { count: number; products: string[] }> = {};
