@@ -274,7 +274,8 @@ export class CoinbaseVenue implements TickListener {
   }
 
   /** Coinbase prints microseconds; a counter fills them so times within one ms stay ordered. */
-  private time(now: number): string {
+  private time(at: number): string {
+    const now = at + this.ctx.faults.clockSkewMs;
     if (now !== this.timeMs) {
       this.timeMs = now;
       this.micro = 0;

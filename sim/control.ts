@@ -138,7 +138,14 @@ export function applyFaults(core: SimCore, body: FaultRequest): Record<string, u
   if (skipProduct !== undefined && !core.universe.find(skipProduct)) {
     throw new RangeError(`skipSequence.product: unknown product ${JSON.stringify(skipProduct)}`);
   }
+  const listings = body.listings ? [...(body.listings.delist ?? []).map((n) => [n, false] as const), ...(body.listings.list ?? []).map((n) => [n, true] as const)] : [];
+  const listed = listings.map(([name, on]) => {
+    const p = core.universe.find(name);
+    if (!p) throw new RangeError(`listings: unknown product ${JSON.stringify(name)}`);
+    return [p, on] as const;
+  });
   core.faults.apply(body, (name) => core.universe.find(name));
+  for (const [p, on] of listed) p.listed = on;
   for (const t of stallTargets) t.stalledUntil = now + body.stall!.ms;
   let dropped = 0;
   if (body.restartSequences) {

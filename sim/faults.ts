@@ -44,6 +44,9 @@ export const FaultRequest = z.strictObject({
     .optional()
     .describe("Binance: send serverShutdown on every connection, then close them"),
   force418: z.number().int().min(0).optional().describe("Binance REST: the next N calls start an IP ban (418 + Retry-After)"),
+  clockSkewMs: z.number().int().min(-86_400_000).max(86_400_000).optional().describe("Coinbase (both APIs): every exchange time this far off the simulator's clock"),
+  refuseProducts: z.array(z.string()).max(100_000).optional().describe("Coinbase: leave these product ids out of subscribe replies (the venue refuses them quietly); [] clears"),
+  listings: z.strictObject({ delist: z.array(z.string()).optional(), list: z.array(z.string()).optional() }).optional().describe("take products off the REST product lists (delist) or put them back (list)"),
 });
 export type FaultRequest = z.infer<typeof FaultRequest>;
 
@@ -63,6 +66,8 @@ export class Faults {
   force429 = 0;
   /** Binance REST calls still to start a ban. */
   force418 = 0;
+  clockSkewMs = 0;
+  private refused = new Set<string>();
   private readonly rng: Prng;
 
   constructor(seed: number) {
@@ -107,6 +112,11 @@ export class Faults {
     return true;
   }
 
+  /** Does the venue refuse subscriptions to this Coinbase product id? */
+  refuses(cbId: string): boolean {
+    return this.refused.size > 0 && this.refused.has(cbId);
+  }
+
   take418(): boolean {
     if (this.force418 <= 0) return false;
     this.force418--;
@@ -122,7 +132,11 @@ export class Faults {
       this.restLatencyMs = 0;
       this.force429 = 0;
       this.force418 = 0;
+      this.clockSkewMs = 0;
+      this.refused = new Set();
     }
+    if (req.clockSkewMs !== undefined) this.clockSkewMs = req.clockSkewMs;
+    if (req.refuseProducts !== undefined) this.refused = new Set(req.refuseProducts);
     if (req.skipSequence) {
       const { product, ...odds } = req.skipSequence;
       let name: string | null = null;
@@ -150,6 +164,8 @@ export class Faults {
       restLatencyMs: this.restLatencyMs,
       force429: this.force429 === Infinity ? true : this.force429,
       force418: this.force418,
+      clockSkewMs: this.clockSkewMs,
+      refuseProducts: [...this.refused],
     };
   }
 

@@ -32,6 +32,7 @@ async function main(): Promise<number> {
   const u = sim.urls;
   // Plain KEY=value lines on stdout, so scripts (and npm start) can read them.
   console.log(`COINBASE_WS_URL=${u.coinbaseWs}`);
+  console.log(`COINBASE_ADVANCED_WS_URL=${u.coinbaseAdvancedWs}`);
   console.log(`BINANCE_WS_URL=${u.binanceWs}`);
   console.log(`BINANCE_REST_URL=${u.binanceRest}`);
   console.log(`BINANCE_USDM_WS_URL=${u.binanceUsdmWs}`);

@@ -19,6 +19,8 @@ export { FaultRequest } from "./faults.ts";
 export interface SimulatorUrls {
   /** ws://host:port/coinbase — the Coinbase Exchange feed. */
   coinbaseWs: string;
+  /** ws://host:port/coinbase-advanced — the Coinbase Advanced Trade feed. */
+  coinbaseAdvancedWs: string;
   /** ws://host:port/stream — Binance combined streams (append ?streams=a/b). */
   binanceWs: string;
   /** ws://host:port/ws — Binance raw streams. */
@@ -71,6 +73,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     universe: core.universe,
     urls: {
       coinbaseWs: `${ws}/coinbase`,
+      coinbaseAdvancedWs: `${ws}/coinbase-advanced`,
       binanceWs: `${ws}/stream`,
       binanceWsRaw: `${ws}/ws`,
       binanceRest: http,

@@ -11,6 +11,7 @@ import { BadStreamError, BinanceVenue } from "./binance.ts";
 import { binanceRest, restWeight } from "./binance-rest.ts";
 import { WeightLimiter } from "./binance-limits.ts";
 import { CoinbaseVenue, coinbaseProducts } from "./coinbase.ts";
+import { CoinbaseAdvancedVenue } from "./coinbase-advanced.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
 import { control, type SimCore } from "./control.ts";
@@ -28,6 +29,7 @@ export class SimServer {
   readonly core: SimCore;
   readonly http: Server;
   private readonly coinbase: CoinbaseVenue;
+  private readonly coinbaseAdvanced: CoinbaseAdvancedVenue;
   private readonly binance: BinanceVenue;
   private readonly usdm: BinanceVenue;
   /** REST weight per flavour (Binance counts per IP; one client IP in practice here). */
@@ -51,12 +53,15 @@ export class SimServer {
     };
     this.core = { binanceWeights: this.weights, universe, market, faults, registry, stats, seed: opts.seed, startedAt: Date.now(), coingeckoRpm: opts.coingeckoRpm };
     const ctx = (s: VenueStats) => ({ faults, stats: s, maxBufferedBytes: opts.maxBufferedBytes, registry });
-    this.coinbase = new CoinbaseVenue(universe, market, ctx(stats.coinbase), {
+    const coinbaseOpts = {
       msgLimit: opts.coinbaseMsgLimit,
       limitScope: opts.coinbaseLimitScope,
       subscribeTimeoutMs: opts.subscribeTimeoutMs,
       heartbeatMs: opts.heartbeatMs,
-    });
+    };
+    this.coinbase = new CoinbaseVenue(universe, market, ctx(stats.coinbase), coinbaseOpts);
+    // Advanced Trade shares the Coinbase counters (same venue, another API).
+    this.coinbaseAdvanced = new CoinbaseAdvancedVenue(universe, market, ctx(stats.coinbase), coinbaseOpts);
     this.binance = new BinanceVenue(universe, market, ctx(stats.binance), {
       msgLimit: opts.binanceMsgLimit,
       maxStreams: opts.binanceMaxStreams,
@@ -102,6 +107,7 @@ export class SimServer {
   async close(): Promise<void> {
     this.core.market.stop();
     this.coinbase.stop();
+    this.coinbaseAdvanced.stop();
     this.binance.stop();
     this.usdm.stop();
     clearInterval(this.statsTimer);
@@ -134,6 +140,10 @@ export class SimServer {
     };
     if (path === "/coinbase") {
       this.wss.handleUpgrade(req, socket, head, (ws) => this.coinbase.accept(ws, socket, req));
+      return;
+    }
+    if (path === "/coinbase-advanced") {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.coinbaseAdvanced.accept(ws, socket, req));
       return;
     }
     // USD-M futures streams live under /fstream (the real host is fstream.binance.com).

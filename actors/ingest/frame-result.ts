@@ -14,12 +14,14 @@ export type FrameResult =
   | { kind: "trade"; product: string; trade: Trade }
   /** A Binance diff-depth event, for the order-book sync. */
   | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
-  /** The server confirmed (or listed) subscriptions. */
-  | { kind: "ack"; products?: string[] }
+  /** The server confirmed (or listed) subscriptions; `channels`: channel → products, where the venue lists them. */
+  | { kind: "ack"; products?: string[]; channels?: Record<string, string[]>; id?: number }
+  /** Several results of one frame (Coinbase Advanced Trade), with the connection's message sequence number. */
+  | { kind: "batch"; connSeq: number; items: FrameResult[] }
   /** The server is about to close this connection (Binance `serverShutdown`): reconnect now. */
   | { kind: "shutdown" }
   /** The server reported an error about our request. */
-  | { kind: "error"; message: string }
+  | { kind: "error"; message: string; id?: number }
   /** Valid but not used by the shard (other channels, candles...). */
   | { kind: "ignored"; type: string }
   | { kind: "bad"; error: string; sample: string };

@@ -49,4 +49,31 @@ describe("Coinbase connection pacing", () => {
     expect(st.disconnects.subscribeTimeout).toBe(0);
     expect(st.firstSubscribeMaxMs).toBeLessThan(1000);
   }, 60_000);
+
+  it("Advanced Trade (three messages per subscribe: ticker, market_trades, heartbeats): 2,000 products, every socket subscribes within 5 s of opening", async () => {
+    // 200+ sockets × 3 messages at 60 messages/s: opened all at once, the last would wait 10 s.
+    const s = testSettings({ FEED: "coinbase", COINBASE_API: "advanced", COINBASE_ADVANCED_WS_URL: sim.urls.coinbaseAdvancedWs, SUBSCRIBE_RATE: "60", SUBSCRIBE_BURST: "60",
+      STALE_MS: "60000", TRADES: "true", CONNECT_TIMEOUT_MS: "20000", BREAKER_FAILURES: "1000", ACK_TIMEOUT_MS: "30000" });
+    const products = sim.universe.products.map((p) => p.cbId).sort();
+    const before = cb().disconnects.subscribeTimeout;
+    const sh = new ShardLogic({
+      shardId: "pacing-adv", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
+      settings: s, endpoints: venueEndpoints(s), products: { coinbase: products },
+    });
+    await sh.start();
+    try {
+      await waitFor("every product subscribed and confirmed", () => {
+        const c = sh.status().coinbase as { open: number; connections: number };
+        return (c.open === c.connections && c.connections >= N / 10 && sh.checks.unconfirmed() === 0) || undefined;
+      }, 40_000, 200).catch((e) => {
+        throw new Error(`${String(e)}; shard: ${JSON.stringify(sh.status().coinbase)}, unconfirmed ${sh.checks.unconfirmed()}, sim: ${JSON.stringify(cb())}`);
+      });
+      expect(sh.status().refused).toEqual({});
+    } finally {
+      await sh.stop();
+    }
+    const st = cb();
+    expect(st.disconnects.subscribeTimeout - before).toBe(0);
+    expect(st.firstSubscribeMaxMs).toBeLessThan(5000);
+  }, 90_000);
 });

@@ -28,6 +28,9 @@ export const ingestSettings = {
     .describe("comma list of sim, coinbase, binance, binance-usdm, coingecko, all"),
   SIM_URL: v.url(["http", "https"]).default("http://127.0.0.1:8790").describe("base URL of the exchange simulator"),
   COINBASE_WS_URL: v.url(["ws", "wss"]).optional().describe("default: <SIM_URL>/coinbase, or Coinbase's feed"),
+  COINBASE_API: z.enum(["exchange", "advanced"]).default("exchange").describe("Coinbase WebSocket API: exchange (ws-feed: per-product sequences and trade ids, no auth) or advanced (Advanced Trade channel/events envelope)"),
+  COINBASE_ADVANCED_WS_URL: v.url(["ws", "wss"]).optional().describe("Advanced Trade feed; default wss://advanced-trade-ws.coinbase.com, or <SIM_URL>/coinbase-advanced"),
+  COINBASE_JWT: z.string().min(1).optional().describe("Advanced Trade: a JWT sent with every (un)subscribe (optional for market data; Coinbase JWTs expire after 2 min)"),
   COINBASE_REST_URL: v.url(["http", "https"]).optional().describe("Coinbase Exchange REST base for the product list; default https://api.exchange.coinbase.com (a sandbox or test server can stand in)"),
   BINANCE_WS_URL: v.url(["ws", "wss"]).optional().describe("combined-stream endpoint; default <SIM_URL>/stream"),
   BINANCE_REST_URL: v.url(["http", "https"]).optional().describe("REST base; default <SIM_URL>"),
@@ -52,6 +55,9 @@ export const ingestSettings = {
   BREAKER_FAILURES: v.int(1).default(5),
   BREAKER_HALF_OPEN_MS: v.duration().default(60_000),
   BAD_FRAME_LOG_MS: v.duration().default(10_000).describe("at most one bad-frame log line per interval"),
+  MAX_CLOCK_SKEW_MS: v.duration().default(5_000).describe("an exchange time further than this from the receive time is counted and replaced by the receive time"),
+  ACK_TIMEOUT_MS: v.duration().default(10_000).describe("a subscribe not confirmed by the venue within this long is reported as refused"),
+  PRODUCTS_REFRESH_MS: v.duration().default(300_000).describe("re-read the venues' product lists this often (listings and delistings without a restart); 0 = never"),
   BOOKS: v.bool().default(true).describe("keep Binance order books"),
   TRADES: v.bool().default(true).describe("subscribe to trades (Binance @trade / @aggTrade) and publish md.trade.<venue>.<symbol>"),
   BOOK_INTERVAL_MS: v.duration().default(1_000),
@@ -83,10 +89,13 @@ export interface VenueEndpoint {
   venue: ExchangeVenue;
   wsUrl: string;
   restUrl?: string;
+  /** Coinbase only: which WebSocket API `wsUrl` speaks. */
+  api?: "exchange" | "advanced";
 }
 
 const REAL = {
   coinbase: "wss://ws-feed.exchange.coinbase.com",
+  coinbaseAdvanced: "wss://advanced-trade-ws.coinbase.com",
   coinbaseRest: "https://api.exchange.coinbase.com",
   binanceWs: "wss://stream.binance.com:9443/stream",
   binanceRest: "https://api.binance.com",
@@ -129,10 +138,14 @@ export function venueEndpoints(s: IngestSettings): VenueEndpoint[] {
   const venues = feedVenues(s);
   const out: VenueEndpoint[] = [];
   if (venues.includes("coinbase")) {
+    const advanced = s.COINBASE_API === "advanced";
     out.push({
       venue: "coinbase",
-      wsUrl: s.COINBASE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase") : REAL.coinbase),
-      restUrl: s.COINBASE_REST_URL ?? REAL.coinbaseRest,
+      wsUrl: advanced
+        ? s.COINBASE_ADVANCED_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase-advanced") : REAL.coinbaseAdvanced)
+        : s.COINBASE_WS_URL ?? (sim ? wsOf(s.SIM_URL, "/coinbase") : REAL.coinbase),
+      restUrl: s.COINBASE_REST_URL ?? (sim ? s.SIM_URL : REAL.coinbaseRest),
+      api: s.COINBASE_API,
     });
   }
   if (venues.includes("binance-usdm")) {

@@ -31,7 +31,8 @@ import { TokenBucket } from "./token-bucket.ts";
 import { TradeIdTracker, TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
-import { binanceProductsPerConnection, binanceProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
+import { binanceProductsPerConnection, binanceProtocol, coinbaseAdvancedProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
+import { UpstreamChecks } from "./upstream-checks.ts";
 
 export interface ShardDeps {
   shardId: string;
@@ -87,6 +88,8 @@ export class ShardLogic {
   private readonly connectBudgets = new Map<string, TokenBucket>();
   /** Coinbase: trade ids seen per `venue:product`, checked for holes and against heartbeats' last_trade_id. */
   private readonly tradeIds = new TradeIdTracker();
+  /** Subscription acks, connection sequences, clock skew (upstream-checks.ts). */
+  readonly checks: UpstreamChecks;
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -107,6 +110,7 @@ export class ShardLogic {
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
     this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
+    this.checks = new UpstreamChecks({ clock: d.clock, metrics, labels: this.labels, maxSkewMs: s.MAX_CLOCK_SKEW_MS, ackTimeoutMs: s.ACK_TIMEOUT_MS });
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
     this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
     if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
@@ -143,8 +147,9 @@ export class ShardLogic {
 
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
+    const jwt = s.COINBASE_JWT;
     const protocol = ep.venue === "coinbase"
-      ? coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES)
+      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES)
       : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
@@ -195,14 +200,18 @@ export class ShardLogic {
         : { connectBudget: this.bucket, prepaidSubscribe: true }),
       flusher: this.flusher,
       onFrame: (slot, raw) => this.onFrame(v, slot, raw),
-      onSubscribed: (ps) => {
+      onSubscribed: (ps, slot, id) => {
+        this.checks.requested(protocol.venue, slot.id, id, ps);
         for (const p of ps) {
           this.seqs.resetBaseline(`${protocol.venue}:${p}`);
           this.tradeIds.forget(`${protocol.venue}:${p}`);
           v.books?.reset(p);
         }
       },
-      onReconnect: () => this.m.reconnects.inc({ venue: protocol.venue, ...this.labels }),
+      onReconnect: (slot) => {
+        this.checks.closed(slot.id);
+        this.m.reconnects.inc({ venue: protocol.venue, ...this.labels });
+      },
     });
     return v;
   }
@@ -257,6 +266,7 @@ export class ShardLogic {
       const ps = mine.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
       const { added, removed } = v.sockets.apply(ps);
       for (const p of removed) {
+        this.checks.forget(venue, p);
         this.seqs.forget(prefix + p);
         this.gates.delete(prefix + p);
         v.books?.remove(p);
@@ -319,8 +329,21 @@ export class ShardLogic {
     const venue = v.protocol.venue;
     this.m.frames.inc({ venue });
     this.freshness.frame(venue);
-    const r = v.protocol.parse(raw, this.d.clock.now());
+    this.onResult(v, slot, v.protocol.parse(raw, this.d.clock.now()));
+  }
+
+  private onResult(v: Venue, slot: Slot, r: FrameResult): void {
+    const venue = v.protocol.venue;
     switch (r.kind) {
+      case "batch": {
+        const jump = this.checks.connSeq(venue, slot.id, r.connSeq);
+        // Lost messages on this connection: any of its products may have missed something.
+        if (jump) for (const p of slot.products) this.gap(v, p, jump.expected, jump.got, false, "connection_sequence");
+        for (const item of r.items) this.onResult(v, slot, item);
+        return;
+      }
+      case "ack":
+        return this.checks.acked(slot.id, r);
       case "tick": {
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         const gate = this.gates.get(`${venue}:${r.product}`);
@@ -331,10 +354,11 @@ export class ShardLogic {
       case "trade":
         if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
         this.m.trades.inc({ venue });
-        if (venue === "coinbase") this.missedTrades(v, r.product, this.tradeIds.onTrade(`${venue}:${r.product}`, Number(r.trade.tradeId)));
+        r.trade.exchTs = this.checks.time(venue, r.trade.exchTs, r.trade.recvTs);
+        if (v.protocol.tradeIds) this.missedTrades(v, r.product, this.tradeIds.onTrade(`${venue}:${r.product}`, Number(r.trade.tradeId)));
         return this.trades.add(r.trade);
       case "heartbeat":
-        if (r.lastTradeId !== undefined && venue === "coinbase" && this.d.settings.TRADES && slot.products.has(r.product)) {
+        if (r.lastTradeId !== undefined && v.protocol.tradeIds && this.d.settings.TRADES && slot.products.has(r.product)) {
           this.missedTrades(v, r.product, this.tradeIds.onHeartbeat(`${venue}:${r.product}`, r.lastTradeId));
         }
         return;
@@ -349,6 +373,7 @@ export class ShardLogic {
       case "bad":
         return this.badFrame(venue, r.error, r.sample);
       case "error":
+        this.checks.errored(slot.id, r.id, r.message);
         this.m.errors.inc({ venue });
         return this.badFrame(venue, `upstream error: ${r.message}`, "");
       default:
@@ -362,6 +387,7 @@ export class ShardLogic {
     if (c.type === "dup") return this.m.dups.inc({ venue });
     if (c.type === "session") this.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
+    r.tick.exchTs = this.checks.time(venue, r.tick.exchTs, r.tick.recvTs);
     this.freshness.tick(venue, product);
     this.publisher.tick(r.tick);
   }
@@ -391,12 +417,12 @@ export class ShardLogic {
     this.gap(v, product, range[0], range[1], false);
   }
 
-  private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean): void {
+  private gap(v: Venue, product: string, expected: number, got: number, resubscribe: boolean, reason?: string): void {
     const venue = v.protocol.venue;
     const symbol = v.protocol.symbolOf(product);
     this.m.gaps.inc({ venue });
     this.log.info("{venue} {symbol}: sequence gap, expected {expected} got {got}", { venue, symbol, expected, got });
-    const ev: GapEvent = { v: 1, venue, symbol, expected, got, ts: this.d.clock.now() };
+    const ev: GapEvent = { v: 1, venue, symbol, expected, got, ts: this.d.clock.now(), ...(reason ? { reason } : {}) };
     void this.publisher.publish(subjects.gap(venue, symbol), encode(ev), `g:${venue}:${symbol}:${expected}-${got}`);
     if (resubscribe) v.sockets.resubscribe(product);
   }
@@ -431,7 +457,8 @@ export class ShardLogic {
     if (this.stopping) return;
     this.stopping = true;
     this.flusher.stop();
-    const take = () => this.bucket.tryTake();
+    this.checks.stop();
+    const take = (n = 1) => this.bucket.tryTake(n);
     for (const v of this.venues.values()) v.sockets.unsubscribeAll(take);
     this.trades.flush();
     let t: ReturnType<typeof setTimeout> | undefined;
@@ -454,6 +481,7 @@ export class ShardLogic {
       out[venue] = { products: v.sockets.products().length, connections: conns.length, open: conns.filter((c) => c.open).length, breaker: breakerState(v.breaker.state) };
     }
     out.publishQueue = this.publisher.queued();
+    out.refused = this.checks.refused();
     const owned = new Map<string, readonly string[]>();
     for (const [venue, v] of this.venues) owned.set(venue, v.sockets.products());
     out.freshness = this.freshness.report(owned, this.publisher.lastAckAt);

@@ -34,11 +34,11 @@ export class Slot {
     readonly id: string,
     readonly transport: SlotTransport,
     private readonly encode: {
-      subscribe(products: readonly string[], id: number): string;
-      unsubscribe(products: readonly string[], id: number): string;
+      subscribe(products: readonly string[], id: number): string | readonly string[];
+      unsubscribe(products: readonly string[], id: number): string | readonly string[];
     },
-    /** Called with the products of each subscribe actually sent. */
-    private readonly onSubscribed: (products: readonly string[]) => void,
+    /** Called with the products (and request id) of each subscribe actually sent. */
+    private readonly onSubscribed: (products: readonly string[], id: number) => void,
     /** Per-connection message limit on top of the shared one (Binance cuts a connection over 5 msgs/s). */
     readonly limit?: TokenBucket,
   ) {}
@@ -73,24 +73,37 @@ export class Slot {
     return this.pendingAdd.size > 0 || this.pendingRemove.size > 0;
   }
 
-  /** Send what is pending, taking one token per message; returns false when tokens ran out. */
-  flush(take: () => boolean): boolean {
+  /**
+   * Send what is pending, taking one token per message (a request of several messages
+   * takes all of its tokens or waits whole); returns false when tokens ran out.
+   */
+  flush(take: (n?: number) => boolean): boolean {
     if (this.pendingRemove.size > 0) {
-      if (!take()) return false;
       const ps = [...this.pendingRemove].sort();
+      const msgs = asList(this.encode.unsubscribe(ps, this.requestId + 1));
+      if (!take(msgs.length)) return false;
+      this.requestId++;
       this.pendingRemove = new Set();
-      if (this.transport.send(this.encode.unsubscribe(ps, ++this.requestId))) for (const p of ps) this.live.delete(p);
+      if (this.sendAll(msgs)) for (const p of ps) this.live.delete(p);
     }
     if (this.pendingAdd.size > 0) {
-      if (!take()) return false;
       const ps = [...this.pendingAdd].sort();
+      const msgs = asList(this.encode.subscribe(ps, this.requestId + 1));
+      if (!take(msgs.length)) return false;
+      const id = ++this.requestId;
       this.pendingAdd = new Set();
-      if (this.transport.send(this.encode.subscribe(ps, ++this.requestId))) {
+      if (this.sendAll(msgs)) {
         for (const p of ps) this.live.add(p);
-        this.onSubscribed(ps);
+        this.onSubscribed(ps, id);
       }
     }
     return true;
+  }
+
+  private sendAll(msgs: readonly string[]): boolean {
+    let ok = true;
+    for (const m of msgs) ok = this.transport.send(m) && ok;
+    return ok;
   }
 }
 
@@ -99,6 +112,8 @@ export class SubscriptionFlusher {
   private timer: TimerHandle | undefined;
   private stopped = false;
   messagesSent = 0;
+  /** The largest request seen, in messages (the flusher waits for that many tokens). */
+  messagesPerRequest = 1;
 
   constructor(
     private readonly bucket: TokenBucket,
@@ -144,19 +159,19 @@ export class SubscriptionFlusher {
         continue;
       }
       let limited = false;
-      const take = () => {
-        if (slot.prepaid > 0) {
-          slot.prepaid--;
-          this.messagesSent++;
+      const take = (n = 1) => {
+        if (slot.prepaid >= n) {
+          slot.prepaid -= n;
+          this.messagesSent += n;
           return true;
         }
-        if (slot.limit && slot.limit.msUntil(1) > 0) {
+        if (slot.limit && slot.limit.msUntil(n) > 0) {
           limited = true;
           return false;
         }
-        if (!this.bucket.tryTake()) return false;
-        slot.limit?.tryTake();
-        this.messagesSent++;
+        if (!this.bucket.tryTake(n)) return false;
+        slot.limit?.tryTake(n);
+        this.messagesSent += n;
         return true;
       };
       if (slot.flush(take)) {
@@ -165,7 +180,7 @@ export class SubscriptionFlusher {
       }
       if (!limited) {
         // The shared bucket is empty: nobody can send until it refills.
-        this.schedule(Math.max(1, this.bucket.msUntil(1)));
+        this.schedule(Math.max(1, this.bucket.msUntil(Math.min(this.bucket.burst, this.messagesPerRequest))));
         return;
       }
       wait = Math.min(wait, slot.limit!.msUntil(1));
@@ -173,3 +188,5 @@ export class SubscriptionFlusher {
     if (wait !== Infinity) this.schedule(Math.max(1, wait));
   }
 }
+
+const asList = (m: string | readonly string[]): readonly string[] => (typeof m === "string" ? [m] : m);

@@ -25,8 +25,8 @@ export interface VenueSocketsOptions {
   clock: Clock;
   flusher: SubscriptionFlusher;
   onFrame: (slot: Slot, raw: string) => void;
-  /** A subscribe for these products was sent (new stream: reset sequence baselines, books). */
-  onSubscribed: (products: readonly string[]) => void;
+  /** A subscribe for these products was sent (new stream: reset sequence baselines, books); `id` is its request id. */
+  onSubscribed: (products: readonly string[], slot: Slot, id: number) => void;
   onReconnect?: (slot: Slot, why: string) => void;
   /** See ConnectionOptions.maxSessionMs (Binance: 24 h). */
   maxSessionMs?: number;
@@ -46,7 +46,13 @@ export class VenueSockets {
   private readonly byProduct = new Map<string, Entry>();
   private nextId = 0;
 
-  constructor(private readonly o: VenueSocketsOptions) {}
+  /** Messages of one subscribe request (Coinbase Advanced Trade: one per channel). */
+  private readonly perRequest: number;
+
+  constructor(private readonly o: VenueSocketsOptions) {
+    this.perRequest = o.protocol.messagesPerRequest ?? 1;
+    o.flusher.messagesPerRequest = Math.max(o.flusher.messagesPerRequest, this.perRequest);
+  }
 
   get venue(): string {
     return this.o.protocol.venue;
@@ -101,7 +107,7 @@ export class VenueSockets {
   }
 
   /** Best-effort unsubscribe of everything, taking tokens only while some are left. */
-  unsubscribeAll(take: () => boolean): void {
+  unsubscribeAll(take: (n?: number) => boolean): void {
     for (const e of this.entries.values()) {
       for (const p of [...e.slot.products]) e.slot.remove(p);
       if (e.conn.isOpen()) e.slot.flush(take);
@@ -131,20 +137,27 @@ export class VenueSockets {
       policy: this.o.policy,
       clock: this.o.clock,
       ...(this.o.maxSessionMs ? { maxSessionMs: this.o.maxSessionMs } : {}),
-      ...(this.o.connectBudget ? { connectBudget: this.o.connectBudget } : {}),
+      ...(this.o.connectBudget ? { connectBudget: this.connectBudget(this.o.connectBudget) } : {}),
       onOpen: () => {
         slot.opened();
-        if (this.o.prepaidSubscribe) slot.prepaid = 1;
+        if (this.o.prepaidSubscribe) slot.prepaid = Math.min(this.perRequest, this.o.connectBudget?.burst ?? this.perRequest);
         this.o.flusher.mark(slot);
       },
       onFrame: (raw) => this.o.onFrame(slot, raw),
       onClose: (_c, why) => this.o.onReconnect?.(slot, why),
     });
     const limit = p.maxMessagesPerSecond ? new TokenBucket(p.maxMessagesPerSecond, p.maxMessagesPerSecond, this.o.clock) : undefined;
-    slot = new Slot(id, conn, p, (ps) => this.o.onSubscribed(ps), limit);
+    slot = new Slot(id, conn, p, (ps, req) => this.o.onSubscribed(ps, slot, req), limit);
     const e = { slot, conn };
     this.entries.set(id, e);
     conn.start();
     return e;
+  }
+
+  /** With a prepaid subscribe, an open takes the tokens of its whole first request. */
+  private connectBudget(b: TokenBucket): { tryTake(): boolean; msUntil(): number } {
+    if (!this.o.prepaidSubscribe || this.perRequest === 1) return b;
+    const n = Math.min(this.perRequest, b.burst);
+    return { tryTake: () => b.tryTake(n), msUntil: () => b.msUntil(n) };
   }
 }

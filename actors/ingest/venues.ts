@@ -6,6 +6,8 @@
 import type { FrameResult } from "./frame-result.ts";
 import { coinbaseSubscribe } from "./coinbase/frames.ts";
 import { parseCoinbase } from "./coinbase/normalise.ts";
+import { ADVANCED_CHANNELS, ADVANCED_CHANNELS_WITH_TRADES, advancedSubscribe } from "./coinbase/advanced-frames.ts";
+import { parseAdvanced } from "./coinbase/advanced.ts";
 import { binanceRequest } from "./binance/frames.ts";
 import { type BinanceMarket, binanceSymbol, parseBinance } from "./binance/normalise.ts";
 
@@ -21,8 +23,13 @@ export interface VenueProtocol {
   readonly books: boolean;
   /** `spot`, or `usdm` for USD-M futures (the book rule and the `market` field). */
   readonly market: BinanceMarket;
-  subscribe(products: readonly string[], id: number): string;
-  unsubscribe(products: readonly string[], id: number): string;
+  /** Trade ids consecutive per product, heartbeats with last_trade_id (Coinbase Exchange): holes are missed trades. */
+  readonly tradeIds?: boolean;
+  /** One (un)subscribe is this many messages (Coinbase Advanced Trade: one per channel); default 1. */
+  readonly messagesPerRequest?: number;
+  /** The message(s) of one request; each message takes a token of the subscribe budget. */
+  subscribe(products: readonly string[], id: number): string | readonly string[];
+  unsubscribe(products: readonly string[], id: number): string | readonly string[];
   parse(raw: string, recvTs: number): FrameResult;
   /** Bus symbol (`BASE-QUOTE`) of a venue product id. */
   symbolOf(product: string): string;
@@ -34,9 +41,31 @@ export function coinbaseProtocol(gapCheck: boolean, trades = false): VenueProtoc
     gapCheck,
     books: false,
     market: "spot",
+    tradeIds: true,
     subscribe: (products) => coinbaseSubscribe("subscribe", products, trades),
     unsubscribe: (products) => coinbaseSubscribe("unsubscribe", products, trades),
     parse: (raw, recvTs) => parseCoinbase("coinbase", raw, recvTs),
+    symbolOf: (p) => p,
+  };
+}
+
+/**
+ * Coinbase Advanced Trade (bus venue id stays `coinbase`): ticker + heartbeats (+
+ * market_trades), one message per channel, a fresh `jwt` per message when a signer is
+ * given. Product sequences do not exist here; the connection's `sequence_num` is checked
+ * by the shard instead (a `batch` result).
+ */
+export function coinbaseAdvancedProtocol(trades = false, jwt?: () => string): VenueProtocol {
+  const channels = trades ? ADVANCED_CHANNELS_WITH_TRADES : ADVANCED_CHANNELS;
+  return {
+    venue: "coinbase",
+    gapCheck: false,
+    books: false,
+    market: "spot",
+    messagesPerRequest: channels.length,
+    subscribe: (products) => advancedSubscribe("subscribe", products, channels, jwt),
+    unsubscribe: (products) => advancedSubscribe("unsubscribe", products, channels, jwt),
+    parse: (raw, recvTs) => parseAdvanced("coinbase", raw, recvTs),
     symbolOf: (p) => p,
   };
 }

@@ -170,10 +170,14 @@ export function parseBinance(
     if (typeof o.code === "number" && typeof o.msg === "string" && !("result" in o)) return { kind: "error", message: `${o.code}: ${o.msg}` };
     if ("error" in o) {
       const e = BinanceErrorReply.safeParse(o);
-      return e.success ? { kind: "error", message: `${e.data.error.code}: ${e.data.error.msg}` } : bad(firstIssue(e.error), raw);
+      if (!e.success) return bad(firstIssue(e.error), raw);
+      const message = `${e.data.error.code}: ${e.data.error.msg}`;
+      return typeof e.data.id === "number" ? { kind: "error", message, id: e.data.id } : { kind: "error", message };
     }
+    // {"result":null,"id":N} confirms request N (upstream-checks.ts matches it to its streams).
     const r = BinanceReply.safeParse(o);
-    return r.success ? { kind: "ack" } : bad(firstIssue(r.error), raw);
+    if (!r.success) return bad(firstIssue(r.error), raw);
+    return typeof r.data.id === "number" ? { kind: "ack", id: r.data.id } : { kind: "ack" };
   }
   const data = o.data as { e?: unknown } | null;
   const type = typeof data === "object" && data !== null ? data.e : undefined;
