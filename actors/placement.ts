@@ -17,7 +17,7 @@ import type { HostContext } from "./host-context.ts";
 import { DesiredCount } from "../lib/contracts/messages.ts";
 import { BUCKET } from "../lib/platform/streams.ts";
 import { decode } from "../lib/contracts/codec.ts";
-import { Membership, rendezvousOwner } from "./lease/mod.ts";
+import { Membership, type MembershipView, rendezvousOwner } from "./lease/mod.ts";
 
 /** A kind of actor that runs as N instances spread over the hosts. */
 export interface PoolKind {
@@ -67,22 +67,37 @@ export function placementActor(opts: PlacementOptions): Actor<Msg> {
   let liveHosts: string[] = [];
   const everyMs = opts.everyMs ?? Math.max(200, Math.floor(host.leaseMs / 5));
 
+  /** The slots this host should run; rejects when a KV read fails (no answer is not "nobody"). */
+  const desiredSlots = async (view: MembershipView): Promise<Array<{ pool: PoolKind; slot: string }>> => {
+    if (!view.held) return [];
+    // Hosts that accept each kind, from their lease values. A missing key is a host whose
+    // lease just went; a read error rejects.
+    const accepts = new Map<string, string[]>();
+    for (const h of view.members) {
+      const e = await hostsKv.get(h);
+      const info = e?.operation === "PUT" ? (JSON.parse(e.string()) as { kinds?: string[] }) : undefined;
+      for (const k of info?.kinds ?? []) accepts.set(k, [...(accepts.get(k) ?? []), h]);
+    }
+    const out: Array<{ pool: PoolKind; slot: string }> = [];
+    for (const pool of opts.pools) {
+      const count = (await readDesired(desiredKv, pool.kind)) ?? pool.defaultCount;
+      for (const slot of slotsFor(pool.kind, count, accepts.get(pool.kind) ?? [], host.hostId)) out.push({ pool, slot });
+    }
+    return out;
+  };
+
   const reconcile = async (ctx: ActorContext<Msg>) => {
     const placed = opts.placed();
     if (!placed || !membership) return;
     const view = membership.view();
-    // Hosts that accept each kind, from their lease values.
-    const accepts = new Map<string, string[]>();
-    for (const h of view.members) {
-      const e = await hostsKv.get(h).catch(() => null);
-      const info = e?.operation === "PUT" ? (JSON.parse(e.string()) as { kinds?: string[] }) : undefined;
-      for (const k of info?.kinds ?? []) accepts.set(k, [...(accepts.get(k) ?? []), h]);
-    }
-    const want: Array<{ pool: PoolKind; slot: string }> = [];
-    for (const pool of opts.pools) {
-      const count = (await readDesired(desiredKv, pool.kind)) ?? pool.defaultCount;
-      const hosts = view.held ? accepts.get(pool.kind) ?? [] : [];
-      for (const slot of slotsFor(pool.kind, count, hosts, host.hostId)) want.push({ pool, slot });
+    let want: Array<{ pool: PoolKind; slot: string }>;
+    try {
+      want = await desiredSlots(view);
+    } catch (err) {
+      // A KV read error (NATS away, a leader election) says nothing about who is alive:
+      // keep the slots we run while our own lease is valid, and decide again next round.
+      ctx.log.debug("KV read failed, keeping slots {slots}: {err}", { slots: mine.join(","), err: String(err) });
+      return;
     }
     const wanted = new Set(want.map((w) => w.slot));
     const running = new Set(placed.childIds());
@@ -118,6 +133,10 @@ export function placementActor(opts: PlacementOptions): Actor<Msg> {
         leaseMs: host.leaseMs,
         clock: ctx.clock,
         info: { kinds },
+        // Through a KV leader election or a short NATS outage the host keeps its slots
+        // while its lease is valid by its own clock (membership.ts), instead of dropping
+        // its shards and coalescers at the first failed renewal.
+        keepThroughErrors: true,
         onChange: () => ctx.self.tell({ type: "reconcile" }),
         onLost: () => ctx.self.tell({ type: "reconcile" }),
       });

@@ -8,6 +8,9 @@
  *   ... connect to ns.url ...
  *   await ns.kill(); await ns.restart();
  *   await ns.cleanup();
+ *
+ * `startNatsCluster(3)` starts a JetStream cluster of three such servers on loopback
+ * (names n1…n3), each node killable and restartable on its own.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -122,6 +125,52 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     cleanup: async () => {
       await signal("SIGKILL");
       await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface NatsClusterHandle {
+  /** Every node's client URL, comma-separated (what NATS_URL takes). */
+  readonly url: string;
+  readonly nodes: ReadonlyArray<NatsServerHandle & { readonly name: string }>;
+  /** The node whose server_name is `name` (as JetStream reports leaders). @throws RangeError for an unknown name. */
+  node(name: string): NatsServerHandle & { readonly name: string };
+  /** Kill every node and delete their stores. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A JetStream cluster of `size` nodes (default 3) on loopback, random client and route
+ * ports, server names n1…nN. JetStream answers only once a meta leader is elected:
+ * callers wait for that (e.g. retry `jsm.getAccountInfo()`), the ports being open is not enough.
+ */
+export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`cluster size must be a positive integer, got ${size}`);
+  const routePorts: number[] = [];
+  const clientPorts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`).join(", ");
+  const nodes = await Promise.all(clientPorts.map(async (port, i) => {
+    const name = `n${i + 1}`;
+    const h = await startNatsServer({
+      port,
+      config: [`server_name: ${name}`, `cluster {\n  name: tf-test\n  listen: 127.0.0.1:${routePorts[i]}\n  routes: [${routes}]\n}`].join("\n"),
+    });
+    return Object.assign(h, { name });
+  }));
+  return {
+    url: nodes.map((n) => n.url).join(","),
+    nodes,
+    node(name) {
+      const n = nodes.find((x) => x.name === name);
+      if (!n) throw new RangeError(`no node named ${name} (have ${nodes.map((x) => x.name).join(", ")})`);
+      return n;
+    },
+    cleanup: async () => {
+      await Promise.all(nodes.map((n) => n.cleanup()));
     },
   };
 }

@@ -11,6 +11,13 @@ export const coalescerSettings = {
   COALESCER_MAX_ACK_PENDING: v.int(100, 1_000_000).default(65_536),
   /** Redelivery delay of a tick message that was not acked (e.g. the publish failed). */
   COALESCER_ACK_WAIT: v.duration().pipe(z.number().int().min(1000)).default(30_000),
+  /**
+   * PubAck timeout of a room publish, and the bound on reading a room's last message. A
+   * flush waits for its publishes, so during a room stream's leader election (cluster)
+   * this is how long ticker rooms wait before the next try.
+   */
+  COALESCER_PUBLISH_TIMEOUT: v.duration().pipe(z.number().int().min(100).max(60_000)).default(1500)
+    .describe("room publish ack timeout; a flush waits at most this long (a leader election)"),
   /** A live venue's tick keeps a degraded (CoinGecko) one out for this long. */
   COALESCER_DEGRADED_AFTER: v.duration().default(15_000),
 };

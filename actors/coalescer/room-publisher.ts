@@ -9,7 +9,9 @@
  *   (an old owner that has not let go yet) published in between, JetStream rejects
  *   ours, we re-read the room and publish again with the next seq. So two writers can
  *   never store the same seq twice or skip one.
- * - The msgID `r:<room>:<seq>` makes a retried publish (lost PubAck) store once.
+ * - The msgID `r:<room>:<seq>` makes a retried publish (lost PubAck) store once; a
+ *   publish that got no answer keeps the room's state, and the next one tries the same
+ *   seq again (a leader election needs no room read to get through).
  * - Publishes to one room are serialised (a chain per room); different rooms run in parallel.
  */
 import { headers } from "@nats-io/nats-core";
@@ -52,8 +54,16 @@ export interface Published {
 }
 
 export interface RoomPublisherOptions {
-  /** PubAck timeout in ms; default 5000. */
+  /**
+   * PubAck timeout in ms, also the bound on reading a room's last message; default 5000.
+   * While a room stream elects a leader a publish gets no ack: a short bound lets the
+   * next flush try again sooner (the message itself already reached live subscribers).
+   */
   timeoutMs?: number;
+}
+
+class LoadTimeoutError extends Error {
+  override readonly name = "LoadTimeoutError";
 }
 
 function isWrongLastSequence(err: unknown): boolean {
@@ -67,6 +77,8 @@ export const streamOfRoom = (room: string): string => (isStreamRoom(room) ? STRE
 export class RoomPublisher {
   readonly #state = new Map<string, { seq: number; streamSeq: number }>();
   readonly #chains = new Map<string, Promise<unknown>>();
+  /** Rooms whose last publish got no answer: it may have been stored. */
+  readonly #uncertain = new Set<string>();
   readonly #timeoutMs: number;
   /** Publishes rejected because another writer got there first (then retried). */
   conflicts = 0;
@@ -77,7 +89,13 @@ export class RoomPublisher {
 
   /** Read a room's last message from JetStream. Rejects on a network error. */
   async loadLast(room: string): Promise<LastRoomMessage> {
-    const m = await this.jsm.streams.getMessage(streamOfRoom(room), { last_by_subj: subjects.room(room) });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const read = this.jsm.streams.getMessage(streamOfRoom(room), { last_by_subj: subjects.room(room) });
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LoadTimeoutError(`no answer reading the last message of ${room} within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
+    read.catch(() => {}); // a read that loses the race may still fail later
+    const m = await Promise.race([read, late]).finally(() => clearTimeout(timer));
     if (!m) return { seq: 0, streamSeq: 0 };
     let body: { seq?: unknown; data?: unknown; ts?: unknown } = {};
     try {
@@ -98,6 +116,7 @@ export class RoomPublisher {
   /** Forget a room (ownership moved): the next publish reads it again. */
   forget(room: string): void {
     this.#state.delete(room);
+    this.#uncertain.delete(room);
   }
 
   /** The last seq this publisher stored or loaded for a room. */
@@ -107,8 +126,8 @@ export class RoomPublisher {
 
   /**
    * Publish `data` to `room` as the next seq, `ts` being the producer time. Rejects
-   * with RoomPublishError after a network error or repeated conflicts; the room's
-   * state is then forgotten, so the next call re-reads it.
+   * with RoomPublishError after a network error or repeated conflicts; the next call
+   * tries the same seq again (or reads the room, if it could not be read this time).
    */
   publish(room: string, data: unknown, ts: number): Promise<Published> {
     const prev = this.#chains.get(room) ?? Promise.resolve();
@@ -127,8 +146,9 @@ export class RoomPublisher {
 
   async #publishNow(room: string, data: unknown, ts: number): Promise<Published> {
     let seq = 0;
+    let st: { seq: number; streamSeq: number } | undefined;
     try {
-      let st = this.#state.get(room) ?? (await this.loadLast(room));
+      st = this.#state.get(room) ?? (await this.loadLast(room));
       for (let attempt = 0;; attempt++) {
         seq = st.seq + 1;
         const bytes = enc.encode(encodeRoomUpdate(room, seq, ts, data));
@@ -142,6 +162,12 @@ export class RoomPublisher {
             timeout: this.#timeoutMs,
           });
           this.#state.set(room, { seq, streamSeq: ack.seq });
+          if (ack.duplicate && this.#uncertain.delete(room) && attempt < 3) {
+            // Our own earlier try (it got no ack) was stored after all: this data goes next.
+            st = { seq, streamSeq: ack.seq };
+            continue;
+          }
+          this.#uncertain.delete(room);
           return { room, seq, bytes, streamSeq: ack.seq, duplicate: ack.duplicate };
         } catch (err) {
           if (!isWrongLastSequence(err) || attempt >= 3) throw err;
@@ -150,7 +176,14 @@ export class RoomPublisher {
         }
       }
     } catch (err) {
-      this.#state.delete(room);
+      // Keep what we knew of the room (no room read needed for the next try, which matters
+      // while the room's stream elects a leader): whether or not the failed publish was
+      // stored, the next one with the same seq and expected last sequence is stored once,
+      // found a duplicate of ours (then it goes on as the seq after), or conflicts and re-reads.
+      if (st) {
+        this.#state.set(room, st);
+        this.#uncertain.add(room);
+      } else this.#state.delete(room);
       throw new RoomPublishError(room, seq, { cause: err });
     }
   }

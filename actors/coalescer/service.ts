@@ -92,7 +92,7 @@ export class CoalescerService {
   constructor(o: CoalescerServiceOptions) {
     this.#o = o;
     this.core = new Coalescer({ partitions: o.config.COALESCER_PARTITIONS, degradedAfterMs: o.config.COALESCER_DEGRADED_AFTER });
-    this.publisher = new RoomPublisher(o.js, o.jsm);
+    this.publisher = new RoomPublisher(o.js, o.jsm, { timeoutMs: o.config.COALESCER_PUBLISH_TIMEOUT });
     this.#durable = durableName(o.memberId);
     this.#fresh = new Freshness("coalescer", o.clock, o.staleAfterMs ?? 10_000);
     this.#log = getLogger(["tickflow", "coalescer", o.memberId]);
@@ -152,6 +152,9 @@ export class CoalescerService {
       clock: this.#o.clock,
       ...(this.#o.pollMs ? { pollMs: this.#o.pollMs } : {}),
       info: { kind: "coalescer" },
+      // A KV leader election (cluster) or a short NATS outage must not drop the
+      // partitions: they are kept while the lease is valid by our clock.
+      keepThroughErrors: true,
       onChange: () => this.#rebalance(),
       onLost: () => this.#rebalance(),
     });
