@@ -1,7 +1,7 @@
 /**
  * The one module that owns the socket and the stores. Frames are routed into plain
  * stores (market, alerts, candles) and surfaced to components through signals that
- * change at most every 100 ms; small rooms (movers, topcoins, pulse) are set directly.
+ * change at most every 100 ms; small rooms (movers, topcoins, pulse, markets) are set directly.
  * DOM-free: app.ts wires it to the browser's WebSocket, location and localStorage.
  */
 import { batch, createRoot, createSignal, type Accessor } from "solid-js";
@@ -10,6 +10,7 @@ import { rooms } from "../../../lib/contracts/subjects.ts";
 import { AlertFeed } from "../core/alerts.ts";
 import { Backoff } from "../core/backoff.ts";
 import { CandleSeries } from "../core/candles.ts";
+import { CoinDirectory } from "../core/coins.ts";
 import { Connection, type ConnStatus, type SocketLike } from "../core/connection.ts";
 import { isTicker, tickersOf, withArrays } from "../core/frames.ts";
 import { MarketStore } from "../core/market.ts";
@@ -48,6 +49,9 @@ export function createDashboard(opts: DashboardOptions) {
     const market = new MarketStore();
     const live: LiveMarket = createLiveMarket(market);
     const feed = new AlertFeed(100);
+    /** CoinGecko's names, ranks, caps and sparklines (room `markets`); `coinsVersion` bumps on each. */
+    const coins = new CoinDirectory();
+    const [coinsVersion, setCoinsVersion] = createSignal(0);
     const portfolio = new PortfolioStore(opts.storage);
     const priceAlerts = new PriceAlerts(opts.storage);
     const [priceRules, setPriceRules] = createSignal<readonly PriceRule[]>(priceAlerts.rules);
@@ -128,6 +132,8 @@ export function createDashboard(opts: DashboardOptions) {
       } else if (room === rooms.topcoins) {
         const t = withArrays<TopCoinsData>(data, "coins");
         if (t) setTopcoins(t);
+      } else if (room === rooms.markets) {
+        if (coins.apply(data)) setCoinsVersion((v) => v + 1);
       } else if (room === rooms.pulse) {
         const p = withArrays<PulseData>(data, "coins");
         if (p) setPulse(p);
@@ -266,7 +272,7 @@ export function createDashboard(opts: DashboardOptions) {
     conn.subscribe([rooms.tickerAll]);
 
     return {
-      market, live, conn, status, disconnectedAt, lastFrameTs, lastError,
+      market, coins, coinsVersion, live, conn, status, disconnectedAt, lastFrameTs, lastError,
       movers, topcoins, pulse, alerts, watchlist, holdings,
       priceRules, firedAlerts, addPriceRule, removePriceRule,
       use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
