@@ -64,6 +64,8 @@ export function createDashboard(opts: DashboardOptions) {
     const [movers, setMovers] = createSignal<MoversData>();
     const [topcoins, setTopcoins] = createSignal<TopCoinsData>();
     const [pulse, setPulse] = createSignal<PulseData>();
+    /** The pulse window before the current one (what changed). */
+    const [pulsePrev, setPulsePrev] = createSignal<PulseData>();
     const [alerts, setAlerts] = createSignal<readonly AlertData[]>([]);
     const [watchlist, setWatchlist] = createSignal<ReadonlySet<string>>(new Set(portfolio.watchlist));
     const [holdings, setHoldings] = createSignal<readonly Holding[]>(portfolio.holdings);
@@ -136,6 +138,8 @@ export function createDashboard(opts: DashboardOptions) {
         if (coins.apply(data)) setCoinsVersion((v) => v + 1);
       } else if (room === rooms.pulse) {
         const p = withArrays<PulseData>(data, "coins");
+        const cur = pulse();
+        if (p && cur && p.windowStart > cur.windowStart) setPulsePrev(cur);
         if (p) setPulse(p);
       } else if (room === rooms.alerts) {
         if (feed.add(data)) { alertsDirty = true; live.request(); }
@@ -273,7 +277,7 @@ export function createDashboard(opts: DashboardOptions) {
 
     return {
       market, coins, coinsVersion, live, conn, status, disconnectedAt, lastFrameTs, lastError,
-      movers, topcoins, pulse, alerts, watchlist, holdings,
+      movers, topcoins, pulse, pulsePrev, alerts, watchlist, holdings,
       priceRules, firedAlerts, addPriceRule, removePriceRule,
       use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
       visibleRooms: () => [...visible],
