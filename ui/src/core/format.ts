@@ -64,10 +64,10 @@ export function usdPrice(v: number | null | undefined): string {
   return numberFormat({ style: "currency", currency: "USD", minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
 }
 
-/** Large USD amounts compactly ("$1.38T", "$912.4M"). */
+/** Large USD amounts compactly, 3 significant digits so a column stays narrow ("$1.38T", "$413B", "$9.12M"). */
 export function usdCompact(v: number | null | undefined): string {
   if (!ok(v)) return DASH;
-  return numberFormat({ style: "currency", currency: "USD", notation: "compact", maximumFractionDigits: 2 }).format(v);
+  return numberFormat({ style: "currency", currency: "USD", notation: "compact", maximumSignificantDigits: 3 }).format(v);
 }
 
 /** An amount of money in USD. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PulseData } from "../../../lib/contracts/protocol.ts";
+import { Trend, Volatility, type PulseData } from "../../../lib/contracts/protocol.ts";
 import { pulseView, sortPulse } from "./pulse.ts";
 
 type Row = PulseData["coins"][number];
@@ -24,6 +24,13 @@ describe("pulseView()", () => {
 });
 
 describe("sortPulse()", () => {
+  it("knows every label of the contract (its scales are copies, to keep zod out of the bundle)", () => {
+    const ranked = sortPulse(Trend.flatMap((t) => pulseView(win(0, [r(t, 1, t)]), undefined)), "trend", "desc").map((x) => x.trend);
+    expect(ranked).toEqual([...Trend]);
+    const vols = sortPulse(Volatility.flatMap((v) => pulseView(win(0, [r(v, 1, "Stable", { volatility: v })]), undefined)), "volatility", "asc").map((x) => x.volatility);
+    expect(vols).toEqual([...Volatility]);
+  });
+
   const prev = win(0, [r("A", 100), r("B", 100), r("C", 100)]);
   const rows = pulseView(win(30_000, [r("A", 101, "Surging", { marketCap: 5 }), r("B", 97, "Crashing", { marketCap: 9 }), r("C", 100.5), r("D", 1)]), prev);
   it("puts the biggest moves first (either direction), coins without one last", () => {

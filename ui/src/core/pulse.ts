@@ -4,7 +4,7 @@
  * (only when they differ). Sortable by any column; the default puts the biggest moves
  * first, so a reader sees what happened in the last 30 s without scanning 500 rows.
  */
-import { Trend, Volatility, type PulseData } from "../../../lib/contracts/protocol.ts";
+import type { PulseData } from "../../../lib/contracts/protocol.ts";
 
 type Row = PulseData["coins"][number];
 
@@ -34,9 +34,10 @@ export function pulseView(cur: PulseData | undefined, prev: PulseData | undefine
   });
 }
 
-// Ordinal scales: volatility from calm to extreme, trend from crashing to surging.
-const VOL_ORDER = new Map<string, number>(Volatility.map((v, i) => [v, i]));
-const TREND_ORDER = new Map<string, number>([...Trend].reverse().map((t, i) => [t, i]));
+// Ordinal scales: volatility from calm to extreme, trend from crashing to surging (the
+// labels of lib/contracts/protocol.ts, repeated: importing its values would bundle zod).
+const VOL_ORDER = new Map<string, number>(["Stable", "Moving", "Volatile", "High Volatility", "Extreme"].map((v, i) => [v, i]));
+const TREND_ORDER = new Map<string, number>(["Crashing", "Falling", "Stable", "Rising", "Surging"].map((t, i) => [t, i]));
 
 function value(r: PulseView, key: PulseSortKey): number {
   switch (key) {
