@@ -31,6 +31,24 @@ describe("CoinGecko REST", () => {
     expect(new Set([...rows, ...(page2 as typeof rows)].map((x) => x.id)).size).toBe(300);
   });
 
+  it("adds sparkline_in_7d (168 hourly prices, the klines' hourly closes) and the _in_currency change when asked", async () => {
+    const q = "vs_currency=usd&ids=bitcoin&sparkline=true&price_change_percentage=24h";
+    const [row] = (await (await fetch(`${sim.urls.coingecko}/coins/markets?${q}`)).json()) as Record<string, unknown>[];
+    const keys = Object.keys(row!);
+    expect(keys.slice(-2)).toEqual(["sparkline_in_7d", "price_change_percentage_24h_in_currency"]);
+    expect(row!.price_change_percentage_24h_in_currency).toBe(row!.price_change_percentage_24h);
+    const spark = (row!.sparkline_in_7d as { price: number[] }).price;
+    expect(spark.length).toBe(168);
+    for (const x of spark) expect(x).toBeGreaterThan(0);
+    // The same history as Binance's 1h klines: every closed hour's close is a sparkline point.
+    const klines = (await (await fetch(`${sim.urls.binanceRest}/api/v3/klines?symbol=BTCUSDT&interval=1h&limit=168`)).json()) as string[][];
+    const closes = klines.map((k) => Number(k[4]));
+    expect(closes.length).toBe(168);
+    expect(spark.slice(0, 160)).toEqual(closes.slice(0, 160).map((x) => Number(x.toPrecision(10))));
+    const plain = (await (await fetch(`${sim.urls.coingecko}/coins/markets?vs_currency=usd&ids=bitcoin`)).json()) as Record<string, unknown>[];
+    expect(plain[0]).not.toHaveProperty("sparkline_in_7d");
+  });
+
   it("serves /simple/price with the fixture's keys when every include flag is on", async () => {
     const q = "ids=bitcoin,ethereum,nope&vs_currencies=usd&include_market_cap=true&include_24hr_vol=true&include_24hr_change=true&include_last_updated_at=true";
     const body = (await (await fetch(`${sim.urls.coingecko}/simple/price?${q}`)).json()) as Record<string, Record<string, unknown>>;

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { intParam, sendJson, sendText } from "./http.ts";
+import type { KlineHistory } from "./klines.ts";
 import type { Product, Universe } from "./universe.ts";
 
 /** Sliding one-minute window of accepted calls. */
@@ -39,6 +40,8 @@ export class CoinGecko {
   constructor(
     private readonly universe: Universe,
     readonly window: MinuteWindow,
+    /** Price history behind `sparkline=true` (the same one the klines endpoints serve). */
+    private readonly history?: KlineHistory,
   ) {}
 
   /** Handle a CoinGecko path (already stripped to /api/v3/...); false if not ours. */
@@ -89,7 +92,17 @@ export class CoinGecko {
       list = list.filter((p) => wanted.has(p.cgId));
     }
     list.sort(order);
-    const rows = list.slice((page - 1) * perPage, page * perPage).map((p) => market(p, rank.get(p)!));
+    const sparkline = q.get("sparkline") === "true";
+    const changes = (q.get("price_change_percentage") ?? "").split(",").map((s) => s.trim()).filter((s) => s === "24h");
+    const now = Date.now();
+    const rows = list.slice((page - 1) * perPage, page * perPage).map((p) => {
+      const row = market(p, rank.get(p)!);
+      // As documented: `sparkline_in_7d` (hourly prices, 7 days) and one
+      // `price_change_percentage_<period>_in_currency` per asked period, after the base fields.
+      if (sparkline) row.sparkline_in_7d = { price: this.history ? this.history.hourlyCloses(p, now).map(num) : [] };
+      for (const c of changes) row[`price_change_percentage_${c}_in_currency`] = num((p.px / p.open - 1) * 100);
+      return row;
+    });
     sendJson(res, 200, rows);
   }
 

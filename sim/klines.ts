@@ -22,6 +22,7 @@ import { deriveSeed, Prng } from "./prng.ts";
 import type { Product, Universe } from "./universe.ts";
 
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 const SALT_KLINES = 4;
 export const BINANCE_INTERVALS: Record<string, number> = {
   "1m": MIN, "3m": 3 * MIN, "5m": 5 * MIN, "15m": 15 * MIN, "30m": 30 * MIN,
@@ -54,6 +55,8 @@ export class KlineHistory implements TickListener {
   readonly #anchorPx: Float64Array;
   readonly #seeded = new Map<number, Seeded>();
   readonly #live = new Map<number, Map<number, Bar>>();
+  /** Close per hour start of the seeded walk's last 8 days, per product (sparklines). */
+  readonly #seededHours = new Map<number, Map<number, number>>();
 
   constructor(readonly universe: Universe, readonly seed: number, now = Date.now(), days = 30) {
     this.anchor = Math.floor(now / MIN) * MIN;
@@ -86,18 +89,30 @@ export class KlineHistory implements TickListener {
   #walk(p: Product): Float64Array {
     const have = this.#seeded.get(p.index);
     if (have) return have.data;
+    const d = this.#generate(p, this.minutes);
+    if (this.#seeded.size >= 64) this.#seeded.delete(this.#seeded.keys().next().value!);
+    this.#seeded.set(p.index, { data: d });
+    return d;
+  }
+
+  /**
+   * The last `k` minutes of the seeded walk (o,h,l,c,v each, oldest first). The walk runs
+   * backwards from the anchor, so a tail is the same numbers as the whole walk's end.
+   */
+  #generate(p: Product, k: number): Float64Array {
     const r = new Prng(deriveSeed(this.seed, SALT_KLINES, p.index));
     const n = this.minutes;
-    const d = new Float64Array(n * 5);
+    const base = n - k;
+    const d = new Float64Array(k * 5);
     const sig = p.sigma * 2.5;
     const round = (x: number) => Math.max(1, Math.round(x * p.scale)) / p.scale;
     let close = this.#anchorPx[p.index]!;
     const typ = p.typQty / p.qtyScale;
-    for (let i = n - 1; i >= 0; i--) {
+    for (let i = n - 1; i >= base; i--) {
       const open = round(close * Math.exp(-sig * r.gauss()));
       const hi = round(Math.max(open, close) * (1 + Math.abs(r.gauss()) * sig * 0.6));
       const lo = round(Math.min(open, close) * (1 - Math.abs(r.gauss()) * sig * 0.6));
-      const o = i * 5;
+      const o = (i - base) * 5;
       d[o] = open;
       d[o + 1] = hi;
       d[o + 2] = lo;
@@ -105,9 +120,36 @@ export class KlineHistory implements TickListener {
       d[o + 4] = Math.round(typ * r.logRange(3, 80) * p.qtyScale) / p.qtyScale;
       close = open;
     }
-    if (this.#seeded.size >= 64) this.#seeded.delete(this.#seeded.keys().next().value!);
-    this.#seeded.set(p.index, { data: d });
     return d;
+  }
+
+  /**
+   * Hourly prices for CoinGecko's `sparkline_in_7d`: the close of each of the last
+   * `points` hours (the current hour: the latest price), oldest first, from the same
+   * history the klines endpoints serve. The seeded hours are computed once per product.
+   */
+  hourlyCloses(p: Product, now: number, points = 168): number[] {
+    const cur = Math.floor(now / HOUR) * HOUR;
+    const first = cur - (points - 1) * HOUR;
+    let seeded = this.#seededHours.get(p.index);
+    if (!seeded) {
+      seeded = new Map();
+      const k = Math.min(this.minutes, 8 * 1440);
+      const d = this.#generate(p, k);
+      const t0 = this.anchor - k * MIN;
+      for (let i = 0; i < k; i++) seeded.set(Math.floor((t0 + i * MIN) / HOUR) * HOUR, d[i * 5 + 3]!);
+      this.#seededHours.set(p.index, seeded);
+    }
+    const closes = new Map(seeded);
+    for (const b of this.#live.get(p.index)?.values() ?? []) if (b.t >= first) closes.set(Math.floor(b.t / HOUR) * HOUR, b.c);
+    const out: number[] = [];
+    let prev: number | undefined;
+    for (let h = first; h <= cur; h += HOUR) {
+      const c = closes.get(h) ?? prev;
+      if (c !== undefined) out.push(c);
+      prev = c;
+    }
+    return out;
   }
 
   /** 1-minute bars with trades in [from, to), oldest first. */

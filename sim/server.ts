@@ -80,8 +80,8 @@ export class SimServer {
       maxSessionMs: opts.binanceMaxSessionMs,
     });
 
-    this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm));
     this.klines = new KlineHistory(universe, opts.seed);
+    this.gecko = new CoinGecko(universe, new MinuteWindow(opts.coingeckoRpm), this.klines);
     market.listen(this.klines);
     this.http = createServer((req, res) => this.onRequest(req, res));
     this.http.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket as Socket, head));

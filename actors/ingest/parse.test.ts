@@ -156,6 +156,18 @@ describe("upstream fixtures", () => {
     expect(t).toMatchObject({ venue: "coingecko", symbol: "BTC-USD", price: 70187, high24h: 70215, low24h: 68060, open24h: 70187 - 2126.88 });
   });
 
+  it("a CoinGecko row's sparkline_in_7d becomes spark24h: the last 24 hourly prices, nulls dropped", () => {
+    const [row] = JSON.parse(fixture("coingecko_coins_markets.json")) as Record<string, unknown>[];
+    const price = Array.from({ length: 168 }, (_, i) => 60000 + i + 0.123456);
+    price[150] = null as unknown as number;
+    const snap = marketSnapshot(CoinGeckoMarket.parse({ ...row, sparkline_in_7d: { price } }), RECV);
+    expect(MarketSnapshot.parse(snap)).toEqual(snap);
+    expect(snap.spark24h).toEqual(price.slice(-24).filter((x) => x !== null).map((x) => Number(x.toPrecision(6))));
+    expect(snap.spark24h!.length).toBe(23);
+    expect(marketSnapshot(CoinGeckoMarket.parse({ ...row, sparkline_in_7d: { price: [] } }), RECV)).not.toHaveProperty("spark24h");
+    expect(CoinGeckoMarket.safeParse({ ...row, sparkline_in_7d: { price: ["x"] } }).success).toBe(false);
+  });
+
   it("bad frames are reported as bad with a sample, never thrown", () => {
     for (const raw of ["", "{", "null", "[]", `{"type":"ticker"}`, `{"type":"ticker","sequence":1,"product_id":"X-Y","price":"abc"}`,
       `{"type":"ticker","sequence":1,"product_id":"X-Y","price":"0x10"}`, `{"type":"ticker","sequence":1,"product_id":"X-Y","price":"1","time":"yesterday"}`, "\u0000\u00ff"]) {

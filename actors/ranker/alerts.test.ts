@@ -3,7 +3,7 @@ import type { Tick } from "../../lib/contracts/messages.ts";
 import { AlertData } from "../../lib/contracts/protocol.ts";
 import { AlertDetector } from "./alerts.ts";
 
-const t = (price: number, exchTs: number, symbol = "A-USD"): Tick => ({ venue: "coinbase", symbol, price, open24h: 100, exchTs, recvTs: exchTs, seq: exchTs });
+const t = (price: number, exchTs: number, symbol = "A-USD", venue = "coinbase"): Tick => ({ venue, symbol, price, open24h: 100, exchTs, recvTs: exchTs, seq: exchTs });
 
 describe("AlertDetector", () => {
   it("alerts once when the 24 h change enters the extreme zone, not on every tick in it", () => {
@@ -36,6 +36,22 @@ describe("AlertDetector", () => {
     expect(d.offer(t(90, 1))?.kind).toBe("plunge");
     expect(d.offer(t(90, 1, "B-USD"))?.kind).toBe("plunge");
     expect(d.offer(t(115, 2))?.kind).toBe("surge");
+  });
+
+  it("alerts once per coin and kind across venues, naming the venue that crossed first", () => {
+    const d = new AlertDetector({ thresholdPct: 10, cooldownMs: 60_000 });
+    const a = d.offer(t(111, 1, "BTC-USD", "coinbase"));
+    expect(a).toMatchObject({ symbol: "BTC-USD", venue: "coinbase", kind: "surge" });
+    expect(a!.message).toBe("BTC surged +11.00% in 24 h on coinbase (threshold 10%)");
+    expect(d.offer(t(112, 2, "BTC-USDT", "binance"))).toBeUndefined();
+    // One pair leaving the zone while the other stays in it does not re-arm the coin,
+    // even after the cool-down.
+    expect(d.offer(t(100, 3, "BTC-USD"))).toBeUndefined();
+    expect(d.offer(t(112, 70_000, "BTC-USD"))).toBeUndefined();
+    // Both out, cool-down over: the next entry alerts again, from whichever venue crosses.
+    expect(d.offer(t(100, 80_000, "BTC-USD"))).toBeUndefined();
+    expect(d.offer(t(100, 80_001, "BTC-USDT", "binance"))).toBeUndefined();
+    expect(d.offer(t(113, 150_000, "BTC-USDT", "binance"))).toMatchObject({ venue: "binance", symbol: "BTC-USDT" });
   });
 
   it("keeps the cool-down of alerts restored after a restart", () => {

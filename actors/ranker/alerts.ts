@@ -1,16 +1,20 @@
 /**
  * Alerts for extreme moves.
  *
- * A symbol's 24 h change (from open24h) entering the extreme zone, c ≥ +T ("surge")
- * or c ≤ −T ("plunge") with T = ALERT_THRESHOLD_PCT, raises one alert. It is raised
- * again only after the change has left the zone (fallen back below 0.9 × T in size:
- * hysteresis, so a price hovering at the threshold does not alert on every tick) and
- * the cool-down (ALERT_COOLDOWN, per symbol and kind, on exchange time) has passed.
- * So one move gives one alert, not ten per second.
+ * A pair's 24 h change (from open24h) entering the extreme zone, c ≥ +T ("surge")
+ * or c ≤ −T ("plunge") with T = ALERT_THRESHOLD_PCT, raises one alert for its coin
+ * (the base: BTC-USD on Coinbase and BTC-USDT on Binance are one coin), naming the
+ * venue and pair that crossed; the coin's other pairs entering the same zone while it
+ * is in it raise nothing. It is raised again only after every pair of the coin has
+ * left the zone (fallen back below 0.9 × T in size: hysteresis, so a price hovering at
+ * the threshold does not alert on every tick) and the cool-down (ALERT_COOLDOWN, per
+ * coin and kind, on exchange time) has passed. So one move gives one alert, not ten
+ * per second, nor one per venue.
  */
 import type { AlertData } from "../../lib/contracts/protocol.ts";
 import type { Tick } from "../../lib/contracts/messages.ts";
 import { change24hPct } from "../coalescer/ticker.ts";
+import { baseOf } from "./movers.ts";
 
 export type AlertKind = "surge" | "plunge";
 
@@ -26,7 +30,10 @@ export const HYSTERESIS = 0.9;
 export class AlertDetector {
   readonly thresholdPct: number;
   readonly cooldownMs: number;
+  /** Zone per pair (symbol). */
   readonly #zone = new Map<string, AlertKind | null>();
+  /** Pairs in a zone, per coin and kind (`BTC|surge` → {BTC-USD}). */
+  readonly #inZone = new Map<string, Set<string>>();
   readonly #lastAt = new Map<string, number>();
   /** Ids of alerts published before a restart (a replayed tick must not raise them again). */
   readonly #restored = new Set<string>();
@@ -43,9 +50,23 @@ export class AlertDetector {
   restore(a: Pick<AlertData, "symbol" | "kind" | "at"> & { id?: string }): void {
     if (a.id !== undefined) this.#restored.add(a.id);
     if (a.kind !== "surge" && a.kind !== "plunge") return;
-    const key = `${a.symbol}|${a.kind}`;
+    const key = `${baseOf(a.symbol)}|${a.kind}`;
     if ((this.#lastAt.get(key) ?? -Infinity) < a.at) this.#lastAt.set(key, a.at);
-    this.#zone.set(a.symbol, a.kind);
+    this.#setZone(a.symbol, a.kind);
+  }
+
+  /** Set a pair's zone; returns how many pairs of its coin were already in the new zone. */
+  #setZone(symbol: string, zone: AlertKind | null): number {
+    const base = baseOf(symbol);
+    const old = this.#zone.get(symbol) ?? null;
+    if (old !== null) this.#inZone.get(`${base}|${old}`)?.delete(symbol);
+    this.#zone.set(symbol, zone);
+    if (zone === null) return 0;
+    let set = this.#inZone.get(`${base}|${zone}`);
+    if (!set) this.#inZone.set(`${base}|${zone}`, (set = new Set()));
+    const before = set.size;
+    set.add(symbol);
+    return before;
   }
 
   /** The alert this tick raises, if any. */
@@ -59,9 +80,11 @@ export class AlertDetector {
     else if (ch <= -T) zone = "plunge";
     else if (cur !== null && Math.abs(ch) >= T * HYSTERESIS && (ch > 0) === (cur === "surge")) zone = cur; // still in the band
     else zone = null;
-    this.#zone.set(t.symbol, zone);
-    if (zone === null || zone === cur) return undefined;
-    const key = `${t.symbol}|${zone}`;
+    if (zone === cur) return undefined;
+    const others = this.#setZone(t.symbol, zone);
+    if (zone === null || others > 0) return undefined;
+    const base = baseOf(t.symbol);
+    const key = `${base}|${zone}`;
     if (t.exchTs - (this.#lastAt.get(key) ?? -Infinity) < this.cooldownMs) return undefined;
     this.#lastAt.set(key, t.exchTs);
     const id = `${t.symbol}:${zone}:${t.exchTs}`;
@@ -70,8 +93,9 @@ export class AlertDetector {
     return {
       id,
       symbol: t.symbol,
+      venue: t.venue,
       kind: zone,
-      message: `${t.symbol} ${zone === "surge" ? "surged" : "plunged"} ${pct} in 24 h (threshold ${T}%)`,
+      message: `${base} ${zone === "surge" ? "surged" : "plunged"} ${pct} in 24 h on ${t.venue} (threshold ${T}%)`,
       change24hPct: ch,
       price: t.price,
       at: t.exchTs,

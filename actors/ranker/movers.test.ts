@@ -23,13 +23,26 @@ describe("rankMovers()", () => {
     expect(rankMovers(xs, 3)).toEqual(rankMovers([...xs].reverse(), 3));
   });
 
+  it("lists each coin once, by its most traded pair with the venue named", () => {
+    const r = rankMovers([
+      s("BTC-USD", 5, 10, 100, "coinbase"),  // 1,000
+      s("BTC-USDT", 6, 20, 100, "binance"),  // 2,000 → shown
+      s("ETH-USD", 4, 1, 1, "coingecko"),   // degraded, but ETH's only price
+      s("SOL-USD", -2, 1, 1, "coingecko"),
+      s("SOL-USDT", -3, 0, 1, "binance"),    // live beats degraded even with less volume
+    ], 10);
+    expect(r.gainers.map((x) => [x.symbol, x.venue])).toEqual([["BTC-USDT", "binance"], ["ETH-USD", "coingecko"]]);
+    expect(r.losers.map((x) => [x.symbol, x.venue])).toEqual([["SOL-USDT", "binance"]]);
+  });
+
   it("rejects a negative n", () => expect(() => rankMovers([], -1)).toThrow(RangeError));
 });
 
 describe("rankTopCoins()", () => {
-  it("ranks coins by quote volume summed over their pairs, shown by their most traded pair", () => {
+  it("orders coins by CoinGecko rank, unranked after by quote volume, each shown by its most traded pair", () => {
     const m = new MarketIndex();
-    m.offer({ v: 1, coin: "bitcoin", symbol: "BTC", rank: 1, price: 1, marketCap: 1e12, volume24h: 1, change24hPct: 1, ts: 1, source: "coingecko" });
+    m.offer({ v: 1, coin: "bitcoin", symbol: "BTC", name: "Bitcoin", rank: 1, price: 1, marketCap: 1e12, volume24h: 1, change24hPct: 1, ts: 1, source: "coingecko" });
+    m.offer({ v: 1, coin: "dogecoin", symbol: "DOGE", rank: 9, price: 1, marketCap: 1e10, volume24h: 1, change24hPct: 1, ts: 1, source: "coingecko" });
     const rows = rankTopCoins([
       s("BTC-USD", 2, 10, 100),     // 1,000
       s("BTC-USDT", 3, 20, 100),    // 2,000 → best pair
@@ -37,9 +50,11 @@ describe("rankTopCoins()", () => {
       s("DOGE-USD", 1, 10, 0.1),    // 1
       s("SOL-USD", 1, 1e9, 1, "coingecko"), // degraded: not tradable
     ], m, 10);
-    expect(rows.map((r) => [r.symbol, r.volume24h])).toEqual([["BTC-USDT", 3000], ["ETH-USD", 2500], ["DOGE-USD", 1]]);
-    expect(rows[0]).toMatchObject({ rank: 1, marketCap: 1e12, change24hPct: 3, price: 100 });
-    expect(rows[1]).toMatchObject({ rank: null, marketCap: null });
+    expect(rows.map((r) => [r.symbol, r.volume24h])).toEqual([["BTC-USDT", 3000], ["DOGE-USD", 1], ["ETH-USD", 2500]]);
+    expect(rows[0]).toMatchObject({ rank: 1, name: "Bitcoin", venue: "coinbase", marketCap: 1e12, change24hPct: 3, price: 100 });
+    expect(rows[2]).toMatchObject({ rank: null, marketCap: null });
+    // The top n are the best-ranked, not the most traded.
+    expect(rankTopCoins([s("BTC-USD", 1, 1, 1), s("DOGE-USD", 1, 1, 1), s("ETH-USD", 1, 1e9, 1)], m, 2).map((r) => r.symbol)).toEqual(["BTC-USD", "DOGE-USD"]);
   });
 
   it("breaks volume ties by symbol", () => {
@@ -57,5 +72,9 @@ describe("MarketIndex", () => {
     m.offer(snap("ethereum", 2, 4e11));
     expect(m.get(baseOf("eth-usd"))).toEqual({ rank: 2, marketCap: 4e11 });
     expect(m.get("BTC")).toBeUndefined();
+    expect(m.list().map((x) => x.coin)).toEqual(["ethereum"]);
+    const v = m.version;
+    m.offer({ ...snap("ethereum", 2, 4e11), ts: 0 }); // older: ignored
+    expect(m.version).toBe(v);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Tick } from "../../lib/contracts/messages.ts";
-import { MoversData } from "../../lib/contracts/protocol.ts";
+import { MarketsData, MoversData } from "../../lib/contracts/protocol.ts";
 import { Ranker, Throttle } from "./ranker.ts";
 
 const t = (symbol: string, price: number, exchTs: number, extra: Partial<Tick> = {}): Tick =>
@@ -35,11 +35,29 @@ describe("Ranker", () => {
     expect(rooms(r.poll(92_000, true)).filter((x) => x === "movers" || x === "topcoins")).toEqual(["movers", "topcoins"]);
   });
 
+  it("publishes markets (CoinGecko names, ranks, caps, sparklines) when a snapshot came, once live, at most once a second", () => {
+    const r = new Ranker({ candlePartialMs: 0 });
+    const snap = (coin: string, symbol: string, rank: number, ts: number) =>
+      ({ v: 1 as const, coin, symbol, name: coin, rank, price: 1, marketCap: 1e9 / rank, volume24h: 5, change24hPct: 1, spark24h: [1, 2, 3], ts, source: "coingecko" });
+    expect(rooms(r.poll(0, true))).not.toContain("markets"); // nothing known yet
+    r.offerMarket(snap("ethereum", "ETH", 2, 1));
+    r.offerMarket(snap("bitcoin", "BTC", 1, 1));
+    expect(rooms(r.poll(500, false))).toEqual([]);
+    const out = r.poll(500, true).find((o) => o.room === "markets");
+    const data = MarketsData.parse(out?.data);
+    expect(data.coins.map((c) => [c.symbol, c.rank, c.name])).toEqual([["BTC", 1, "bitcoin"], ["ETH", 2, "ethereum"]]);
+    expect(data.coins[0]).toMatchObject({ coin: "bitcoin", marketCap: 1e9, volume24h: 5, spark: [1, 2, 3] });
+    r.offerMarket(snap("bitcoin", "BTC", 1, 2));
+    expect(rooms(r.poll(1000, true))).not.toContain("markets");
+    expect(rooms(r.poll(1500, true))).toContain("markets");
+    expect(rooms(r.poll(3000, true))).not.toContain("markets"); // nothing new
+  });
+
   it("counts a refresh as a publish for the throttle", () => {
     const r = new Ranker({ candlePartialMs: 0 });
     r.offerTick(t("A-USD", 105, 1000), 1000);
     const m = r.moversNow(1000);
-    expect(MoversData.parse(m).gainers[0]).toEqual({ symbol: "A-USD", price: 105, change24hPct: 5, volume24h: 10 });
+    expect(MoversData.parse(m).gainers[0]).toEqual({ symbol: "A-USD", venue: "coinbase", price: 105, change24hPct: 5, volume24h: 10 });
     r.published("movers", m, 1000);
     expect(rooms(r.poll(5000, true))).toEqual(["topcoins"]);
   });

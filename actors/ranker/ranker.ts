@@ -7,6 +7,8 @@
  * - movers, topcoins: when the content (rows, not `asOf`) changed, at most every
  *   `minIntervalMs` (1 s), and at least every `maxIntervalMs` (90 s) even unchanged;
  *   only once live (caught up), so a replay does not publish stale rankings;
+ * - markets: CoinGecko's coins (names, ranks, market caps, 24 h sparklines), when a new
+ *   snapshot came, at most every `minIntervalMs`, at least every `maxIntervalMs`, once live;
  * - pulse: one message per closed 30 s window (watermark.ts);
  * - alerts: one message per alert, as the tick that raises it arrives;
  * - candles.<SYMBOL>.<tf> for tf in 1m, 5m, 15m, 1h, 1d: final candles when a period
@@ -15,7 +17,7 @@
  */
 import type { FeedStatus, MarketSnapshot, Tick, Trade } from "../../lib/contracts/messages.ts";
 import { rooms } from "../../lib/contracts/subjects.ts";
-import { CANDLE_TIMEFRAMES, type MoversData, type TopCoinsData } from "../../lib/contracts/protocol.ts";
+import { CANDLE_TIMEFRAMES, type MarketsData, type MoversData, type TopCoinsData } from "../../lib/contracts/protocol.ts";
 import { DEGRADED_VENUE, LatestTicks } from "../coalescer/ticker.ts";
 import { AlertDetector } from "./alerts.ts";
 import { CandleBook } from "./candles.ts";
@@ -74,6 +76,7 @@ export class Ranker {
   readonly #o: Required<RankerOptions>;
   readonly #movers: Throttle;
   readonly #topcoins: Throttle;
+  readonly #markets: Throttle;
   #lastPartialAt = -Infinity;
   #out: RoomOutput[] = [];
 
@@ -99,6 +102,7 @@ export class Ranker {
     this.watermark = new Watermark({ latenessMs: this.#o.latenessMs, idleMs: this.#o.idleMs });
     this.#movers = new Throttle(this.#o.minIntervalMs, this.#o.maxIntervalMs);
     this.#topcoins = new Throttle(this.#o.minIntervalMs, this.#o.maxIntervalMs);
+    this.#markets = new Throttle(this.#o.minIntervalMs, this.#o.maxIntervalMs);
   }
 
   /** Apply a tick; `now` is the local receive time (for degraded-tick precedence). */
@@ -155,6 +159,16 @@ export class Ranker {
     return { coins: rankTopCoins(this.#states(), this.markets, this.#o.topCoinsN), asOf: now };
   }
 
+  marketsNow(now: number): MarketsData {
+    const coins = this.markets.list().map((m) => {
+      const r: MarketsData["coins"][number] = { symbol: m.symbol, coin: m.coin, rank: m.rank, marketCap: m.marketCap, volume24h: m.volume24h };
+      if (m.name) r.name = m.name;
+      if (m.spark24h) r.spark = m.spark24h;
+      return r;
+    });
+    return { coins, asOf: now };
+  }
+
   /** Note that `room` was published with this payload at `now` (e.g. by a refresh). */
   published(room: "movers" | "topcoins", data: MoversData | TopCoinsData, now: number): void {
     const { asOf: _, ...rest } = data;
@@ -185,6 +199,11 @@ export class Ranker {
       if (this.#topcoins.due(now, tk)) {
         this.#topcoins.mark(now, tk);
         this.#out.push({ room: rooms.topcoins, data: top });
+      }
+      const mv = String(this.markets.version);
+      if (this.markets.size > 0 && this.#markets.due(now, mv)) {
+        this.#markets.mark(now, mv);
+        this.#out.push({ room: rooms.markets, data: this.marketsNow(now) });
       }
     }
     return this.drain();

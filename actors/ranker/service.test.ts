@@ -107,9 +107,9 @@ describe("mover-ranker on a real nats-server", () => {
     expect(contiguous(rec.of(rooms.movers).map((m) => m.seq))).toBe(true);
     await waitFor(() => rec.of(rooms.topcoins).some((m) => TopCoinsData.parse(m.data).coins.some((c) => c.rank === 1)), "topcoins with rank");
     const top = TopCoinsData.parse(rec.of(rooms.topcoins).at(-1)!.data);
-    // Quote volumes: SOL 1000 × 12, ETH 51 × 121, BTC 10 × 95.
-    expect(top.coins.map((c) => c.symbol)).toEqual(["SOL-USD", "ETH-USD", "BTC-USD"]);
-    expect(top.coins[2]).toMatchObject({ rank: 1, marketCap: 1.9e12 });
+    // BTC has CoinGecko rank 1; the unranked follow by quote volume: SOL 1000 × 12, ETH 51 × 121.
+    expect(top.coins.map((c) => c.symbol)).toEqual(["BTC-USD", "SOL-USD", "ETH-USD"]);
+    expect(top.coins[0]).toMatchObject({ rank: 1, marketCap: 1.9e12 });
 
     await publishTicks(js, [{ symbol: "ADA-USD", venue: "coinbase", price: 2, open24h: 1, exchTs: Date.now() }]);
     await waitFor(() => svc.leadership!.ranker.latest.get("ADA-USD") !== undefined, "ADA applied");

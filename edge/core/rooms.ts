@@ -16,13 +16,13 @@ const SEQ_KEY = new TextEncoder().encode('","seq":');
 const TS_KEY = new TextEncoder().encode(',"ts":');
 
 /** Room kinds, used as bounded metric labels. */
-export type RoomKind = "ticker" | "ticker_all" | "movers" | "topcoins" | "pulse" | "alerts" | "candles" | "book" | "trades" | "replay";
+export type RoomKind = "ticker" | "ticker_all" | "movers" | "topcoins" | "markets" | "pulse" | "alerts" | "candles" | "book" | "trades" | "replay";
 
 /** The kind of a valid room name, or undefined for a name no producer publishes. */
 export function roomKind(room: string): RoomKind | undefined {
   if (!isValidRoom(room)) return undefined;
   if (room === "ticker.all") return "ticker_all";
-  if (room === "movers" || room === "topcoins" || room === "pulse" || room === "alerts") return room;
+  if (room === "movers" || room === "topcoins" || room === "markets" || room === "pulse" || room === "alerts") return room;
   const parts = room.split(".");
   if (parts[0] === "ticker" && parts.length === 2) return "ticker";
   if (parts[0] === "candles" && parts.length === 3) return "candles";

@@ -116,6 +116,8 @@ export const MarketSnapshotV1 = z.object({
   marketCap: num.nullable(),
   volume24h: num.nullable(),
   change24hPct: num.nullable(),
+  /** Hourly prices over the last 24 h, oldest first (CoinGecko's `sparkline_in_7d` tail); absent when not asked. */
+  spark24h: z.array(num).max(48).optional(),
   ts: ms,
   source: z.string().default("coingecko"),
 });

@@ -135,23 +135,28 @@ export type TickerAllData = z.infer<typeof TickerAllData>;
 
 export const MoverRow = z.object({
   symbol: z.string(),
+  /** The venue of the pair shown (one row per coin: its most traded pair). */
+  venue: z.string().optional(),
   price: z.number(),
   change24hPct: z.number(),
   volume24h: z.number().optional(),
 });
-/** `movers`: top gainers and losers by 24 h change. */
+/** `movers`: top gainers and losers by 24 h change, one row per coin. */
 export const MoversData = z.object({ gainers: z.array(MoverRow), losers: z.array(MoverRow), asOf: z.number() });
 export type MoversData = z.infer<typeof MoversData>;
 
 export const TopCoinRow = z.object({
   symbol: z.string(),
+  venue: z.string().optional(),
+  /** CoinGecko's name of the coin, when known. */
+  name: z.string().optional(),
   price: z.number(),
   volume24h: z.number(),
   change24hPct: z.number().optional(),
   rank: z.number().nullable().optional(),
   marketCap: z.number().nullable().optional(),
 });
-/** `topcoins`: top tradable coins by volume, with CoinGecko rank and market cap when known. */
+/** `topcoins`: top tradable coins in CoinGecko rank order (unranked after, by quote volume), with rank and market cap when known. */
 export const TopCoinsData = z.object({ coins: z.array(TopCoinRow), asOf: z.number() });
 export type TopCoinsData = z.infer<typeof TopCoinsData>;
 
@@ -171,10 +176,30 @@ export const PulseRow = z.object({
 export const PulseData = z.object({ windowStart: z.number(), windowEnd: z.number(), coins: z.array(PulseRow) });
 export type PulseData = z.infer<typeof PulseData>;
 
-/** `alerts` (stream room): one extreme move. */
+/** `markets`: CoinGecko's view of every coin it lists (one row per ticker symbol, the best-ranked coin), rank order. */
+export const MarketRow = z.object({
+  /** Upper-case ticker, the base of the venues' symbols (BTC for BTC-USD, BTC-USDT). */
+  symbol: z.string(),
+  /** CoinGecko id, e.g. `bitcoin`. */
+  coin: z.string(),
+  name: z.string().optional(),
+  rank: z.number().nullable(),
+  /** USD. */
+  marketCap: z.number().nullable(),
+  /** 24 h volume in USD over all markets CoinGecko tracks. */
+  volume24h: z.number().nullable(),
+  /** Hourly prices over the last 24 h, oldest first (absent when CoinGecko gave none). */
+  spark: z.array(z.number()).optional(),
+});
+export const MarketsData = z.object({ coins: z.array(MarketRow), asOf: z.number() });
+export type MarketsData = z.infer<typeof MarketsData>;
+
+/** `alerts` (stream room): one extreme move, once per coin and kind (the pair that crossed first). */
 export const AlertData = z.object({
   id: z.string(),
   symbol: z.string(),
+  /** The venue whose pair crossed the threshold. */
+  venue: z.string().optional(),
   kind: z.string(),
   message: z.string(),
   change24hPct: z.number().optional(),

@@ -89,6 +89,8 @@ export const rooms = {
   tickerAll: "ticker.all",
   movers: "movers",
   topcoins: "topcoins",
+  /** CoinGecko names, ranks, market caps and 24 h sparklines of every coin (mover-ranker). */
+  markets: "markets",
   pulse: "pulse",
   alerts: "alerts",
   candles: (symbol: string, interval = "1m") => `candles.${token(symbol, "symbol")}.${token(interval, "interval")}`,
@@ -99,7 +101,7 @@ export const rooms = {
 } as const;
 
 /** Subjects of the snapshot rooms (ROOMS stream) and of the stream rooms (ROOMLOG); together `room.>`. */
-export const snapshotRoomSubjects = ["room.ticker.>", "room.movers", "room.topcoins", "room.pulse", "room.book.>", "room.trades.>"] as const;
+export const snapshotRoomSubjects = ["room.ticker.>", "room.movers", "room.topcoins", "room.markets", "room.pulse", "room.book.>", "room.trades.>"] as const;
 export const streamRoomSubjects = ["room.alerts", "room.candles.>"] as const;
 
 /**

@@ -78,12 +78,14 @@ export class FakeEdge {
     this.tick();
     this.publish(rooms.movers, this.sim.movers(Date.now()));
     this.publish(rooms.topcoins, this.sim.topcoins(Date.now()));
+    this.publish(rooms.markets, this.sim.markets(Date.now()));
     this.publish(rooms.pulse, this.sim.pulse(this.pulseStart - this.opts.pulseMs, this.pulseStart));
     for (let i = 0; i < 5; i++) this.append(rooms.alerts, Date.now(), this.sim.alert(Date.now() - (5 - i) * 1000));
     const every = (ms: number, fn: () => void) => this.timers.push(setInterval(fn, ms));
     every(1000 / this.opts.hz, () => this.tick());
     every(this.opts.moversMs, () => this.publish(rooms.movers, this.sim.movers(Date.now())));
     every(this.opts.topcoinsMs, () => this.publish(rooms.topcoins, this.sim.topcoins(Date.now())));
+    every(60_000, () => this.publish(rooms.markets, this.sim.markets(Date.now())));
     every(this.opts.pulseMs, () => {
       const now = Date.now();
       this.publish(rooms.pulse, this.sim.pulse(this.pulseStart, now));

@@ -3,7 +3,7 @@
  * movers, top coins, 30 s pulse rows, alerts and 1-minute candles (with backfilled
  * history). Deterministic for a given seed so tests and benches are repeatable.
  */
-import type { AlertData, CandleData, MoversData, PulseData, TickerData, TopCoinsData } from "../../lib/contracts/protocol.ts";
+import type { AlertData, CandleData, MarketsData, MoversData, PulseData, TickerData, TopCoinsData } from "../../lib/contracts/protocol.ts";
 import { Volatility, Trend } from "../../lib/contracts/protocol.ts";
 
 const KNOWN: Array<[string, number]> = [
@@ -143,6 +143,19 @@ export class MarketSim {
       symbol: c.symbol, price: c.price, volume24h: c.volume24h, change24hPct: ((c.price - c.open24h) / c.open24h) * 100,
       rank: rank.get(c.symbol) ?? null, marketCap: c.price * c.supply,
     }));
+    return { coins, asOf: now };
+  }
+
+  /** The `markets` room: every coin with a rank, a made-up name and 24 hourly prices ending at its price. */
+  markets(now: number): MarketsData {
+    const byCap = [...this.coins].sort((a, b) => b.price * b.supply - a.price * a.supply);
+    const coins = byCap.map((c, i) => {
+      const base = c.symbol.split("-")[0]!;
+      const spark: number[] = [];
+      for (let h = 0; h < 24; h++) spark.push(Number(((c.open24h + ((c.price - c.open24h) * h) / 23) * (1 + (this.rnd() - 0.5) * 0.02)).toPrecision(6)));
+      return { symbol: base, coin: base.toLowerCase(), name: `${base[0]}${base.slice(1).toLowerCase()} Coin`, rank: i + 1,
+        marketCap: c.price * c.supply, volume24h: c.volume24h, spark };
+    });
     return { coins, asOf: now };
   }
 

@@ -22,6 +22,8 @@ export const CoinGeckoMarket = z
     price_change_24h: n,
     price_change_percentage_24h: n,
     last_updated: z.string().nullable().optional(),
+    /** Present with `sparkline=true`: hourly prices over 7 days, oldest first (nulls for gaps on thin coins). */
+    sparkline_in_7d: z.object({ price: z.array(z.number().finite().nullable()) }).loose().nullable().optional(),
   })
   .loose();
 export type CoinGeckoMarket = z.infer<typeof CoinGeckoMarket>;
@@ -44,9 +46,21 @@ export function marketSnapshot(c: CoinGeckoMarket, now: number): MarketSnapshot 
     marketCap: c.market_cap ?? null,
     volume24h: c.total_volume ?? null,
     change24hPct: c.price_change_percentage_24h ?? null,
+    ...spark24h(c),
     ts: Number.isFinite(ts) && ts > 0 ? ts : now,
     source: "coingecko",
   };
+}
+
+/** Points of the sparkline kept on the bus: the last 24 h of CoinGecko's hourly 7-day series. */
+export const SPARK_POINTS = 24;
+
+/** The last 24 hourly prices, 6 significant digits (a sparkline needs the shape, not the cents); gaps dropped. */
+function spark24h(c: CoinGeckoMarket): { spark24h?: number[] } {
+  const prices = c.sparkline_in_7d?.price;
+  if (!prices?.length) return {};
+  const tail = prices.slice(-SPARK_POINTS).filter((x): x is number => x !== null && x > 0).map((x) => Number(x.toPrecision(6)));
+  return tail.length >= 2 ? { spark24h: tail } : {};
 }
 
 /**

@@ -211,7 +211,7 @@ export class PollerLogic {
       order: "market_cap_desc",
       per_page: String(s.COINGECKO_PER_PAGE),
       page: String(page),
-      sparkline: "false",
+      sparkline: "true",
       price_change_percentage: "24h",
     });
     const url = `${this.d.url.replace(/\/$/, "")}/coins/markets?${q}`;

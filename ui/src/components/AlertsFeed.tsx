@@ -1,6 +1,11 @@
-/** Alerts, newest first, with their time (stream room `alerts`, replayed on reconnect). */
+/**
+ * Alerts, newest first, with their time (stream room `alerts`, replayed on reconnect):
+ * one per coin and move, the pair and venue that crossed named; the message's leading
+ * coin is not repeated after the symbol.
+ */
 import { For, Show } from "solid-js";
 import { rooms } from "../../../lib/contracts/subjects.ts";
+import { baseOf } from "../core/coins.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 import { useRooms } from "../state/use-rooms.ts";
@@ -19,7 +24,7 @@ export default function AlertsFeed(props: { limit?: number }) {
                 <time datetime={new Date(a.at).toISOString()} class="muted">{fmt.time(a.at)}</time>
                 <span class={`kind ${(a.change24hPct ?? 0) >= 0 ? "up" : "down"}`}>{a.kind}</span>
                 <a href={`#/coin/${encodeURIComponent(a.symbol)}`}>{a.symbol}</a>
-                <span class="msg">{a.message}</span>
+                <span class="msg">{withoutCoin(a.message, a.symbol)}</span>
               </li>
             )}
           </For>
@@ -27,4 +32,11 @@ export default function AlertsFeed(props: { limit?: number }) {
       </Show>
     </section>
   );
+}
+
+/** "BTC surged …" after the BTC-USD link reads as "surged …". */
+export function withoutCoin(message: string, symbol: string): string {
+  const base = baseOf(symbol);
+  for (const p of [`${symbol} `, `${base} `]) if (message.startsWith(p)) return message.slice(p.length);
+  return message;
 }

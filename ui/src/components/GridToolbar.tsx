@@ -1,7 +1,12 @@
-/** Search box, watchlist filter and row count above the price grid. */
+/** Search box (symbol or coin name), venue filter, watchlist filter and row count above the price grid. */
+import { For } from "solid-js";
+
 export default function GridToolbar(props: {
   query: string;
   onQuery: (q: string) => void;
+  venue: string;
+  venues: readonly string[];
+  onVenue: (v: string) => void;
   watchOnly: boolean;
   onWatchOnly: (on: boolean) => void;
   shown: number;
@@ -11,16 +16,23 @@ export default function GridToolbar(props: {
   return (
     <div class="toolbar">
       <label class="search">
-        <span class="sr-only">Search symbols</span>
+        <span class="sr-only">Search coins by name or symbol</span>
         <input
           ref={props.ref}
           type="search"
-          placeholder="Search symbols  ( / )"
+          placeholder="Search name or symbol  ( / )"
           value={props.query}
           onInput={(e) => props.onQuery(e.currentTarget.value)}
           autocomplete="off"
           spellcheck={false}
         />
+      </label>
+      <label class="venue-filter">
+        <span class="sr-only">Venue</span>
+        <select value={props.venue} onChange={(e) => props.onVenue(e.currentTarget.value)} data-testid="venue-filter">
+          <option value="">All venues</option>
+          <For each={props.venues}>{(v) => <option value={v}>{v}</option>}</For>
+        </select>
       </label>
       <label class="check">
         <input type="checkbox" checked={props.watchOnly} onChange={(e) => props.onWatchOnly(e.currentTarget.checked)} />

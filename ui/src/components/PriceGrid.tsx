@@ -1,5 +1,8 @@
 /**
- * The live price grid: every known symbol, searchable, sortable, virtually scrolled
+ * The live price grid: one row per symbol per venue (BTC-USD is Coinbase's, BTC-USDT
+ * Binance's), with the coin's CoinGecko rank, name, market cap and 24 h sparkline (room
+ * `markets`, held while the grid is mounted); by default in market-cap order; searchable
+ * by symbol or name, filterable by venue, sortable, virtually scrolled
  * (only rows in view exist in the DOM). The rows in view are the only `ticker.<SYM>`
  * rooms held, so scrolling changes the subscriptions (debounced to spare the edge's
  * rate limit). Live sort keys re-sort at most once a second so rows do not jump
@@ -7,7 +10,9 @@
  */
 import { Index, createEffect, createMemo, createSignal, on, onCleanup, onMount } from "solid-js";
 import { debounce } from "@solid-primitives/scheduled";
-import { filterSymbols, sortSymbols, type SortDir, type SortKey } from "../core/market.ts";
+import { filterSymbols, sortSymbols, venuesOf, type SortDir, type SortKey } from "../core/market.ts";
+import { rooms } from "../../../lib/contracts/subjects.ts";
+import { useRooms } from "../state/use-rooms.ts";
 import { scrollToRow, visibleRange } from "../core/viewport.ts";
 import { app } from "../state/app.ts";
 import { go } from "../route.ts";
@@ -19,9 +24,11 @@ const OVERSCAN = 4;
 const RESORT_MS = 1000;
 
 export default function PriceGrid() {
+  useRooms(rooms.markets);
   const [query, setQuery] = createSignal("");
+  const [venue, setVenue] = createSignal("");
   const [watchOnly, setWatchOnly] = createSignal(false);
-  const [sortKey, setSortKey] = createSignal<SortKey>("volume");
+  const [sortKey, setSortKey] = createSignal<SortKey>("mcap");
   const [sortDir, setSortDir] = createSignal<SortDir>("desc");
   const [scrollTop, setScrollTop] = createSignal(0);
   const [height, setHeight] = createSignal(600);
@@ -37,10 +44,16 @@ export default function PriceGrid() {
 
   const rows = createMemo(() => {
     resort();
+    app.coinsVersion();
     lastSort = Date.now();
-    const list = filterSymbols(app.live.symbols(), query(), watchOnly() ? app.watchlist() : undefined);
-    return sortSymbols(list, app.market.quotes, sortKey(), sortDir());
+    const opts = { venue: venue() || undefined, quotes: app.market.quotes, coins: app.coins };
+    const list = filterSymbols(app.live.symbols(), query(), watchOnly() ? app.watchlist() : undefined, opts);
+    return sortSymbols(list, app.market.quotes, sortKey(), sortDir(), app.coins);
   });
+  const venues = createMemo(() => {
+    app.live.symbols();
+    return venuesOf(app.market.quotes);
+  }, undefined, { equals: (a, b) => a.join() === b.join() });
   const range = createMemo(() => visibleRange(scrollTop(), height(), ROW_HEIGHT, rows().length, OVERSCAN));
   const rendered = createMemo(() => rows().slice(range().start, range().end));
 
@@ -132,6 +145,9 @@ export default function PriceGrid() {
       <GridToolbar
         query={query()}
         onQuery={(q) => { setQuery(q); setActive(0); }}
+        venue={venue()}
+        venues={venues()}
+        onVenue={(v) => { setVenue(v); setActive(0); }}
         watchOnly={watchOnly()}
         onWatchOnly={(on) => { setWatchOnly(on); setActive(0); }}
         shown={rows().length}

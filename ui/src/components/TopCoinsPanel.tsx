@@ -23,11 +23,12 @@ export default function TopCoinsPanel() {
                 {(c) => (
                   <tr>
                     <td class="num muted">{c().rank ?? "—"}</td>
-                    <td><a href={`#/coin/${encodeURIComponent(c().symbol)}`}>{c().symbol}</a></td>
+                    <td><a href={`#/coin/${encodeURIComponent(c().symbol)}`}>{c().symbol}</a>
+                      {c().venue ? <span class="small muted hide-sm"> {c().venue}</span> : null}</td>
                     <td class="num">{fmt.price(c().price)}</td>
                     <td class="num" classList={{ up: (c().change24hPct ?? 0) > 0, down: (c().change24hPct ?? 0) < 0 }}>{fmt.pct(c().change24hPct)}</td>
-                    <td class="num">{fmt.compact(c().marketCap)}</td>
-                    <td class="num hide-sm">{fmt.compact(c().volume24h)}</td>
+                    <td class="num">{fmt.usdCompact(c().marketCap)}</td>
+                    <td class="num hide-sm">{fmt.usdCompact(c().volume24h)}</td>
                   </tr>
                 )}
               </Index>

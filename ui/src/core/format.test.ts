@@ -28,6 +28,15 @@ describe("format", () => {
     expect(fmt.usd(-12.5, true)).toBe("-$12.50");
   });
 
+  it("formats grid prices and market caps in USD, caps at 3 significant digits", () => {
+    fmt.setLocale("en-US");
+    expect(fmt.usdPrice(97123.456)).toBe("$97,123.46");
+    expect(fmt.usdPrice(0.000009970)).toBe("$0.000009970");
+    expect(fmt.usdCompact(1.3816e12)).toBe("$1.38T");
+    expect(fmt.usdCompact(413.07e9)).toBe("$413B");
+    expect(fmt.usdCompact(null)).toBe("—");
+  });
+
   it("builds each formatter once and reuses it", () => {
     fmt.setLocale("fr-FR");
     fmt.price(1.5);

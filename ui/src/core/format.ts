@@ -57,6 +57,19 @@ export function compact(v: number | null | undefined): string {
   return numberFormat({ notation: "compact", maximumFractionDigits: 2 }).format(v);
 }
 
+/** A price in USD with the grid's digits ("$97,123.45", "$0.000009970"). */
+export function usdPrice(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  const d = priceDigits(v);
+  return numberFormat({ style: "currency", currency: "USD", minimumFractionDigits: d, maximumFractionDigits: d }).format(v);
+}
+
+/** Large USD amounts compactly, 3 significant digits so a column stays narrow ("$1.38T", "$413B", "$9.12M"). */
+export function usdCompact(v: number | null | undefined): string {
+  if (!ok(v)) return DASH;
+  return numberFormat({ style: "currency", currency: "USD", notation: "compact", maximumSignificantDigits: 3 }).format(v);
+}
+
 /** An amount of money in USD. */
 export function usd(v: number | null | undefined, signed = false): string {
   if (!ok(v)) return DASH;

@@ -34,7 +34,13 @@ export function flashClass(q: Quote | undefined, baseline: number, now: number):
   return `flash-${q.dir > 0 ? "up" : "down"}${age <= FLASH_STRONG_MS ? " strong" : ""}`;
 }
 
-export type SortKey = "symbol" | "price" | "change" | "volume" | "high" | "low";
+/** `mcap`: the coin's market cap (CoinGecko), i.e. rank order; the default. */
+export type SortKey = "symbol" | "price" | "change" | "volume" | "high" | "low" | "mcap";
+
+/** What sorting and search read about a symbol's coin (core/coins.ts CoinDirectory). */
+export interface CoinLookup {
+  of(symbol: string): { marketCap: number | null; name?: string | undefined } | undefined;
+}
 export type SortDir = "asc" | "desc";
 
 export class MarketStore {
@@ -90,36 +96,69 @@ export class MarketStore {
   }
 }
 
-function sortValue(q: Quote | undefined, key: SortKey): number {
+const quoteVolume = (q: Quote | undefined) => (q?.volume24h === undefined ? NaN : q.volume24h * q.price);
+
+function sortValue(q: Quote | undefined, key: SortKey, coin: { marketCap: number | null } | undefined): number {
+  if (key === "mcap") return coin?.marketCap ?? NaN;
   if (!q) return NaN;
   switch (key) {
     case "price": return q.price;
     case "change": return q.change24hPct ?? NaN;
     // Quote volume in USD (base units × price): 22 T SHIB is less than 20 k BTC.
-    case "volume": return q.volume24h === undefined ? NaN : q.volume24h * q.price;
+    case "volume": return quoteVolume(q);
     case "high": return q.high24h ?? NaN;
     case "low": return q.low24h ?? NaN;
     default: return NaN;
   }
 }
 
-/** A sorted copy of `symbols`; missing values sort last in both directions. */
-export function sortSymbols(symbols: readonly string[], quotes: ReadonlyMap<string, Quote>, key: SortKey, dir: SortDir): string[] {
+/**
+ * A sorted copy of `symbols`; missing values sort last in both directions. Equal values
+ * (by market cap: one coin's pairs on several venues) follow by quote volume, most first,
+ * then by symbol.
+ */
+export function sortSymbols(symbols: readonly string[], quotes: ReadonlyMap<string, Quote>, key: SortKey, dir: SortDir, coins?: CoinLookup): string[] {
   const sign = dir === "asc" ? 1 : -1;
   if (key === "symbol") return [...symbols].sort((a, b) => sign * (a < b ? -1 : a > b ? 1 : 0));
   const vals = new Map<string, number>();
-  for (const s of symbols) vals.set(s, sortValue(quotes.get(s), key));
+  for (const s of symbols) vals.set(s, sortValue(quotes.get(s), key, coins?.of(s)));
+  const tie = (a: string, b: string) => {
+    const va = quoteVolume(quotes.get(a));
+    const vb = quoteVolume(quotes.get(b));
+    if (va !== vb && !Number.isNaN(va) && !Number.isNaN(vb)) return vb - va;
+    return a < b ? -1 : 1;
+  };
   return [...symbols].sort((a, b) => {
     const va = vals.get(a)!;
     const vb = vals.get(b)!;
-    if (Number.isNaN(va)) return Number.isNaN(vb) ? (a < b ? -1 : 1) : 1;
+    if (Number.isNaN(va)) return Number.isNaN(vb) ? tie(a, b) : 1;
     if (Number.isNaN(vb)) return -1;
-    return va === vb ? (a < b ? -1 : 1) : sign * (va - vb);
+    return va === vb ? tie(a, b) : sign * (va - vb);
   });
 }
 
-/** Symbols matching a search (case-insensitive substring) and, if given, only those in `only`. */
-export function filterSymbols(symbols: readonly string[], query: string, only?: ReadonlySet<string>): string[] {
+export interface FilterOptions {
+  /** Only symbols whose latest tick came from this venue. */
+  venue?: string | undefined;
+  quotes?: ReadonlyMap<string, Quote>;
+  /** Coin names to search as well as symbols. */
+  coins?: CoinLookup;
+}
+
+/**
+ * Symbols matching a search (case-insensitive substring of the symbol or, with `coins`,
+ * of the coin's name: "bitc" finds BTC-USD) and, if given, only those in `only` and on `venue`.
+ */
+export function filterSymbols(symbols: readonly string[], query: string, only?: ReadonlySet<string>, o: FilterOptions = {}): string[] {
   const q = query.trim().toUpperCase();
-  return symbols.filter((s) => (!q || s.toUpperCase().includes(q)) && (!only || only.has(s)));
+  const match = (s: string) => !q || s.toUpperCase().includes(q) || (o.coins?.of(s)?.name?.toUpperCase().includes(q) ?? false);
+  const onVenue = (s: string) => !o.venue || o.quotes?.get(s)?.venue === o.venue;
+  return symbols.filter((s) => match(s) && (!only || only.has(s)) && onVenue(s));
+}
+
+/** The venues of the quotes held, sorted (for the grid's venue filter). */
+export function venuesOf(quotes: ReadonlyMap<string, Quote>): string[] {
+  const out = new Set<string>();
+  for (const q of quotes.values()) if (q.venue) out.add(q.venue);
+  return [...out].sort();
 }

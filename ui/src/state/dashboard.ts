@@ -1,7 +1,7 @@
 /**
  * The one module that owns the socket and the stores. Frames are routed into plain
  * stores (market, alerts, candles) and surfaced to components through signals that
- * change at most every 100 ms; small rooms (movers, topcoins, pulse) are set directly.
+ * change at most every 100 ms; small rooms (movers, topcoins, pulse, markets) are set directly.
  * DOM-free: app.ts wires it to the browser's WebSocket, location and localStorage.
  */
 import { batch, createRoot, createSignal, type Accessor } from "solid-js";
@@ -10,6 +10,7 @@ import { rooms } from "../../../lib/contracts/subjects.ts";
 import { AlertFeed } from "../core/alerts.ts";
 import { Backoff } from "../core/backoff.ts";
 import { CandleSeries } from "../core/candles.ts";
+import { CoinDirectory } from "../core/coins.ts";
 import { Connection, type ConnStatus, type SocketLike } from "../core/connection.ts";
 import { isTicker, tickersOf, withArrays } from "../core/frames.ts";
 import { MarketStore } from "../core/market.ts";
@@ -54,6 +55,9 @@ export function createDashboard(opts: DashboardOptions) {
     const market = new MarketStore();
     const live: LiveMarket = createLiveMarket(market);
     const feed = new AlertFeed(100);
+    /** CoinGecko's names, ranks, caps and sparklines (room `markets`); `coinsVersion` bumps on each. */
+    const coins = new CoinDirectory();
+    const [coinsVersion, setCoinsVersion] = createSignal(0);
     const portfolio = new PortfolioStore(opts.storage);
     const priceAlerts = new PriceAlerts(opts.storage);
     const [priceRules, setPriceRules] = createSignal<readonly PriceRule[]>(priceAlerts.rules);
@@ -66,6 +70,8 @@ export function createDashboard(opts: DashboardOptions) {
     const [movers, setMovers] = createSignal<MoversData>();
     const [topcoins, setTopcoins] = createSignal<TopCoinsData>();
     const [pulse, setPulse] = createSignal<PulseData>();
+    /** The pulse window before the current one (what changed). */
+    const [pulsePrev, setPulsePrev] = createSignal<PulseData>();
     const [alerts, setAlerts] = createSignal<readonly AlertData[]>([]);
     const [watchlist, setWatchlist] = createSignal<ReadonlySet<string>>(new Set(portfolio.watchlist));
     const [holdings, setHoldings] = createSignal<readonly Holding[]>(portfolio.holdings);
@@ -149,8 +155,12 @@ export function createDashboard(opts: DashboardOptions) {
       } else if (room === rooms.topcoins) {
         const t = withArrays<TopCoinsData>(data, "coins");
         if (t) setTopcoins(t);
+      } else if (room === rooms.markets) {
+        if (coins.apply(data)) setCoinsVersion((v) => v + 1);
       } else if (room === rooms.pulse) {
         const p = withArrays<PulseData>(data, "coins");
+        const cur = pulse();
+        if (p && cur && p.windowStart > cur.windowStart) setPulsePrev(cur);
         if (p) setPulse(p);
       } else if (room === rooms.alerts) {
         if (feed.add(data)) { alertsDirty = true; live.request(); }
@@ -301,10 +311,10 @@ export function createDashboard(opts: DashboardOptions) {
     sub([rooms.tickerAll]);
 
     return {
-      market, live, conn, status,
+      market, coins, coinsVersion, live, conn, status,
       /** The replay watched (`?replay=`), and the lake time of its newest tick; undefined when live. */
       replayId: opts.replayId, replayAt, disconnectedAt, lastFrameTs, lastError,
-      movers, topcoins, pulse, alerts, watchlist, holdings,
+      movers, topcoins, pulse, pulsePrev, alerts, watchlist, holdings,
       priceRules, firedAlerts, addPriceRule, removePriceRule,
       use, setVisibleSymbols, useCandles, watchRoom, toggleWatch, addHolding, removeHolding,
       visibleRooms: () => [...visible],
