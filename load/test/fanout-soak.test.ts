@@ -49,8 +49,8 @@ describe("fanout.js and soak.js against the mini edge", () => {
       expect(lost).toBeGreaterThan(0);
       const n = (name: string) => values(r.summary, name).count ?? 0;
       expect(lost).toBe(n("ws_msgs_expected") - n("ws_msgs_counted"));
-      // at least one missing update per hole, plus those dropped after a socket's last update
-      expect(lost).toBeGreaterThanOrEqual(n("ws_seq_gaps") + n("ws_msgs_trailing_lost"));
+      // Holes are seen during the drain too (after counting stopped), so they bound lost from above.
+      expect(lost).toBeLessThanOrEqual(n("ws_seq_gaps") + n("ws_msgs_trailing_lost"));
       expect(r.summary.metrics.ws_msgs_lost.thresholds).toEqual({ "count<=0": { ok: false } });
     } finally {
       await lossy.close();
