@@ -3,11 +3,14 @@
  * (500 symbols × 10 Hz by default) and written to BENCHMARKS.md (section "ui"):
  *   - JS shipped, gzipped (budget ≤ 120 KB)
  *   - first meaningful paint: first prices on screen after navigation (budget < 1 s)
- *   - long tasks while the market updates (budget: none > 50 ms)
+ *   - headline: requestAnimationFrame frame intervals over the run, p99 and max
+ *     (budget: p99 ≤ 50 ms), and every long task of the run, none excluded (budget:
+ *     none > 50 ms; the Long Tasks API reports only tasks over 50 ms, so "none" is
+ *     reported as such, never as 0 ms)
  *   - JS heap growth over the run after forced GC (budget < 20 MB over 10 min)
  * During the run a simulated user scrolls the grid every 2 s and rotates through the
- * markets, overview and coin views; tasks within 1 s of a view switch are reported
- * apart from the steady state.
+ * markets, overview and coin views; tasks near a view switch or in the bench's forced
+ * GCs are also listed apart, for information — the budget counts them all.
  *
  *   npx tsx bench/ui.ts [--minutes 10] [--seconds N] [--symbols 500] [--hz 10] [--no-build] [--no-write]
  */
@@ -34,7 +37,8 @@ const hz = num("hz", 10);
 const root = join(import.meta.dirname, "..");
 const dist = join(import.meta.dirname, "..", "ui", "dist");
 
-const BUDGET = { jsKb: 120, paintMs: 1000, longTaskMs: 50, heapMb: 20 };
+/** frameP99Ms: no more than 1 % of frames may take longer than a long task would. */
+const BUDGET = { jsKb: 120, paintMs: 1000, longTaskMs: 50, heapMb: 20, frameP99Ms: 50 };
 
 function build(): void {
   if (argv.includes("--no-build") && existsSync(join(dist, "index.html"))) return;
@@ -168,6 +172,12 @@ async function main(): Promise<void> {
       for (const [t, d] of during) console.log(`long task ${d.toFixed(0)} ms at ${(t - t0).toFixed(0)}; since scroll ${since(scrolls, t)} ms, since switch ${since(switches, t)} ms`);
     }
     const growth = mb(heap1 - heap0);
+    // Every long task after the first load, with no exclusion (view switches and forced GCs included).
+    const all = tf.long.filter((e) => e[0] >= t0).map(([, d]) => d);
+    const longest = all.length ? Math.max(...all) : null;
+    const longText = longest === null ? "none over 50 ms (the API reports only tasks > 50 ms)" : `${longest.toFixed(0)} ms (${all.length} over 50 ms)`;
+    const frameP99 = frames.length ? pctl(frames, 0.99) : null;
+    const frameMax = frames.length ? Math.max(...frames) : null;
     const maxSteady = steady.length ? Math.max(...steady) : 0;
     const fcp = median(paints.map((p) => p.fcp));
     const firstPrices = median(paints.map((p) => p.prices));
@@ -182,11 +192,11 @@ async function main(): Promise<void> {
         ["JS shipped (gzip)", `${gzKb.toFixed(1)} KB (${(size.raw / 1024).toFixed(0)} KB raw, ${size.files} files; ${(size.entryGz / 1024).toFixed(1)} KB before first paint, charts load lazily)`, `≤ ${BUDGET.jsKb} KB`, ok(gzKb <= BUDGET.jsKb)],
         ["first contentful paint (median of 3)", `${fcp.toFixed(0)} ms`, "—", ""],
         ["first prices on screen (median of 3)", `${firstPrices.toFixed(0)} ms`, `< ${BUDGET.paintMs} ms`, ok(firstPrices < BUDGET.paintMs)],
-        ["longest task while updating", `${maxSteady.toFixed(0)} ms (${steady.filter((d) => d > BUDGET.longTaskMs).length} over 50 ms)`, `≤ ${BUDGET.longTaskMs} ms`, ok(maxSteady <= BUDGET.longTaskMs)],
-        ["long tasks at view switches", `${onSwitch.length} (max ${onSwitch.length ? Math.max(...onSwitch).toFixed(0) : 0} ms, ${switches.length} switches)`, "—", ""],
-        ["long tasks in the bench's forced GCs (excluded)", `${tf.long.filter((e) => e[0] >= t0 && inGc(e)).length}`, "—", ""],
+        ["frame interval (requestAnimationFrame) p99 / max", frameP99 === null ? "not measured (no frames)" : `${frameP99.toFixed(1)} / ${frameMax!.toFixed(0)} ms (${frames.length} frames)`, `p99 ≤ ${BUDGET.frameP99Ms} ms`, frameP99 === null ? "" : ok(frameP99 <= BUDGET.frameP99Ms)],
+        ["longest task of the run (nothing excluded)", longText, `≤ ${BUDGET.longTaskMs} ms`, ok((longest ?? 0) <= BUDGET.longTaskMs)],
+        ["  of which: steady state / near view switches / in forced GCs", `${steady.length} (max ${steady.length ? maxSteady.toFixed(0) : "–"} ms) / ${onSwitch.length} (max ${onSwitch.length ? Math.max(...onSwitch).toFixed(0) : "–"} ms, ${switches.length} switches) / ${tf.long.filter((e) => e[0] >= t0 && inGc(e)).length}`, "—", ""],
         ["long tasks during first load", `${load.length} (max ${load.length ? Math.max(...load).toFixed(0) : 0} ms)`, "—", ""],
-        ["frame interval p50 / p99 / max", `${pctl(frames, 0.5).toFixed(1)} / ${pctl(frames, 0.99).toFixed(1)} / ${frames.length ? Math.max(...frames).toFixed(0) : 0} ms`, "—", ""],
+        ["frame interval p50", frames.length ? `${pctl(frames, 0.5).toFixed(1)} ms` : "not measured", "—", ""],
         ["main thread busy", `${(((busy1 - busy0) * 1000 / wall) * 100).toFixed(1)} %`, "—", ""],
         ["JS heap after GC: start → end", `${mb(heap0).toFixed(1)} → ${mb(heap1).toFixed(1)} MB`, "—", ""],
         ["JS heap growth", `${growth.toFixed(2)} MB${scaled}`, `< ${BUDGET.heapMb} MB / 10 min`, ok(growth < BUDGET.heapMb)],
@@ -200,11 +210,11 @@ async function main(): Promise<void> {
     reportResult({
       name: "ui",
       figures: {
-        js_gzip_kb: gzKb, first_prices_ms: firstPrices, longest_task_ms: maxSteady, heap_growth_mb: growth,
-        frame_p99_ms: frames.length ? pctl(frames, 0.99) : null, frame_max_ms: frames.length ? Math.max(...frames) : null,
+        frame_p99_ms: frameP99, frame_max_ms: frameMax,
+        js_gzip_kb: gzKb, first_prices_ms: firstPrices, long_tasks_over_50ms: all.length, longest_task_ms: longest, heap_growth_mb: growth,
       },
-      targets: { js_gzip_kb: `≤ ${BUDGET.jsKb}`, first_prices_ms: `< ${BUDGET.paintMs}`, longest_task_ms: `≤ ${BUDGET.longTaskMs}`, heap_growth_mb: `< ${BUDGET.heapMb} per 10 min` },
-      met: { js_gzip_kb: gzKb <= BUDGET.jsKb, first_prices_ms: Number.isFinite(firstPrices) ? firstPrices < BUDGET.paintMs : null, longest_task_ms: maxSteady <= BUDGET.longTaskMs, heap_growth_mb: growth < BUDGET.heapMb },
+      targets: { frame_p99_ms: `≤ ${BUDGET.frameP99Ms}`, js_gzip_kb: `≤ ${BUDGET.jsKb}`, first_prices_ms: `< ${BUDGET.paintMs}`, long_tasks_over_50ms: "= 0", heap_growth_mb: `< ${BUDGET.heapMb} per 10 min` },
+      met: { frame_p99_ms: frameP99 === null ? null : frameP99 <= BUDGET.frameP99Ms, js_gzip_kb: gzKb <= BUDGET.jsKb, first_prices_ms: Number.isFinite(firstPrices) ? firstPrices < BUDGET.paintMs : null, long_tasks_over_50ms: all.length === 0, heap_growth_mb: growth < BUDGET.heapMb },
     });
     await ctx.close();
   } finally {

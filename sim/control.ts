@@ -34,13 +34,18 @@ const Rate = z.strictObject({ ticksPerSecond: z.number().int().min(1).max(1_000_
 
 export function simStats(core: SimCore): Record<string, unknown> {
   const { market, universe, stats } = core;
+  const at = Date.now();
   return {
     seed: core.seed,
-    uptimeMs: Date.now() - core.startedAt,
+    /** The simulator's clock when these counters were read: a rate over a window is Δcounter / Δat of two reads. */
+    at,
+    uptimeMs: at - core.startedAt,
     products: universe.products.length,
     activeProducts: market.active.length,
     tickRate: { target: market.tickRate, achieved: market.achieved },
     ticks: market.ticks,
+    /** Ticks written to client sockets, all venues (what the consumers were offered). */
+    ticksSent: stats.coinbase.ticksSent + stats.binance.ticksSent + stats["binance-usdm"].ticksSent,
     connections: core.registry.size,
     venues: { coinbase: stats.coinbase.toJSON(), binance: stats.binance.toJSON(), "binance-usdm": stats["binance-usdm"].toJSON(), coingecko: { ...stats.coingecko.toJSON(), rpm: core.coingeckoRpm } },
     faults: core.faults.toJSON(),

@@ -11,8 +11,8 @@
  *   is sent any more (loss at the end, with no later update to reveal a hole);
  * - closeAfterMs: each client socket is cut (TCP destroyed, no close frame) that long
  *   after it connected;
- * - silence {afterMs, forMs}: frames are held back (not dropped) during that window
- *   after the first connection, then sent in order (silence without loss).
+ * - silence {afterMs, forMs}: each connection's frames are held back (not dropped) from
+ *   afterMs to afterMs + forMs after it connected, then sent in order (silence, no loss).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,11 +50,8 @@ export async function startFaultProxy(o: FaultOptions): Promise<FaultProxy> {
   let t0 = 0;
   const http = createServer((_req, res) => void res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
-  const held: Array<() => void> = [];
-  const silenceEnd = o.silence ? o.silence.afterMs + o.silence.forMs : 0;
-  const flush = setInterval(() => {
-    if (held.length && t0 && Date.now() - t0 >= silenceEnd) for (const send of held.splice(0)) send();
-  }, 50);
+  const flushers = new Set<() => void>();
+  const flush = setInterval(() => flushers.forEach((f) => f()), 50);
 
   wss.on("connection", (client, req) => {
     stats.connections++;
@@ -62,6 +59,13 @@ export async function startFaultProxy(o: FaultOptions): Promise<FaultProxy> {
     const up = new WebSocket(o.target + (req.url?.includes("?") ? req.url.slice(req.url.indexOf("?")) : ""), { perMessageDeflate: false });
     const early: string[] = [];
     let updates = 0;
+    const connectedAt = Date.now();
+    const held: Array<() => void> = [];
+    const silenceEnd = o.silence ? o.silence.afterMs + o.silence.forMs : 0;
+    const flusher = () => {
+      if (held.length && Date.now() - connectedAt >= silenceEnd) for (const f of held.splice(0)) f();
+    };
+    flushers.add(flusher);
     up.on("open", () => void early.splice(0).forEach((m) => up.send(m)));
     client.on("message", (m) => {
       const s = m.toString();
@@ -77,7 +81,7 @@ export async function startFaultProxy(o: FaultOptions): Promise<FaultProxy> {
         if (o.trailing && room === o.trailing.room && Date.now() - t0 >= o.trailing.afterMs) return void stats.trailingDropped++;
         if (o.dropEvery && updates % o.dropEvery === 0) return void stats.dropped++;
       }
-      const since = Date.now() - t0;
+      const since = Date.now() - connectedAt;
       const times = room !== undefined && o.duplicateEvery && updates % o.duplicateEvery === 0 ? 2 : 1;
       if (times === 2) stats.duplicated++;
       for (let i = 0; i < times; i++) {
@@ -91,6 +95,7 @@ export async function startFaultProxy(o: FaultOptions): Promise<FaultProxy> {
     }, o.closeAfterMs);
     const end = () => {
       clearTimeout(cut);
+      flushers.delete(flusher);
       up.terminate();
       client.terminate();
     };

@@ -4,7 +4,8 @@
  * → snapshot + updates with per-room seq and producer ts, `since` replay for stream
  * rooms (alerts, candles.*), unsubscribe, ping → pong — that publishes every room at a
  * known rate. Sockets whose send buffer exceeds a limit are closed with 4001 (too
- * slow), like the edge. GET /metrics reports process_resident_memory_bytes.
+ * slow), like the edge. GET /metrics reports process_resident_memory_bytes; GET
+ * /published the last seq per room (the producer's count for PUBLISHED_URL).
  *
  * Programmatic: `startMiniEdge({ ratePerRoom: 10 })`. Standalone:
  * `npx tsx load/test/mini-edge.ts --port 0 --rate 10` prints {"url",...} as JSON.
@@ -46,7 +47,7 @@ export type MiniEdgeStats = {
   sourceAddresses: number;
 };
 
-export type MiniEdge = { url: string; metricsUrl: string; port: number; stats(): MiniEdgeStats; close(): Promise<void> };
+export type MiniEdge = { url: string; metricsUrl: string; publishedUrl: string; port: number; stats(): MiniEdgeStats; close(): Promise<void> };
 
 type Room = { name: string; stream: boolean; seq: number; last?: string; history: Array<{ seq: number; text: string }>; subs: Set<WebSocket> };
 
@@ -66,7 +67,11 @@ export async function startMiniEdge(o: MiniEdgeOptions = {}): Promise<MiniEdge> 
   }
 
   const http = createServer((req, res) => {
-    if (req.url === "/metrics") {
+    if (req.url === "/published") {
+      // The producer's count (PUBLISHED_URL): last seq per room, before any dropEvery fault.
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ rooms: Object.fromEntries([...rooms.values()].map((r) => [r.name, r.seq])) }));
+    } else if (req.url === "/metrics") {
       res.setHeader("content-type", "text/plain; version=0.0.4");
       res.end(`process_resident_memory_bytes ${process.memoryUsage.rss()}\nmini_edge_connections ${stats.connections}\n`);
     } else res.writeHead(404).end();
@@ -170,6 +175,7 @@ export async function startMiniEdge(o: MiniEdgeOptions = {}): Promise<MiniEdge> 
   return {
     url: `ws://${host}:${port}/ws`,
     metricsUrl: `http://${host}:${port}/metrics`,
+    publishedUrl: `http://${host}:${port}/published`,
     port,
     stats: () => ({ ...stats }),
     close: () =>
