@@ -127,7 +127,7 @@ export class Membership {
     const sent = this.clock.now();
     this.heldSince = sent;
     try {
-      this.revision = await this.opts.kv.create(this.opts.memberId, this.value());
+      this.revision = await this.bounded(this.opts.kv.create(this.opts.memberId, this.value()));
     } catch (err) {
       const stale = isWrongRevision(err) ? await this.staleOwnKey() : undefined;
       if (stale === undefined) throw err;
@@ -141,6 +141,25 @@ export class Membership {
     }
     this.renewedAt = sent;
     this.log.info("joined as {id}", { id: this.opts.memberId });
+  }
+
+  /**
+   * A create sent while NATS is away waits for the client's request timeout (5 s) before
+   * it fails, and the next join attempt waits behind it: bound it like a renewal. If it
+   * is stored after all, the next attempt finds our own unrenewed key and takes it over.
+   */
+  private async bounded<T>(p: Promise<T>): Promise<T> {
+    let timer: unknown;
+    const ms = Math.max(500, this.renewTimeoutMs());
+    const late = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => reject(new Error(`no answer from the lease bucket within ${ms} ms`)), ms);
+    });
+    p.catch(() => {});
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
   }
 
   /**
