@@ -79,6 +79,29 @@ describe("Membership and LeaderLease on a real nats-server", () => {
     await a.stop();
   });
 
+  it("a member restarted after a crash takes over the key its previous run left, without waiting for it to expire", async () => {
+    const before = new Membership({ kv, memberId: "r1", leaseMs, pollMs: 100 });
+    await before.start();
+    await wait(300);
+    (before as unknown as { stopped: AbortController }).stopped.abort(); // kill -9: the key stays
+    const t0 = Date.now();
+    const after = new Membership({ kv, memberId: "r1", leaseMs, pollMs: 100 });
+    await after.start(); // a create of an existing key fails: this is the takeover
+    const took = Date.now() - t0;
+    expect(after.view()).toMatchObject({ held: true, settled: true });
+    expect(took).toBeLessThan(leaseMs - 200); // well before the old key could expire
+    expect((await kv.get("r1"))?.json<{ holder: string }>().holder).toBe("r1");
+    await after.stop();
+  });
+
+  it("a second live member with the same id does not take over a key that is still renewed", async () => {
+    const live = new Membership({ kv, memberId: "r2", leaseMs, pollMs: 100 });
+    await live.start();
+    await expect(new Membership({ kv, memberId: "r2", leaseMs, pollMs: 100 }).start()).rejects.toThrow(/wrong last sequence/i);
+    expect(live.view().held).toBe(true);
+    await live.stop();
+  });
+
   it("LeaderLease elects one leader and fails over when it resigns", async () => {
     const elected: string[] = [];
     const l1 = new LeaderLease({ kv, name: "ranker", holderId: "h1", leaseMs, onElected: () => elected.push("h1") });

@@ -126,9 +126,65 @@ export class Membership {
   private async acquire(): Promise<void> {
     const sent = this.clock.now();
     this.heldSince = sent;
-    this.revision = await this.opts.kv.create(this.opts.memberId, this.value());
+    try {
+      this.revision = await this.bounded(this.opts.kv.create(this.opts.memberId, this.value()));
+    } catch (err) {
+      const stale = isWrongRevision(err) ? await this.staleOwnKey() : undefined;
+      if (stale === undefined) throw err;
+      const now = this.clock.now();
+      // Settled at once: our key never left the bucket, so nobody took our work meanwhile.
+      this.heldSince = now - this.joinGraceMs;
+      this.revision = await this.opts.kv.update(this.opts.memberId, this.value(), stale, this.renewTimeoutMs());
+      this.renewedAt = now;
+      this.log.info("joined as {id}, taking over the key a previous run left (not renewed for a renewal period)", { id: this.opts.memberId });
+      return;
+    }
     this.renewedAt = sent;
     this.log.info("joined as {id}", { id: this.opts.memberId });
+  }
+
+  /**
+   * A create sent while NATS is away waits for the client's request timeout (5 s) before
+   * it fails, and the next join attempt waits behind it: bound it like a renewal. If it
+   * is stored after all, the next attempt finds our own unrenewed key and takes it over.
+   */
+  private async bounded<T>(p: Promise<T>): Promise<T> {
+    let timer: unknown;
+    const ms = Math.max(500, this.renewTimeoutMs());
+    const late = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => reject(new Error(`no answer from the lease bucket within ${ms} ms`)), ms);
+    });
+    p.catch(() => {});
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Our key exists already (a host restarted after kill -9 keeps its id, and its old key
+   * lives until the bucket's TTL). If it names us and nobody renews it for a renewal
+   * period and a bit, its writer is gone: its revision, to take it over at once rather
+   * than wait up to a whole lease for it to expire. Undefined when it is renewed (a live
+   * process with our id) or is not ours.
+   */
+  private async staleOwnKey(): Promise<number | undefined> {
+    const read = async () => {
+      const e = await this.opts.kv.get(this.opts.memberId);
+      if (!e || e.operation !== "PUT") return undefined;
+      const holder = (JSON.parse(e.string()) as { holder?: string }).holder;
+      return holder === this.opts.memberId ? e.revision : undefined;
+    };
+    const first = await read();
+    if (first === undefined) return undefined;
+    await sleep(this.clock, this.renewEveryMs() + Math.max(100, Math.floor(this.opts.leaseMs / 20)), this.stopped.signal);
+    if (this.stopped.signal.aborted) return undefined;
+    return (await read()) === first ? first : undefined;
+  }
+
+  private renewEveryMs(): number {
+    return Math.max(20, Math.floor(this.opts.leaseMs / 4));
   }
 
   private renewTimeoutMs(): number {
@@ -137,7 +193,7 @@ export class Membership {
   }
 
   private async renewLoop(): Promise<void> {
-    const every = Math.max(20, Math.floor(this.opts.leaseMs / 4));
+    const every = this.renewEveryMs();
     const retryMs = Math.max(10, Math.floor(every / 4));
     let wait = every;
     while (!this.stopped.signal.aborted) {

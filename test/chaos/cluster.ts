@@ -51,6 +51,8 @@ export async function replicasCurrent(jsm: JetStreamManager, stream: string): Pr
  */
 export class CoinbaseTap {
   readonly keys = new Set<string>();
+  /** Arrival times of ticker frames, per product. */
+  readonly arrivals = new Map<string, number[]>();
   private readonly ws: WebSocket;
   readonly ready: Promise<void>;
 
@@ -65,7 +67,9 @@ export class CoinbaseTap {
     });
     this.ws.on("message", (d) => {
       const m = JSON.parse(String(d)) as { type?: string; product_id?: string; sequence?: number };
-      if (m.type === "ticker" && m.product_id && typeof m.sequence === "number") this.keys.add(`${m.product_id}/${m.sequence}`);
+      if (m.type !== "ticker" || !m.product_id || typeof m.sequence !== "number") return;
+      this.keys.add(`${m.product_id}/${m.sequence}`);
+      (this.arrivals.get(m.product_id) ?? this.arrivals.set(m.product_id, []).get(m.product_id)!).push(Date.now());
     });
   }
 
@@ -76,6 +80,22 @@ export class CoinbaseTap {
     this.ws.close();
     await closed;
   }
+}
+
+/**
+ * How long news waited for its room: for each input time in `[from, to]`, the time until
+ * the first output at or after it (or until `end`, default `to`, when none came). The maximum is the
+ * room's longest staleness: a room with nothing new to say is not counted as silent.
+ */
+export function longestStaleness(inputs: readonly number[], outputs: readonly number[], from: number, to: number, end = to): number {
+  let worst = 0;
+  let j = 0;
+  for (const t of inputs) {
+    if (t < from || t > to) continue;
+    while (j < outputs.length && outputs[j]! < t) j++;
+    worst = Math.max(worst, (j < outputs.length ? Math.min(outputs[j]!, end) : end) - t);
+  }
+  return worst;
 }
 
 /** The longest gap between consecutive times in `[from, to]` (the edges count: silence right after `from` or before `to`). */
