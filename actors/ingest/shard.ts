@@ -33,6 +33,7 @@ import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
 import { binanceProductsPerConnection, binanceProtocol, coinbaseAdvancedProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 import { UpstreamChecks } from "./upstream-checks.ts";
+import { ProductRefresher } from "./product-refresh.ts";
 
 export interface ShardDeps {
   shardId: string;
@@ -55,6 +56,8 @@ export interface ShardDeps {
   bucket?: TokenBucket;
   /** Coinbase tick sequences are contiguous (true for the simulator). */
   coinbaseGapCheck?: boolean;
+  /** Re-reads the upstream product lists (every PRODUCTS_REFRESH_MS): listings and delistings without a restart. */
+  listProducts?: () => Promise<Partial<Record<VenueName, string[]>>>;
   info?: Record<string, unknown>;
 }
 
@@ -90,6 +93,7 @@ export class ShardLogic {
   private readonly tradeIds = new TradeIdTracker();
   /** Subscription acks, connection sequences, clock skew (upstream-checks.ts). */
   readonly checks: UpstreamChecks;
+  readonly refresher: ProductRefresher | undefined;
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -131,6 +135,9 @@ export class ShardLogic {
       onInvalid: (why) => this.badFrame("bus", `trade fails its schema: ${why}`, ""),
     });
     for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
+    this.refresher = d.listProducts && s.PRODUCTS_REFRESH_MS > 0
+      ? new ProductRefresher({ intervalMs: s.PRODUCTS_REFRESH_MS, clock: d.clock, list: d.listProducts, current: () => d.products, apply: (l, n) => this.updateProducts(l, n), name: d.shardId })
+      : undefined;
     this.membership = new Membership({
       kv: d.kv,
       memberId: d.shardId,
@@ -148,8 +155,9 @@ export class ShardLogic {
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
     const jwt = s.COINBASE_JWT;
+    const names = this.d.symbols?.coinbase;
     const protocol = ep.venue === "coinbase"
-      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES)
+      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
       : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
@@ -232,6 +240,19 @@ export class ShardLogic {
   async start(): Promise<void> {
     for (const v of this.venues.values()) v.books?.start();
     await this.membership.start();
+    this.reconcile();
+    this.refresher?.start();
+  }
+
+  /** New product lists (listings, delistings): learn their bus symbols, then own and subscribe accordingly. */
+  updateProducts(lists: Partial<Record<VenueName, string[]>>, symbols: Partial<Record<VenueName, ReadonlyMap<string, string>>> = {}): void {
+    for (const [venue, v] of this.venues) {
+      const ps = lists[venue];
+      if (!ps) continue;
+      const names = symbols[venue];
+      if (names) v.protocol.addSymbols?.(names);
+      this.d.products[venue] = ps;
+    }
     this.reconcile();
   }
 
@@ -458,6 +479,7 @@ export class ShardLogic {
     this.stopping = true;
     this.flusher.stop();
     this.checks.stop();
+    this.refresher?.stop();
     const take = (n = 1) => this.bucket.tryTake(n);
     for (const v of this.venues.values()) v.sockets.unsubscribeAll(take);
     this.trades.flush();
