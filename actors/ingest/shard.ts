@@ -33,6 +33,7 @@ import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
 import { binanceProductsPerConnection, binanceProtocol, coinbaseAdvancedProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 import { UpstreamChecks } from "./upstream-checks.ts";
+import { ShardReports } from "./shard-reports.ts";
 import { ProductRefresher } from "./product-refresh.ts";
 
 export interface ShardDeps {
@@ -80,9 +81,7 @@ export class ShardLogic {
   private readonly gates = new Map<string, FrameResult[]>();
   private readonly log;
   private readonly m;
-  private readonly lastBadLog = new Map<string, number>();
-  private suppressedBad = 0;
-  private readonly sessionsUnlogged = new Map<string, number>();
+  private readonly reports: ShardReports;
   private stopping = false;
   private readonly disposers: Array<{ dispose(): void }> = [];
   private readonly labels;
@@ -113,6 +112,7 @@ export class ShardLogic {
       missedTrades: metrics.counter("ingest_missed_trades_total", "trades the trade ids or a heartbeat's last_trade_id say were never received"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
+    this.reports = new ShardReports({ log: this.log, clock: d.clock, intervalMs: s.BAD_FRAME_LOG_MS, bad: this.m.bad, sessions: this.m.sessions });
     this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
     this.checks = new UpstreamChecks({ clock: d.clock, metrics, labels: this.labels, maxSkewMs: s.MAX_CLOCK_SKEW_MS, ackTimeoutMs: s.ACK_TIMEOUT_MS });
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
@@ -132,7 +132,7 @@ export class ShardLogic {
       maxBatch: s.PUBLISH_MAX_BATCH,
       clock: d.clock,
       validate: s.VALIDATE_PUBLISHED,
-      onInvalid: (why) => this.badFrame("bus", `trade fails its schema: ${why}`, ""),
+      onInvalid: (why) => this.reports.badFrame("bus", `trade fails its schema: ${why}`, ""),
     });
     for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
     this.refresher = d.listProducts && s.PRODUCTS_REFRESH_MS > 0
@@ -392,11 +392,11 @@ export class ShardLogic {
         this.log.info("{venue} connection {id}: serverShutdown, reconnecting now", { venue, id: slot.id });
         return slot.transport.reconnect?.("serverShutdown");
       case "bad":
-        return this.badFrame(venue, r.error, r.sample);
+        return this.reports.badFrame(venue, r.error, r.sample);
       case "error":
         this.checks.errored(slot.id, r.id, r.message);
         this.m.errors.inc({ venue });
-        return this.badFrame(venue, `upstream error: ${r.message}`, "");
+        return this.reports.badFrame(venue, `upstream error: ${r.message}`, "");
       default:
         return;
     }
@@ -406,29 +406,11 @@ export class ShardLogic {
     const venue = v.protocol.venue;
     const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck, r.tick.exchTs);
     if (c.type === "dup") return this.m.dups.inc({ venue });
-    if (c.type === "session") this.newSession(venue, product, c.previous, c.got);
+    if (c.type === "session") this.reports.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     r.tick.exchTs = this.checks.time(venue, r.tick.exchTs, r.tick.recvTs);
     this.freshness.tick(venue, product);
     this.publisher.tick(r.tick);
-  }
-
-  /** One log line per venue per BAD_FRAME_LOG_MS: a venue restart starts a session on every product at once. */
-  private newSession(venue: string, product: string, previous: number, got: number): void {
-    this.m.sessions.inc({ venue });
-    const now = this.d.clock.now();
-    const key = `session:${venue}`;
-    const last = this.lastBadLog.get(key);
-    const more = (this.sessionsUnlogged.get(venue) ?? 0) + 1;
-    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
-      this.sessionsUnlogged.set(venue, more);
-      return;
-    }
-    this.lastBadLog.set(key, now);
-    this.sessionsUnlogged.set(venue, 0);
-    this.log.info("{venue}: new upstream session on {n} product(s), e.g. {product} restarted at sequence {got} (previous session reached {previous})", {
-      venue, n: more, product, got, previous,
-    });
   }
 
   /** Lost trades [from, to): counted, and a GapEvent naming the range. */
@@ -444,23 +426,9 @@ export class ShardLogic {
     this.m.gaps.inc({ venue });
     this.log.info("{venue} {symbol}: sequence gap, expected {expected} got {got}", { venue, symbol, expected, got });
     const ev: GapEvent = { v: 1, venue, symbol, expected, got, ts: this.d.clock.now(), ...(reason ? { reason } : {}) };
-    void this.publisher.publish(subjects.gap(venue, symbol), encode(ev), `g:${venue}:${symbol}:${expected}-${got}`);
+    // A connection's numbers start again with each connection: its gaps are named by time too.
+    void this.publisher.publish(subjects.gap(venue, symbol), encode(ev), `g:${venue}:${symbol}:${expected}-${got}${reason ? `:${reason}:${ev.ts}` : ""}`);
     if (resubscribe) v.sockets.resubscribe(product);
-  }
-
-  private badFrame(venue: string, error: string, sample: string): void {
-    this.m.bad.inc({ venue });
-    const now = this.d.clock.now();
-    const last = this.lastBadLog.get(venue);
-    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
-      this.suppressedBad++;
-      return;
-    }
-    this.lastBadLog.set(venue, now);
-    this.log.warn("{venue}: skipped a bad frame ({error}); sample: {sample} ({suppressed} more since the last report)", {
-      venue, error, sample, suppressed: this.suppressedBad,
-    });
-    this.suppressedBad = 0;
   }
 
   private feedStatus(venue: string, state: FeedStatus["state"], reason: string): void {
