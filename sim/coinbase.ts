@@ -197,7 +197,8 @@ export class CoinbaseVenue implements TickListener {
       let set = c.channels.get(ch);
       if (!set) c.channels.set(ch, (set = new Set()));
       for (const p of products) {
-        if (set.has(p)) continue;
+        // The refuseProducts knob: left out quietly, so only the subscriptions reply shows it.
+        if (set.has(p) || this.ctx.faults.refuses(p.cbId)) continue;
         set.add(p);
         this.market.retain(p);
         if (ch === "ticker") {
