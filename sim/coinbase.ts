@@ -197,7 +197,8 @@ export class CoinbaseVenue implements TickListener {
       let set = c.channels.get(ch);
       if (!set) c.channels.set(ch, (set = new Set()));
       for (const p of products) {
-        if (set.has(p)) continue;
+        // The refuseProducts knob: left out quietly, so only the subscriptions reply shows it.
+        if (set.has(p) || this.ctx.faults.refuses(p.cbId)) continue;
         set.add(p);
         this.market.retain(p);
         if (ch === "ticker") {
@@ -332,5 +333,24 @@ export function coinbaseProducts(universe: Universe): Array<Record<string, unkno
     trading_disabled: false,
     fx_stablecoin: false,
     max_slippage_percentage: "0.03000000",
+  }));
+}
+
+/** The Advanced Trade public product list's rows (`/api/v3/brokerage/market/products`), the fields Tickflow reads and a few more. */
+export function coinbaseAdvancedProducts(universe: Universe): Array<Record<string, unknown>> {
+  return universe.products.filter((p) => p.listed).map((p) => ({
+    product_id: p.cbId,
+    price: p.pxStr,
+    base_increment: fixed(1, p.qtyDec),
+    quote_increment: fixed(1, p.dec),
+    base_name: p.name,
+    quote_name: "US Dollar",
+    status: "online",
+    trading_disabled: false,
+    product_type: "SPOT",
+    quote_currency_id: "USD",
+    base_currency_id: p.base,
+    base_display_symbol: p.base,
+    quote_display_symbol: "USD",
   }));
 }

@@ -78,7 +78,8 @@ export async function control(core: SimCore, path: string, q: URLSearchParams, r
       const offset = intParam(q, "offset", 0);
       const limit = intParam(q, "limit", 1000);
       if (Number.isNaN(offset) || Number.isNaN(limit)) return sendJson(res, 400, { error: "offset and limit must be non-negative integers" });
-      const rows = core.universe.products.slice(offset, offset + limit).map((p) => ({
+      // Listed products only: the listings knob takes products off every list.
+      const rows = core.universe.products.filter((p) => p.listed).slice(offset, offset + limit).map((p) => ({
         index: p.index,
         base: p.base,
         name: p.name,

@@ -10,7 +10,7 @@ import { WebSocketServer } from "ws";
 import { BadStreamError, BinanceVenue } from "./binance.ts";
 import { binanceRest, restWeight } from "./binance-rest.ts";
 import { WeightLimiter } from "./binance-limits.ts";
-import { CoinbaseVenue, coinbaseProducts } from "./coinbase.ts";
+import { CoinbaseVenue, coinbaseAdvancedProducts, coinbaseProducts } from "./coinbase.ts";
 import { CoinbaseAdvancedVenue } from "./coinbase-advanced.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
@@ -186,6 +186,11 @@ export class SimServer {
     }
     const geckoPath = path.startsWith("/coingecko/") ? path.slice("/coingecko".length) : path;
     const isGecko = geckoPath === "/api/v3/coins/markets" || geckoPath === "/api/v3/simple/price" || path === "/coingecko/api/v3/ping";
+    if (path === "/api/v3/brokerage/market/products" && req.method === "GET") {
+      // Coinbase Advanced Trade public product list (https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/rest-api/public/list-public-products).
+      const products = coinbaseAdvancedProducts(this.core.universe);
+      return sendJson(res, 200, { products, num_products: products.length });
+    }
     if (path === "/products" && req.method === "GET") {
       // Coinbase Exchange REST product list (https://docs.cdp.coinbase.com/exchange/reference/exchangerestapi_getproducts).
       return sendJson(res, 200, coinbaseProducts(this.core.universe));

@@ -102,6 +102,24 @@ describe("Coinbase Advanced Trade end to end (simulator /coinbase-advanced)", ()
     }
   }, 30_000);
 
+  it("Exchange API too: a product missing from the subscriptions reply is reported refused", async () => {
+    sim.faults({ refuseProducts: ["AVAX-USD"] });
+    const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, TRADES: "false", ACK_TIMEOUT_MS: "1000" });
+    const shard = new ShardLogic({
+      shardId: "ack-exchange", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
+      settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["AVAX-USD", "DOT-USD"] },
+    });
+    await shard.start();
+    try {
+      await waitFor("AVAX-USD refused", () => (shard.status().refused as Record<string, { products: string[] }>).coinbase?.products.includes("AVAX-USD") || undefined);
+      expect(shard.status().refused).toEqual({ coinbase: { count: 1, products: ["AVAX-USD"] } });
+      expect(shard.checks.unconfirmed()).toBe(0);
+    } finally {
+      sim.faults({ reset: true });
+      await shard.stop();
+    }
+  }, 30_000);
+
   it("exchange times beyond MAX_CLOCK_SKEW_MS of the receive time are counted and replaced by the receive time", async () => {
     sim.faults({ clockSkewMs: 120_000 });
     const { shard, count } = advancedShard(["LINK-USD"], { TRADES: "false", MAX_CLOCK_SKEW_MS: "5000" });

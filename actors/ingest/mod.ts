@@ -45,6 +45,8 @@ export function makeShard(host: HostContext, s: IngestSettings, products: Produc
     ...(bucket ? { bucket } : {}),
     symbols: symbolsOf(products),
     coinbaseGapCheck: s.COINBASE_GAP_CHECK ?? isSimFeed(s),
+    // Upstream lists (not a fixed PRODUCTS list) are read again every PRODUCTS_REFRESH_MS.
+    ...(s.PRODUCTS.length === 0 ? { listProducts: () => resolveProducts(s, venueEndpoints(s)) } : {}),
     info: { host: host.hostId, index },
   });
 }

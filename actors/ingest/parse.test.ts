@@ -139,7 +139,7 @@ describe("upstream fixtures", () => {
   it("Binance replies and klines are recognised, not counted as bad", () => {
     expect(parseBinance("binance", fixture("binance_subscribe_response.json"), RECV).kind).toBe("ack");
     expect(parseBinance("binance", `{"stream":"bnbbtc@kline_1m","data":${fixture("binance_kline.json")}}`, RECV).kind).toBe("ignored");
-    expect(parseBinance("binance", `{"error":{"code":2,"msg":"Invalid request"},"id":1}`, RECV)).toEqual({ kind: "error", message: "2: Invalid request" });
+    expect(parseBinance("binance", `{"error":{"code":2,"msg":"Invalid request"},"id":1}`, RECV)).toEqual({ kind: "error", message: "2: Invalid request", id: 1 });
   });
 
   it("a CoinGecko market row becomes a MarketSnapshot and a degraded tick", () => {

@@ -11,7 +11,8 @@
  * An empty PRODUCTS means everything the upstream lists (the simulator:
  * `/_sim/products`; Coinbase `/products`; Binance `/api/v3/exchangeInfo`; USD-M futures
  * `/fapi/v1/exchangeInfo`, from the simulator too), up to PRODUCTS_LIMIT. Binance bus
- * symbols come from the listing's own `baseAsset`/`quoteAsset` ({@link symbolsOf}).
+ * symbols come from the listing's own `baseAsset`/`quoteAsset`, Coinbase's from
+ * `base_currency`/`quote_currency` (Advanced Trade list: `*_currency_id`) ({@link symbolsOf}).
  */
 import { z } from "zod";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
@@ -57,7 +58,30 @@ export function productsFromList(entries: readonly string[], venues: readonly Ve
 }
 
 const SimProducts = z.array(z.object({ coinbase: z.string(), binance: z.string() }).loose());
-const CoinbaseProducts = z.array(z.object({ id: z.string(), status: z.string().optional() }).loose());
+const CoinbaseProducts = z.array(z.object({ id: z.string(), status: z.string().optional(), base_currency: z.string().optional(), quote_currency: z.string().optional() }).loose());
+/** Advanced Trade's product list (`/api/v3/brokerage/market/products`): `{products: [...]}`, base/quote as `*_currency_id`. */
+const AdvancedProducts = z.object({
+  products: z.array(z.object({
+    product_id: z.string(), status: z.string().optional(), trading_disabled: z.boolean().optional(),
+    base_currency_id: z.string().optional(), quote_currency_id: z.string().optional(),
+  }).loose()),
+}).loose();
+
+/**
+ * Online Coinbase products of either list shape (Exchange `/products`, or Advanced Trade's
+ * when COINBASE_REST_URL points there), with their bus symbols from base/quote.
+ */
+function listCoinbase(body: unknown, limit: number, symbols: Map<string, string>): string[] | undefined {
+  const ex = CoinbaseProducts.safeParse(body);
+  const rows = ex.success
+    ? ex.data.filter((p) => (p.status ?? "online") === "online").map((p) => [p.id, p.base_currency, p.quote_currency] as const)
+    : AdvancedProducts.safeParse(body).data?.products
+      .filter((p) => (p.status ?? "online").toLowerCase() === "online" && !p.trading_disabled)
+      .map((p) => [p.product_id, p.base_currency_id, p.quote_currency_id] as const);
+  if (!rows) return undefined;
+  for (const [id, base, quote] of rows) if (base && quote) symbols.set(id, `${base}-${quote}`.toUpperCase());
+  return rows.map(([id]) => id).sort().slice(0, limit);
+}
 const BinanceInfo = z.object({
   symbols: z.array(z.object({ symbol: z.string(), status: z.string(), baseAsset: z.string().optional(), quoteAsset: z.string().optional() }).loose()),
 }).loose();
@@ -96,9 +120,9 @@ export async function resolveProducts(s: IngestSettings, endpoints: readonly Ven
   for (const ep of endpoints) {
     if (out[ep.venue]) continue;
     if (ep.venue === "coinbase") {
-      const body = CoinbaseProducts.safeParse(await getJson(`${(ep.restUrl ?? "https://api.exchange.coinbase.com").replace(/\/$/, "")}/products`, f));
-      if (!body.success) throw new ProductListError("coinbase /products: unexpected body");
-      out.coinbase = body.data.filter((p) => (p.status ?? "online") === "online").map((p) => p.id).sort().slice(0, limit);
+      const list = listCoinbase(await getJson(`${(ep.restUrl ?? "https://api.exchange.coinbase.com").replace(/\/$/, "")}/products`, f), limit, (symbols.coinbase = new Map()));
+      if (!list) throw new ProductListError("coinbase /products: unexpected body");
+      out.coinbase = list;
     } else {
       const path = ep.venue === "binance-usdm" ? "/fapi/v1/exchangeInfo" : "/api/v3/exchangeInfo";
       const body = BinanceInfo.safeParse(await getJson(`${ep.restUrl!.replace(/\/$/, "")}${path}`, f));

@@ -33,6 +33,8 @@ import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
 import { binanceProductsPerConnection, binanceProtocol, coinbaseAdvancedProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
 import { UpstreamChecks } from "./upstream-checks.ts";
+import { ShardReports } from "./shard-reports.ts";
+import { ProductRefresher } from "./product-refresh.ts";
 
 export interface ShardDeps {
   shardId: string;
@@ -55,6 +57,8 @@ export interface ShardDeps {
   bucket?: TokenBucket;
   /** Coinbase tick sequences are contiguous (true for the simulator). */
   coinbaseGapCheck?: boolean;
+  /** Re-reads the upstream product lists (every PRODUCTS_REFRESH_MS): listings and delistings without a restart. */
+  listProducts?: () => Promise<Partial<Record<VenueName, string[]>>>;
   info?: Record<string, unknown>;
 }
 
@@ -77,9 +81,7 @@ export class ShardLogic {
   private readonly gates = new Map<string, FrameResult[]>();
   private readonly log;
   private readonly m;
-  private readonly lastBadLog = new Map<string, number>();
-  private suppressedBad = 0;
-  private readonly sessionsUnlogged = new Map<string, number>();
+  private readonly reports: ShardReports;
   private stopping = false;
   private readonly disposers: Array<{ dispose(): void }> = [];
   private readonly labels;
@@ -90,6 +92,7 @@ export class ShardLogic {
   private readonly tradeIds = new TradeIdTracker();
   /** Subscription acks, connection sequences, clock skew (upstream-checks.ts). */
   readonly checks: UpstreamChecks;
+  readonly refresher: ProductRefresher | undefined;
 
   constructor(private readonly d: ShardDeps) {
     const s = d.settings;
@@ -109,6 +112,7 @@ export class ShardLogic {
       missedTrades: metrics.counter("ingest_missed_trades_total", "trades the trade ids or a heartbeat's last_trade_id say were never received"),
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
+    this.reports = new ShardReports({ log: this.log, clock: d.clock, intervalMs: s.BAD_FRAME_LOG_MS, bad: this.m.bad, sessions: this.m.sessions });
     this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
     this.checks = new UpstreamChecks({ clock: d.clock, metrics, labels: this.labels, maxSkewMs: s.MAX_CLOCK_SKEW_MS, ackTimeoutMs: s.ACK_TIMEOUT_MS });
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
@@ -128,9 +132,12 @@ export class ShardLogic {
       maxBatch: s.PUBLISH_MAX_BATCH,
       clock: d.clock,
       validate: s.VALIDATE_PUBLISHED,
-      onInvalid: (why) => this.badFrame("bus", `trade fails its schema: ${why}`, ""),
+      onInvalid: (why) => this.reports.badFrame("bus", `trade fails its schema: ${why}`, ""),
     });
     for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
+    this.refresher = d.listProducts && s.PRODUCTS_REFRESH_MS > 0
+      ? new ProductRefresher({ intervalMs: s.PRODUCTS_REFRESH_MS, clock: d.clock, list: d.listProducts, current: () => d.products, apply: (l, n) => this.updateProducts(l, n), name: d.shardId })
+      : undefined;
     this.membership = new Membership({
       kv: d.kv,
       memberId: d.shardId,
@@ -148,8 +155,9 @@ export class ShardLogic {
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
     const jwt = s.COINBASE_JWT;
+    const names = this.d.symbols?.coinbase;
     const protocol = ep.venue === "coinbase"
-      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES)
+      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
       : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
@@ -232,6 +240,19 @@ export class ShardLogic {
   async start(): Promise<void> {
     for (const v of this.venues.values()) v.books?.start();
     await this.membership.start();
+    this.reconcile();
+    this.refresher?.start();
+  }
+
+  /** New product lists (listings, delistings): learn their bus symbols, then own and subscribe accordingly. */
+  updateProducts(lists: Partial<Record<VenueName, string[]>>, symbols: Partial<Record<VenueName, ReadonlyMap<string, string>>> = {}): void {
+    for (const [venue, v] of this.venues) {
+      const ps = lists[venue];
+      if (!ps) continue;
+      const names = symbols[venue];
+      if (names) v.protocol.addSymbols?.(names);
+      this.d.products[venue] = ps;
+    }
     this.reconcile();
   }
 
@@ -371,11 +392,11 @@ export class ShardLogic {
         this.log.info("{venue} connection {id}: serverShutdown, reconnecting now", { venue, id: slot.id });
         return slot.transport.reconnect?.("serverShutdown");
       case "bad":
-        return this.badFrame(venue, r.error, r.sample);
+        return this.reports.badFrame(venue, r.error, r.sample);
       case "error":
         this.checks.errored(slot.id, r.id, r.message);
         this.m.errors.inc({ venue });
-        return this.badFrame(venue, `upstream error: ${r.message}`, "");
+        return this.reports.badFrame(venue, `upstream error: ${r.message}`, "");
       default:
         return;
     }
@@ -385,29 +406,11 @@ export class ShardLogic {
     const venue = v.protocol.venue;
     const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck, r.tick.exchTs);
     if (c.type === "dup") return this.m.dups.inc({ venue });
-    if (c.type === "session") this.newSession(venue, product, c.previous, c.got);
+    if (c.type === "session") this.reports.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     r.tick.exchTs = this.checks.time(venue, r.tick.exchTs, r.tick.recvTs);
     this.freshness.tick(venue, product);
     this.publisher.tick(r.tick);
-  }
-
-  /** One log line per venue per BAD_FRAME_LOG_MS: a venue restart starts a session on every product at once. */
-  private newSession(venue: string, product: string, previous: number, got: number): void {
-    this.m.sessions.inc({ venue });
-    const now = this.d.clock.now();
-    const key = `session:${venue}`;
-    const last = this.lastBadLog.get(key);
-    const more = (this.sessionsUnlogged.get(venue) ?? 0) + 1;
-    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
-      this.sessionsUnlogged.set(venue, more);
-      return;
-    }
-    this.lastBadLog.set(key, now);
-    this.sessionsUnlogged.set(venue, 0);
-    this.log.info("{venue}: new upstream session on {n} product(s), e.g. {product} restarted at sequence {got} (previous session reached {previous})", {
-      venue, n: more, product, got, previous,
-    });
   }
 
   /** Lost trades [from, to): counted, and a GapEvent naming the range. */
@@ -423,23 +426,9 @@ export class ShardLogic {
     this.m.gaps.inc({ venue });
     this.log.info("{venue} {symbol}: sequence gap, expected {expected} got {got}", { venue, symbol, expected, got });
     const ev: GapEvent = { v: 1, venue, symbol, expected, got, ts: this.d.clock.now(), ...(reason ? { reason } : {}) };
-    void this.publisher.publish(subjects.gap(venue, symbol), encode(ev), `g:${venue}:${symbol}:${expected}-${got}`);
+    // A connection's numbers start again with each connection: its gaps are named by time too.
+    void this.publisher.publish(subjects.gap(venue, symbol), encode(ev), `g:${venue}:${symbol}:${expected}-${got}${reason ? `:${reason}:${ev.ts}` : ""}`);
     if (resubscribe) v.sockets.resubscribe(product);
-  }
-
-  private badFrame(venue: string, error: string, sample: string): void {
-    this.m.bad.inc({ venue });
-    const now = this.d.clock.now();
-    const last = this.lastBadLog.get(venue);
-    if (last !== undefined && now - last < this.d.settings.BAD_FRAME_LOG_MS) {
-      this.suppressedBad++;
-      return;
-    }
-    this.lastBadLog.set(venue, now);
-    this.log.warn("{venue}: skipped a bad frame ({error}); sample: {sample} ({suppressed} more since the last report)", {
-      venue, error, sample, suppressed: this.suppressedBad,
-    });
-    this.suppressedBad = 0;
   }
 
   private feedStatus(venue: string, state: FeedStatus["state"], reason: string): void {
@@ -458,6 +447,7 @@ export class ShardLogic {
     this.stopping = true;
     this.flusher.stop();
     this.checks.stop();
+    this.refresher?.stop();
     const take = (n = 1) => this.bucket.tryTake(n);
     for (const v of this.venues.values()) v.sockets.unsubscribeAll(take);
     this.trades.flush();

@@ -33,9 +33,35 @@ export interface VenueProtocol {
   parse(raw: string, recvTs: number): FrameResult;
   /** Bus symbol (`BASE-QUOTE`) of a venue product id. */
   symbolOf(product: string): string;
+  /** Learn bus symbols of newly listed products (from the venue's base/quote fields). */
+  addSymbols?(symbols: ReadonlyMap<string, string>): void;
 }
 
-export function coinbaseProtocol(gapCheck: boolean, trades = false): VenueProtocol {
+/**
+ * Coinbase product ids are `BASE-QUOTE` already; where the listing's base/quote say
+ * otherwise, ticks and trades carry the listing's symbol. Only such products pay for a
+ * lookup on the hot path.
+ */
+function coinbaseSymbols(initial?: ReadonlyMap<string, string>) {
+  const renamed = new Map<string, string>();
+  const add = (m: ReadonlyMap<string, string>) => {
+    for (const [p, sym] of m) if (p !== sym) renamed.set(p, sym);
+  };
+  if (initial) add(initial);
+  const rename = (r: FrameResult): FrameResult => {
+    if (renamed.size === 0) return r;
+    if (r.kind === "batch") return { ...r, items: r.items.map(rename) };
+    const sym = r.kind === "tick" || r.kind === "trade" ? renamed.get(r.product) : undefined;
+    if (sym === undefined) return r;
+    if (r.kind === "tick") r.tick.symbol = sym;
+    else if (r.kind === "trade") r.trade.symbol = sym;
+    return r;
+  };
+  return { rename, add, symbolOf: (p: string) => renamed.get(p) ?? p };
+}
+
+export function coinbaseProtocol(gapCheck: boolean, trades = false, symbols?: ReadonlyMap<string, string>): VenueProtocol {
+  const names = coinbaseSymbols(symbols);
   return {
     venue: "coinbase",
     gapCheck,
@@ -44,8 +70,9 @@ export function coinbaseProtocol(gapCheck: boolean, trades = false): VenueProtoc
     tradeIds: true,
     subscribe: (products) => coinbaseSubscribe("subscribe", products, trades),
     unsubscribe: (products) => coinbaseSubscribe("unsubscribe", products, trades),
-    parse: (raw, recvTs) => parseCoinbase("coinbase", raw, recvTs),
-    symbolOf: (p) => p,
+    parse: (raw, recvTs) => names.rename(parseCoinbase("coinbase", raw, recvTs)),
+    symbolOf: names.symbolOf,
+    addSymbols: names.add,
   };
 }
 
@@ -55,7 +82,8 @@ export function coinbaseProtocol(gapCheck: boolean, trades = false): VenueProtoc
  * given. Product sequences do not exist here; the connection's `sequence_num` is checked
  * by the shard instead (a `batch` result).
  */
-export function coinbaseAdvancedProtocol(trades = false, jwt?: () => string): VenueProtocol {
+export function coinbaseAdvancedProtocol(trades = false, jwt?: () => string, symbols?: ReadonlyMap<string, string>): VenueProtocol {
+  const names = coinbaseSymbols(symbols);
   const channels = trades ? ADVANCED_CHANNELS_WITH_TRADES : ADVANCED_CHANNELS;
   return {
     venue: "coinbase",
@@ -65,8 +93,9 @@ export function coinbaseAdvancedProtocol(trades = false, jwt?: () => string): Ve
     messagesPerRequest: channels.length,
     subscribe: (products) => advancedSubscribe("subscribe", products, channels, jwt),
     unsubscribe: (products) => advancedSubscribe("unsubscribe", products, channels, jwt),
-    parse: (raw, recvTs) => parseAdvanced("coinbase", raw, recvTs),
-    symbolOf: (p) => p,
+    parse: (raw, recvTs) => names.rename(parseAdvanced("coinbase", raw, recvTs)),
+    symbolOf: names.symbolOf,
+    addSymbols: names.add,
   };
 }
 
@@ -117,5 +146,8 @@ export function binanceProtocol(books: boolean, o: BinanceProtocolOptions = {}):
     unsubscribe: (products, id) => binanceRequest("UNSUBSCRIBE", streams(products), id),
     parse: (raw, recvTs) => parseBinance(venue, raw, recvTs, symbolOf, market),
     symbolOf,
+    addSymbols: (m) => {
+      for (const [p, sym] of m) symbols.set(p, sym);
+    },
   };
 }
