@@ -6,7 +6,7 @@
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DATASET } from "../../lib/lake/datasets.ts";
-import { PARTITION_COLUMNS } from "../../lib/lake/datasets.ts";
+import { NAME_COLUMNS, PARTITION_COLUMNS } from "../../lib/lake/datasets.ts";
 import { sqlString } from "../../lib/lake/duck.ts";
 import { DATASETS, HIVE_TYPES } from "../../lib/lake/partition.ts";
 import { fetchKeys, type Lake, syncMirror } from "./lake.ts";
@@ -40,7 +40,7 @@ export async function createViews(
         `CREATE OR REPLACE VIEW ${name} AS SELECT * FROM read_parquet(${source}, hive_partitioning = true, hive_types = ${HIVE_TYPES}, union_by_name = true)`,
       );
     } else {
-      const cols = [...DATASET[name].schema, ...PARTITION_COLUMNS].map(([c, t]) => `${c} ${t}`).join(", ");
+      const cols = [...NAME_COLUMNS, ...DATASET[name].schema, ...PARTITION_COLUMNS].map(([c, t]) => `${c} ${t}`).join(", ");
       await run(`CREATE OR REPLACE TABLE ${name} (${cols})`);
     }
   }
