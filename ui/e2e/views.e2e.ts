@@ -164,8 +164,9 @@ describe("every view at desktop and phone size, against the real stack", () => {
     const first = page.locator(".grid-body .grid-row").first();
     await expect.poll(() => first.locator(".c-mcap").textContent(), { timeout: 30_000 }).toMatch(/^\$[\d.]+[TBMK]$/);
     const rows = page.locator(".grid-body .grid-row");
-    const ranks = (await rows.locator(".c-rank").allTextContents()).map(Number);
-    expect(ranks.slice(0, 4)).toEqual([1, 1, 2, 2]); // each coin once per venue, in rank order
+    // Each coin once per venue, in rank order (polled: the page learns symbols as they tick).
+    const ranks = async () => (await rows.locator(".c-rank").allTextContents()).slice(0, 4).map(Number);
+    await expect.poll(ranks, { timeout: 30_000 }).toEqual([1, 1, 2, 2]);
     expect(await first.getAttribute("data-symbol")).toMatch(/^BTC-/);
     expect(await first.locator(".c-sym .name").textContent()).toBe("Bitcoin");
     expect(new Set((await rows.locator(".c-venue").allTextContents()).slice(0, 4))).toEqual(new Set(["coinbase", "binance"]));
