@@ -30,6 +30,23 @@ describe("createDashboard", () => {
     d.dispose();
   });
 
+  it("keeps the markets room as the coin directory, and the pulse window before the current one", () => {
+    const { d, s } = open();
+    const release = d.use(["markets", "pulse"]);
+    s.receive(encodeRoomUpdate("markets", 1, 1, { coins: [{ symbol: "BTC", coin: "bitcoin", name: "Bitcoin", rank: 1, marketCap: 1e12, volume24h: 1, spark: [1, 2] }], asOf: 1 }));
+    expect(d.coinsVersion()).toBe(1);
+    expect(d.coins.of("BTC-USDT")?.name).toBe("Bitcoin");
+    const win = (start: number) => ({ windowStart: start, windowEnd: start + 30_000, coins: [] });
+    s.receive(encodeRoomUpdate("pulse", 1, 1, win(0)));
+    expect(d.pulsePrev()).toBeUndefined();
+    s.receive(encodeRoomUpdate("pulse", 2, 1, win(30_000)));
+    s.receive(encodeRoomUpdate("pulse", 2, 1, win(30_000))); // the same window again (a snapshot): not its own predecessor
+    expect(d.pulsePrev()?.windowStart).toBe(0);
+    expect(d.pulse()?.windowStart).toBe(30_000);
+    release();
+    d.dispose();
+  });
+
   it("replaces the per-row ticker rooms as the visible rows change", () => {
     const { d, s } = open();
     d.setVisibleSymbols(["A-USD", "B-USD"]);
