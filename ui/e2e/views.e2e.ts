@@ -177,8 +177,9 @@ describe("every view at desktop and phone size, against the real stack", () => {
     await page.selectOption("[data-testid=venue-filter]", "");
     await page.fill("input[type=search]", "ethereum");
     await expect.poll(async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-symbol")))).sort(), { timeout: 5000 }).toEqual(["ETH-USD", "ETH-USDT"]);
+    await page.screenshot({ path: artifact("views-markets-search-1440.png") });
     await page.context().close();
-  });
+  }, 120_000);
 
   it("fires a personal price alert in the page and keeps the rule across a reload", async () => {
     const { page } = await open("/#/portfolio", SIZES[1]);

@@ -47,6 +47,22 @@ describe("createDashboard", () => {
     d.dispose();
   });
 
+  it("fires a personal price rule on the next price of its symbol, in the page and as a notification", () => {
+    const fired: string[] = [];
+    const d = createDashboard({ url: "ws://x/ws", createSocket: (u) => new FakeSocket(u), notify: (f) => fired.push(f.message) });
+    d.start();
+    const s = FakeSocket.last();
+    s.open();
+    s.receive(encodeRoomUpdate("ticker.all", 1, 1, { tickers: [ticker("BTC-USD", 90_000, 1)] }));
+    vi.advanceTimersByTime(100);
+    d.addPriceRule({ symbol: "BTC-USD", kind: "above", value: 1 });
+    s.receive(encodeRoomUpdate("ticker.all", 2, 2, { tickers: [ticker("BTC-USD", 90_001, 2)] }));
+    vi.advanceTimersByTime(100);
+    expect(d.firedAlerts().map((f) => f.message)).toEqual(["BTC-USD is above 1: 90001"]);
+    expect(fired).toEqual(["BTC-USD is above 1: 90001"]);
+    d.dispose();
+  });
+
   it("replaces the per-row ticker rooms as the visible rows change", () => {
     const { d, s } = open();
     d.setVisibleSymbols(["A-USD", "B-USD"]);
