@@ -175,8 +175,11 @@ describe("every view at desktop and phone size, against the real stack", () => {
     await page.selectOption("[data-testid=venue-filter]", "binance");
     await expect.poll(async () => new Set(await rows.locator(".c-venue").allTextContents()), { timeout: 5000 }).toEqual(new Set(["binance"]));
     await page.selectOption("[data-testid=venue-filter]", "");
+    // Search by name: "ethereum" finds ETH (and Ethereum Classic), matched on the name, not the symbol.
     await page.fill("input[type=search]", "ethereum");
-    await expect.poll(async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-symbol")))).sort(), { timeout: 5000 }).toEqual(["ETH-USD", "ETH-USDT"]);
+    const found = () => rows.evaluateAll((els) => els.map((e) => [e.getAttribute("data-symbol"), e.querySelector(".name")?.textContent ?? ""]));
+    await expect.poll(async () => (await found()).map(([sym]) => sym), { timeout: 5000 }).toEqual(expect.arrayContaining(["ETH-USD", "ETH-USDT"]));
+    for (const [sym, name] of await found()) expect(`${sym} ${name}`).toMatch(/^\S+ .*Ethereum/);
     await page.screenshot({ path: artifact("views-markets-search-1440.png") });
     await page.context().close();
   }, 120_000);
