@@ -164,8 +164,9 @@ describe("every view at desktop and phone size, against the real stack", () => {
     const first = page.locator(".grid-body .grid-row").first();
     await expect.poll(() => first.locator(".c-mcap").textContent(), { timeout: 30_000 }).toMatch(/^\$[\d.]+[TBMK]$/);
     const rows = page.locator(".grid-body .grid-row");
-    const ranks = (await rows.locator(".c-rank").allTextContents()).map(Number);
-    expect(ranks.slice(0, 4)).toEqual([1, 1, 2, 2]); // each coin once per venue, in rank order
+    // Each coin once per venue, in rank order (polled: the page learns symbols as they tick).
+    const ranks = async () => (await rows.locator(".c-rank").allTextContents()).slice(0, 4).map(Number);
+    await expect.poll(ranks, { timeout: 30_000 }).toEqual([1, 1, 2, 2]);
     expect(await first.getAttribute("data-symbol")).toMatch(/^BTC-/);
     expect(await first.locator(".c-sym .name").textContent()).toBe("Bitcoin");
     expect(new Set((await rows.locator(".c-venue").allTextContents()).slice(0, 4))).toEqual(new Set(["coinbase", "binance"]));
@@ -174,10 +175,14 @@ describe("every view at desktop and phone size, against the real stack", () => {
     await page.selectOption("[data-testid=venue-filter]", "binance");
     await expect.poll(async () => new Set(await rows.locator(".c-venue").allTextContents()), { timeout: 5000 }).toEqual(new Set(["binance"]));
     await page.selectOption("[data-testid=venue-filter]", "");
+    // Search by name: "ethereum" finds ETH (and Ethereum Classic), matched on the name, not the symbol.
     await page.fill("input[type=search]", "ethereum");
-    await expect.poll(async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute("data-symbol")))).sort(), { timeout: 5000 }).toEqual(["ETH-USD", "ETH-USDT"]);
+    const found = () => rows.evaluateAll((els) => els.map((e) => [e.getAttribute("data-symbol"), e.querySelector(".name")?.textContent ?? ""]));
+    await expect.poll(async () => (await found()).map(([sym]) => sym), { timeout: 5000 }).toEqual(expect.arrayContaining(["ETH-USD", "ETH-USDT"]));
+    for (const [sym, name] of await found()) expect(`${sym} ${name}`).toMatch(/^\S+ .*Ethereum/);
+    await page.screenshot({ path: artifact("views-markets-search-1440.png") });
     await page.context().close();
-  });
+  }, 120_000);
 
   it("fires a personal price alert in the page and keeps the rule across a reload", async () => {
     const { page } = await open("/#/portfolio", SIZES[1]);

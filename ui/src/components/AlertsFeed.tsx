@@ -5,7 +5,7 @@
  */
 import { For, Show } from "solid-js";
 import { rooms } from "../../../lib/contracts/subjects.ts";
-import { baseOf } from "../core/coins.ts";
+import { withoutCoin } from "../core/alerts.ts";
 import * as fmt from "../core/format.ts";
 import { app } from "../state/app.ts";
 import { useRooms } from "../state/use-rooms.ts";
@@ -32,11 +32,4 @@ export default function AlertsFeed(props: { limit?: number }) {
       </Show>
     </section>
   );
-}
-
-/** "BTC surged …" after the BTC-USD link reads as "surged …". */
-export function withoutCoin(message: string, symbol: string): string {
-  const base = baseOf(symbol);
-  for (const p of [`${symbol} `, `${base} `]) if (message.startsWith(p)) return message.slice(p.length);
-  return message;
 }

@@ -17,7 +17,7 @@ export default function CandleTable(props: { candles: readonly CandleData[]; tf?
             <For each={props.candles}>
               {(c) => (
                 <tr classList={{ muted: !c.final }}>
-                  <td>{props.tf === "1d" ? fmt.date(c.start) : fmt.time(c.start, false)}{c.final ? "" : " …"}{c.empty ? (c.down ? " · feed down" : " · no trades") : ""}</td>
+                  <td class="when">{props.tf === "1d" ? fmt.date(c.start) : fmt.time(c.start, false)}{c.final ? "" : " …"}{c.empty ? (c.down ? " · feed down" : " · no trades") : ""}</td>
                   <td class="num hide-sm">{fmt.price(c.open)}</td>
                   <td class="num">{fmt.price(c.high)}</td>
                   <td class="num">{fmt.price(c.low)}</td>

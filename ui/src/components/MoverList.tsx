@@ -21,7 +21,7 @@ export default function MoverList(props: { title: string; rows: MoversData["gain
               {(r) => (
                 <tr>
                   <td><a href={`#/coin/${encodeURIComponent(r().symbol)}`}>{r().symbol}</a>
-                    {r().venue ? <span class="small muted hide-sm"> {r().venue}</span> : null}
+                    {r().venue ? <span class="small muted sub-line">{r().venue}</span> : null}
                     {r().also.length ? <span class="small muted" title={`also ${r().also.join(", ")}`}> +{r().also.length}<span class="sr-only"> also {r().also.join(", ")}</span></span> : null}</td>
                   <td class="num">{fmt.price(r().price)}</td>
                   <td class={`num ${props.tone}`}>{fmt.pct(r().change24hPct)}</td>

@@ -1,5 +1,12 @@
 /** The alerts feed: newest first, de-duplicated by id (replays overlap), capped. */
 import type { AlertData } from "../../../lib/contracts/protocol.ts";
+import { baseOf } from "./coins.ts";
+
+/** "BTC surged …" shown after the BTC-USD link reads as "surged …" (the symbol is not repeated). */
+export function withoutCoin(message: string, symbol: string): string {
+  for (const p of [`${symbol} `, `${baseOf(symbol)} `]) if (message.startsWith(p)) return message.slice(p.length);
+  return message;
+}
 
 export function isAlert(v: unknown): v is AlertData {
   if (typeof v !== "object" || v === null) return false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CandleData } from "../../../lib/contracts/protocol.ts";
-import { AlertFeed } from "./alerts.ts";
+import { AlertFeed, withoutCoin } from "./alerts.ts";
 import { CandleSeries } from "./candles.ts";
 
 const candle = (start: number, close: number | null, final = true): CandleData => ({
@@ -54,5 +54,13 @@ describe("AlertFeed", () => {
     f.add(alert("b", 2));
     f.add(alert("c", 3));
     expect(f.list().map((a) => a.id)).toEqual(["c", "b"]);
+  });
+});
+
+describe("withoutCoin()", () => {
+  it("drops the coin or symbol the message starts with (the feed shows the symbol beside it)", () => {
+    expect(withoutCoin("BTC surged +11.00% in 24 h on coinbase (threshold 10%)", "BTC-USD")).toBe("surged +11.00% in 24 h on coinbase (threshold 10%)");
+    expect(withoutCoin("VXLM-USD plunged -12.00% in 24 h", "VXLM-USD")).toBe("plunged -12.00% in 24 h");
+    expect(withoutCoin("Bitcoin is up", "BTC-USD")).toBe("Bitcoin is up");
   });
 });

@@ -55,6 +55,39 @@ describe("createDashboard", () => {
     d.dispose();
   });
 
+  it("keeps the markets room as the coin directory, and the pulse window before the current one", () => {
+    const { d, s } = open();
+    const release = d.use(["markets", "pulse"]);
+    s.receive(encodeRoomUpdate("markets", 1, 1, { coins: [{ symbol: "BTC", coin: "bitcoin", name: "Bitcoin", rank: 1, marketCap: 1e12, volume24h: 1, spark: [1, 2] }], asOf: 1 }));
+    expect(d.coinsVersion()).toBe(1);
+    expect(d.coins.of("BTC-USDT")?.name).toBe("Bitcoin");
+    const win = (start: number) => ({ windowStart: start, windowEnd: start + 30_000, coins: [] });
+    s.receive(encodeRoomUpdate("pulse", 1, 1, win(0)));
+    expect(d.pulsePrev()).toBeUndefined();
+    s.receive(encodeRoomUpdate("pulse", 2, 1, win(30_000)));
+    s.receive(encodeRoomUpdate("pulse", 2, 1, win(30_000))); // the same window again (a snapshot): not its own predecessor
+    expect(d.pulsePrev()?.windowStart).toBe(0);
+    expect(d.pulse()?.windowStart).toBe(30_000);
+    release();
+    d.dispose();
+  });
+
+  it("fires a personal price rule on the next price of its symbol, in the page and as a notification", () => {
+    const fired: string[] = [];
+    const d = createDashboard({ url: "ws://x/ws", createSocket: (u) => new FakeSocket(u), notify: (f) => fired.push(f.message) });
+    d.start();
+    const s = FakeSocket.last();
+    s.open();
+    s.receive(encodeRoomUpdate("ticker.all", 1, 1, { tickers: [ticker("BTC-USD", 90_000, 1)] }));
+    vi.advanceTimersByTime(100);
+    d.addPriceRule({ symbol: "BTC-USD", kind: "above", value: 1 });
+    s.receive(encodeRoomUpdate("ticker.all", 2, 2, { tickers: [ticker("BTC-USD", 90_001, 2)] }));
+    vi.advanceTimersByTime(100);
+    expect(d.firedAlerts().map((f) => f.message)).toEqual(["BTC-USD is above 1: 90001"]);
+    expect(fired).toEqual(["BTC-USD is above 1: 90001"]);
+    d.dispose();
+  });
+
   it("replaces the per-row ticker rooms as the visible rows change", () => {
     const { d, s } = open();
     d.setVisibleSymbols(["A-USD", "B-USD"]);
