@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
 import { Histogram } from "../../load/runner/histogram.ts";
-import { parseDuration } from "../../load/runner/duration.ts";
+import { parseDuration } from "../../lib/platform/duration.ts";
 import { roomNames } from "./common.ts";
 import { peekFrame } from "../../load/lib/frames.js";
 

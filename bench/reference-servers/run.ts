@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseDuration } from "../../load/runner/duration.ts";
+import { parseDuration } from "../../lib/platform/duration.ts";
 import { runClients, type ClientResult } from "./client.ts";
 import type { ServerStats } from "./common.ts";
 

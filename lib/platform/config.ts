@@ -11,6 +11,7 @@
  * name (see {@link natsSettings}); {@link loadConfig} validates them together.
  */
 import { z } from "zod";
+import { parseDuration } from "./duration.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -53,17 +54,16 @@ export const v = {
         return false;
       }
     }, `a URL with scheme ${protocols.join(" or ")}`),
-  /** A duration: plain milliseconds, or a number with ms/s/m/h. */
+  /** A duration: plain milliseconds, or a number with units (lib/platform/duration.ts). */
   duration: () =>
     z.union([z.number(), z.string()]).transform((x, ctx) => {
       if (typeof x === "number") return x;
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(x.trim());
-      if (!m) {
+      try {
+        return Math.round(parseDuration(x));
+      } catch {
         ctx.addIssue({ code: "custom", message: "a duration like 500ms, 10s, 5m, 2h or a number of ms" });
         return z.NEVER;
       }
-      const n = Number(m[1]);
-      return Math.round(n * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[(m[2] ?? "ms") as "ms"]);
     }),
   /** A size in bytes: a plain number, or a number with KiB/MiB/GiB/TiB (or KB/MB/GB/TB); -1 for no limit. */
   bytes: () =>

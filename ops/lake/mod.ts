@@ -15,6 +15,7 @@
 import { getLogger } from "@logtape/logtape";
 import { isDatasetName, type DatasetName } from "../../lib/lake/partition.ts";
 import { isConfigError, readEnv } from "../../lib/platform/config.ts";
+import { parseDuration } from "../../lib/platform/duration.ts";
 import { compactDay } from "./compact.ts";
 import { EXPORT_FORMATS, type ExportFormat, lakeExport, lakeRetention } from "./export.ts";
 import { openLake } from "./lake.ts";
@@ -89,9 +90,11 @@ function time(flag: string, v: string): Date {
 }
 
 function duration(flag: string, v: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(v);
-  if (!m) throw new UsageError(`${flag} must be a duration like 500ms, 60s or 5m, got ${JSON.stringify(v)}`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"];
+  try {
+    return parseDuration(v);
+  } catch {
+    throw new UsageError(`${flag} must be a duration like 500ms, 60s or 5m, got ${JSON.stringify(v)}`);
+  }
 }
 
 function parse(argv: string[]): Parsed {
