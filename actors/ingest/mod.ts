@@ -14,7 +14,7 @@ import { PollerLogic } from "./coingecko/poller.ts";
 import { type ProductLists, resolveProducts, symbolsOf } from "./products.ts";
 import { coingeckoUrl, ingestSettings, type IngestSettings, isSimFeed, venueEndpoints } from "./settings.ts";
 import { ShardLogic } from "./shard.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 
 export { ShardLogic } from "./shard.ts";
 export { PollerLogic } from "./coingecko/poller.ts";

@@ -28,11 +28,11 @@ import { msgIds, STREAM } from "../../../lib/platform/streams.ts";
 import { subjects } from "../../../lib/contracts/subjects.ts";
 import { LeaderLease } from "../../lease/mod.ts";
 import { Metrics } from "../../../lib/platform/metrics.ts";
-import type { Clock } from "../../runtime/mod.ts";
+import { type Clock, sleep } from "../../runtime/mod.ts";
 import { breakerState } from "../connection.ts";
 import { Publisher } from "../publisher.ts";
 import type { IngestSettings } from "../settings.ts";
-import { TokenBucket } from "../token-bucket.ts";
+import { TokenBucket } from "../../../lib/platform/token-bucket.ts";
 import { CoinGeckoMarket, CoinGeckoMarkets, degradedTick, isTokenSafe, marketSnapshot } from "./frames.ts";
 
 export class CoinGeckoHttpError extends Error {
@@ -270,17 +270,4 @@ export class PollerLogic {
     else for (const k of ["in", "out"]) f.unexpect(k);
     return { leader: this.leader.isLeader(), polls: this.polls, breaker: breakerState(this.breaker.state), feeds: Object.fromEntries(this.feeds), freshness: f.report() };
   }
-}
-
-function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = clock.setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clock.clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
