@@ -73,6 +73,8 @@ export interface PollerDeps {
   url: string;
   metrics?: Metrics;
   fetch?: typeof fetch;
+  /** Background work died (the md.feed.* watch): the actor wrapper reports it to the supervisor. */
+  onError?: (err: unknown) => void;
 }
 
 export class PollerLogic {
@@ -252,7 +254,10 @@ export class PollerLogic {
           const r = decode(FeedStatus, m.data);
           if (r.ok) this.feeds.set(r.value.venue, r.value.state);
         }
-      })().catch((err) => this.log.warn("feed watch ended: {err}", { err: String(err) }));
+      })().catch((err) => {
+        this.log.warn("feed watch ended: {err}", { err: String(err) });
+        if (!this.stopped.signal.aborted) this.d.onError?.(err);
+      });
     } catch (err) {
       this.log.warn("cannot watch feed status (degraded ticks disabled): {err}", { err: String(err) });
     }
