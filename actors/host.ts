@@ -26,20 +26,22 @@ import { freshnessMetrics, watchNatsLink } from "./host-freshness.ts";
 export const hostSettings = {
   ...natsSettings,
   ...busSettings,
-  HOST_ID: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only").optional(),
+  HOST_ID: z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only").optional()
+    .describe("unique per host process (default host-<random>)"),
   ACTORS: v.list().default(defaultActors).pipe(
     z.array(z.string()).refine((xs) => xs.every((x) => knownActors.includes(x)), {
       message: `a comma-separated list of: ${knownActors.join(", ")}`,
     }),
-  ),
-  SUPERVISOR_MAX_RESTARTS: v.int(0).default(5),
-  SUPERVISOR_PERIOD: v.duration().default(60_000),
-  SHUTDOWN_TIMEOUT: v.duration().default(8_000),
+  ).describe(`comma list of the actors this host runs: ${knownActors.join(", ")}`),
+  SUPERVISOR_MAX_RESTARTS: v.int(0).default(5).describe("restarts allowed within SUPERVISOR_PERIOD before a supervisor gives up"),
+  SUPERVISOR_PERIOD: v.duration().default(60_000).describe("window of the restart intensity"),
+  SHUTDOWN_TIMEOUT: v.duration().default(8_000).describe("SIGTERM budget"),
   /** An actor with no input (or output) this long reports itself stale (shards use STALE_MS). */
-  STALE_AFTER: v.duration().pipe(z.number().int().min(100)).default(10_000),
+  STALE_AFTER: v.duration().pipe(z.number().int().min(100)).default(10_000)
+    .describe("an actor with no input (or output) this long reports itself stale (shards: STALE_MS)"),
   /** Port of the Prometheus endpoint (GET /metrics); 0 picks a free one, unset disables it. */
-  METRICS_PORT: v.int(0, 65535).optional(),
-  METRICS_HOST: z.string().default("0.0.0.0"),
+  METRICS_PORT: v.int(0, 65535).optional().describe("port of the Prometheus GET /metrics endpoint (0 = any free port; unset = off)"),
+  METRICS_HOST: z.string().default("0.0.0.0").describe("address the metrics endpoint listens on"),
 };
 export type HostSettings = z.infer<z.ZodObject<typeof hostSettings>>;
 

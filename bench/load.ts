@@ -20,25 +20,31 @@ import { type Rig, startRig } from "./edge/rig.ts";
 import { startLedger } from "../load/test/ledger.ts";
 import { deliveryFigures } from "../load/lib/summary.js";
 import { reportResult, table, writeBenchSection } from "./report.ts";
+import { benchArgs } from "./args.ts";
+import { parseDuration } from "../lib/platform/duration.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const SOCKETS_PER_VU = 100;
 
-function opt(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1]!;
-  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`] ?? def;
-}
-function int(name: string, def: number): number {
+const args = benchArgs({
+  strings: ["sockets", "ramp", "hold", "edge-workers", "hz", "tickers", "probes"],
+  flags: ["no-report"],
+  env: true,
+});
+const opt = args.str;
+type Opt = Parameters<typeof opt>[0];
+function int(name: Opt, def: number): number {
   const v = Number(opt(name, String(def)));
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got ${opt(name, "")}`);
   return v;
 }
-function seconds(name: string, def: string): number {
+function seconds(name: Opt, def: string): number {
   const v = opt(name, def);
-  const m = /^(\d+)(s|m)$/.exec(v);
-  if (!m) throw new RangeError(`--${name} must look like 30s or 2m, got ${v}`);
-  return Number(m[1]) * (m[2] === "m" ? 60 : 1);
+  try {
+    return parseDuration(v) / 1000;
+  } catch {
+    throw new RangeError(`--${name} must be a duration like 30s or 2m, got ${v}`);
+  }
 }
 
 const sockets = int("sockets", 50_000);
@@ -49,7 +55,7 @@ const edgeWorkers = int("edge-workers", 3);
 const hz = int("hz", 1);
 const [tMin, tMax] = opt("tickers", "2-4").split("-");
 const probes = int("probes", 200);
-const report = !process.argv.includes("--no-report");
+const report = !args.flag("no-report");
 const symbols = symbolsFor(500);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

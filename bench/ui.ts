@@ -22,16 +22,17 @@ import type { Page } from "playwright-core";
 import { reportResult, table, writeBenchSection } from "./report.ts";
 import { launch } from "../ui/e2e/browser.ts";
 import { FakeEdge } from "../ui/test/fake-edge.ts";
+import { benchArgs } from "./args.ts";
 
-const argv = process.argv.slice(2);
-const num = (name: string, dflt: number) => {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`--${name} needs a positive number, got ${JSON.stringify(argv[i + 1])}`);
+const args = benchArgs({ strings: ["seconds", "minutes", "symbols", "hz"], flags: ["no-build", "no-write"] });
+const num = (name: "seconds" | "minutes" | "symbols" | "hz", dflt: number) => {
+  const raw = args.get(name);
+  if (raw === undefined) return dflt;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`--${name} needs a positive number, got ${JSON.stringify(raw)}`);
   return v;
 };
-const durationMs = argv.includes("--seconds") ? num("seconds", 600) * 1000 : num("minutes", 10) * 60_000;
+const durationMs = args.get("seconds") !== undefined ? num("seconds", 600) * 1000 : num("minutes", 10) * 60_000;
 const symbols = num("symbols", 500);
 const hz = num("hz", 10);
 const root = join(import.meta.dirname, "..");
@@ -41,7 +42,7 @@ const dist = join(import.meta.dirname, "..", "ui", "dist");
 const BUDGET = { jsKb: 120, paintMs: 1000, longTaskMs: 50, heapMb: 20, frameP99Ms: 50 };
 
 function build(): void {
-  if (argv.includes("--no-build") && existsSync(join(dist, "index.html"))) return;
+  if (args.flag("no-build") && existsSync(join(dist, "index.html"))) return;
   const r = spawnSync("npx", ["vite", "build", "--config", "ui/vite.config.ts", "--logLevel", "warn"], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status})`);
 }
@@ -206,7 +207,7 @@ async function main(): Promise<void> {
       `Heap samples (s → MB): ${samples.map(([t, h]) => `${(t / 1000).toFixed(0)} → ${mb(h).toFixed(1)}`).join(", ")}`,
     ].join("\n");
     console.log(md);
-    if (!argv.includes("--no-write")) writeBenchSection("ui", "Dashboard (ui)", md);
+    if (!args.flag("no-write")) writeBenchSection("ui", "Dashboard (ui)", md);
     reportResult({
       name: "ui",
       figures: {

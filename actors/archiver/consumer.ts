@@ -17,6 +17,7 @@ import { nanos, STREAM } from "../../lib/platform/streams.ts";
 import type { Archiver } from "./archiver.ts";
 import type { Dataset } from "../../lib/lake/datasets.ts";
 import type { Delivery } from "./held.ts";
+import { sleep } from "./options.ts";
 
 export interface ConsumerSettings {
   /** Durable name prefix; consumers are `<prefix>-<dataset>`. */
@@ -214,15 +215,3 @@ class IngestError extends Error {
   override name = "IngestError";
 }
 const isIngestError = (e: unknown): e is IngestError => e instanceof Error && e.name === "IngestError";
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}

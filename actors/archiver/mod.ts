@@ -6,7 +6,7 @@
  * `archiverChild(host)` is the factory for actors/registry.ts. See README.md for the
  * layout, settings and the exactly-once rule.
  */
-import type { Actor, ChildSpec } from "../runtime/mod.ts";
+import { type Actor, type ChildSpec, serviceActor } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
 import { type ArchiverSettings, archiverSettings } from "./config.ts";
@@ -19,10 +19,11 @@ export { DATASET, type Dataset } from "../../lib/lake/datasets.ts";
 
 /** The runtime wrapper: a fresh service per (re)start; background failures crash the actor. */
 export function archiverActor(host: HostContext, config: ArchiverSettings): Actor<never> {
-  let svc: ArchiverService | undefined;
-  return {
-    async start(ctx) {
-      svc = await ArchiverService.start(
+  // ArchiverService.start() builds and starts in one step; its stop() flushes, uploads
+  // and acks what is buffered, bounded by ARCHIVE_SHUTDOWN_DRAIN.
+  return serviceActor({
+    create: (ctx, fail) =>
+      ArchiverService.start(
         {
           js: host.js,
           jsm: host.jsm,
@@ -32,18 +33,13 @@ export function archiverActor(host: HostContext, config: ArchiverSettings): Acto
           config,
           flush: () => host.nc.flush(),
           publish: (subject, data) => host.nc.publish(subject, data),
-          onFatal: (err) => ctx.fail(err),
+          onFatal: fail,
           ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
         },
         ctx.signal,
-      );
-    },
-    async stop() {
-      // Flush, upload and ack what is buffered; bounded by ARCHIVE_SHUTDOWN_DRAIN.
-      await svc?.stop();
-    },
-    status: () => svc?.status() ?? {},
-  };
+      ),
+    status: (svc) => svc.status(),
+  });
 }
 
 /** Throws ConfigError (naming the variable) when an archiver setting is invalid. */

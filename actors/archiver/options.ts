@@ -1,6 +1,6 @@
 /** The archiver core's options, and two small helpers it shares. */
 import type { Logger } from "@logtape/logtape";
-import type { Clock } from "../runtime/mod.ts";
+import { type Clock, sleep as clockSleep, systemClock } from "../runtime/mod.ts";
 import type { Decoder } from "./decoder.ts";
 import type { DuckWriter } from "../../lib/lake/duck.ts";
 import type { ArchiverMetrics } from "./metrics.ts";
@@ -38,16 +38,6 @@ export interface ArchiverOptions {
 
 export const EMPTY = new Uint8Array(0);
 
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+/** Resolves after `ms` of real time, or at once when `signal` aborts (the runtime's sleep on the system clock). */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> => clockSleep(systemClock, ms, signal);
 

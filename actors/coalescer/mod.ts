@@ -5,7 +5,7 @@
  *
  * `coalescerChild(host)` is the factory listed in actors/registry.ts.
  */
-import type { Actor, ChildSpec } from "../runtime/mod.ts";
+import { type Actor, type ChildSpec, serviceActor } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
@@ -19,12 +19,11 @@ export { coalescerSettings, type CoalescerConfig } from "./config.ts";
 
 /** The runtime wrapper: a fresh service per (re)start; background failures crash the actor. */
 export function coalescerActor(host: HostContext, config: CoalescerConfig, slot = "coalescer"): Actor<never> {
-  let svc: CoalescerService | undefined;
-  return {
-    async start(ctx) {
+  return serviceActor({
+    create(ctx, fail) {
       const kv = host.kv[BUCKET.coalescers];
       if (!kv) throw new Error(`KV bucket ${BUCKET.coalescers} is not open in this host`);
-      svc = new CoalescerService({
+      return new CoalescerService({
         nc: host.nc,
         js: host.js,
         jsm: host.jsm,
@@ -34,16 +33,12 @@ export function coalescerActor(host: HostContext, config: CoalescerConfig, slot 
         memberId: `${host.hostId}-${slot}-${crypto.randomUUID().slice(0, 6)}`,
         config,
         metrics: host.metrics,
-        onError: (err) => ctx.fail(err),
+        onError: fail,
         ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
       });
-      await svc.start(ctx.signal);
     },
-    async stop() {
-      await svc?.stop();
-    },
-    status: () => svc?.status() ?? {},
-  };
+    status: (svc) => svc.status(),
+  });
 }
 
 /** One coalescer instance for a placement slot. Throws ConfigError (naming the variable) when a setting is invalid. */

@@ -4,7 +4,7 @@ import { OrderBook } from "./binance/book.ts";
 import { matchSockets, placeProducts } from "./placement.ts";
 import { SeqTracker } from "./sequence.ts";
 import { Slot, SubscriptionFlusher } from "./subscriptions.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 
 const names = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `P${i + from}-USD`);
 

@@ -9,12 +9,12 @@
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
 import type { HostContext } from "../host-context.ts";
-import type { Actor, ChildSpec } from "../runtime/mod.ts";
+import { type ChildSpec, serviceActor } from "../runtime/mod.ts";
 import { PollerLogic } from "./coingecko/poller.ts";
 import { type ProductLists, resolveProducts, symbolsOf } from "./products.ts";
 import { coingeckoUrl, ingestSettings, type IngestSettings, isSimFeed, venueEndpoints } from "./settings.ts";
 import { ShardLogic } from "./shard.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 
 export { ShardLogic } from "./shard.ts";
 export { PollerLogic } from "./coingecko/poller.ts";
@@ -51,21 +51,6 @@ export function makeShard(host: HostContext, s: IngestSettings, products: Produc
   });
 }
 
-/** Wraps a logic object with start/stop/status as a supervised actor. */
-function logicActor<L extends { start(): Promise<void>; stop(): Promise<void> }>(make: () => Promise<L>, status: (l: L) => Record<string, unknown>): Actor<never> {
-  let l: L | undefined;
-  return {
-    async start() {
-      l = await make();
-      await l.start();
-    },
-    async stop() {
-      await l?.stop();
-    },
-    status: () => (l ? status(l) : {}),
-  };
-}
-
 /** What the shards of one host share: settings, the product list (fetched once), one subscribe bucket (one IP). */
 interface HostShared {
   s: IngestSettings;
@@ -100,7 +85,9 @@ export function shardInstance(host: HostContext, slot = "shard-0"): ChildSpec {
     id: slot,
     restart: "permanent",
     shutdownMs: 8_000,
-    actor: () => logicActor(async () => makeShard(host, h.s, await h.lists(), index, h.bucket), (l) => l.status()),
+    // A shard has no background failure to report: it holds and retries through NATS
+    // outages, and a lost lease closes its connections until it owns products again.
+    actor: () => serviceActor({ create: async () => makeShard(host, h.s, await h.lists(), index, h.bucket), status: (l) => l.status() }),
   };
 }
 
@@ -122,8 +109,8 @@ export function pollerChild(host: HostContext): ChildSpec {
     restart: "permanent",
     shutdownMs: 8_000,
     actor: () =>
-      logicActor(
-        async () =>
+      serviceActor({
+        create: (_ctx, fail) =>
           new PollerLogic({
             holderId: `${host.hostId}-poller-${rand()}`,
             js: host.js,
@@ -133,8 +120,9 @@ export function pollerChild(host: HostContext): ChildSpec {
             settings: s,
             url: coingeckoUrl(s),
             metrics: host.metrics,
+            onError: fail,
           }),
-        (l) => l.statusReport(),
-      ),
+        status: (l) => l.statusReport(),
+      }),
   };
 }

@@ -27,7 +27,7 @@ import { makeShard } from "./mod.ts";
 import { resolveProducts } from "./products.ts";
 import { coingeckoUrl, ingestSettings, venueEndpoints } from "./settings.ts";
 import type { ShardLogic } from "./shard.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 
 export const runSettings = {

@@ -27,7 +27,7 @@ import { type JsPublish, Publisher } from "./publisher.ts";
 import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 import { TradeIdTracker, TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";

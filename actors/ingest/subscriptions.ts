@@ -5,7 +5,7 @@
  * leave together as one message per connection and direction.
  */
 import type { Clock, TimerHandle } from "../runtime/mod.ts";
-import type { TokenBucket } from "./token-bucket.ts";
+import type { TokenBucket } from "../../lib/platform/token-bucket.ts";
 
 export interface SlotTransport {
   isOpen(): boolean;

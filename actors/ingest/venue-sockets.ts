@@ -9,7 +9,7 @@ import type { Clock } from "../runtime/mod.ts";
 import { UpstreamConnection } from "./connection.ts";
 import { matchSockets, placeProducts } from "./placement.ts";
 import { Slot, type SubscriptionFlusher } from "./subscriptions.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 import type { VenueProtocol } from "./venues.ts";
 
 export interface VenueSocketsOptions {

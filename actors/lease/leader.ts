@@ -5,8 +5,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import type { Clock } from "../runtime/mod.ts";
-import { realClock, sleep } from "./sleep.ts";
+import { type Clock, sleep, systemClock } from "../runtime/mod.ts";
 
 export interface LeaderLeaseOptions {
   kv: KV;
@@ -26,7 +25,7 @@ export class LeaderLease {
   private readonly log;
 
   constructor(private readonly opts: LeaderLeaseOptions) {
-    this.clock = opts.clock ?? realClock;
+    this.clock = opts.clock ?? systemClock;
     this.log = getLogger(["tickflow", "leader", opts.name]);
   }
 

@@ -18,9 +18,8 @@
  */
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import type { Clock } from "../runtime/mod.ts";
+import { type Clock, sleep, systemClock } from "../runtime/mod.ts";
 import { rendezvousOwner } from "./hash.ts";
-import { realClock, sleep } from "./sleep.ts";
 
 export interface MembershipOptions {
   kv: KV;
@@ -63,7 +62,7 @@ export class Membership {
 
   constructor(private readonly opts: MembershipOptions) {
     if (!(opts.leaseMs > 0)) throw new RangeError(`leaseMs must be > 0, got ${opts.leaseMs}`);
-    this.clock = opts.clock ?? realClock;
+    this.clock = opts.clock ?? systemClock;
     this.pollMs = opts.pollMs ?? Math.max(50, Math.floor(opts.leaseMs / 5));
     this.joinGraceMs = opts.joinGraceMs ?? this.pollMs * 2;
     this.log = getLogger(["tickflow", "lease", opts.memberId]);

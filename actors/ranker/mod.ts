@@ -5,7 +5,7 @@
  *
  * `rankerChild(host)` is the factory listed in actors/registry.ts.
  */
-import type { Actor, ChildSpec } from "../runtime/mod.ts";
+import { type Actor, type ChildSpec, serviceActor } from "../runtime/mod.ts";
 import type { HostContext } from "../host-context.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
@@ -21,12 +21,11 @@ export { CandleHistoryReply, CandleHistoryRequest } from "./history.ts";
 
 /** The runtime wrapper: a fresh service per (re)start; a failed leadership crashes the actor. */
 export function rankerActor(host: HostContext, config: RankerConfig, klines?: KlineEndpoints): Actor<never> {
-  let svc: RankerService | undefined;
-  return {
-    async start(ctx) {
+  return serviceActor({
+    create(ctx, fail) {
       const kv = host.kv[BUCKET.leaders];
       if (!kv) throw new Error(`KV bucket ${BUCKET.leaders} is not open in this host`);
-      svc = new RankerService({
+      return new RankerService({
         nc: host.nc,
         js: host.js,
         jsm: host.jsm,
@@ -37,16 +36,12 @@ export function rankerActor(host: HostContext, config: RankerConfig, klines?: Kl
         config,
         ...(klines ? { klines } : {}),
         metrics: host.metrics,
-        onError: (err) => ctx.fail(err),
+        onError: fail,
         ...(host.staleAfterMs ? { staleAfterMs: host.staleAfterMs } : {}),
       });
-      await svc.start(ctx.signal);
     },
-    async stop() {
-      await svc?.stop();
-    },
-    status: () => svc?.status() ?? {},
-  };
+    status: (svc) => svc.status(),
+  });
 }
 
 /** Throws ConfigError (naming the variable) when a ranker setting is invalid. */

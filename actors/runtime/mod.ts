@@ -26,3 +26,4 @@ export {
 export { exitOnGiveUp, exitProcess, type RootOptions, runRoot } from "./root.ts";
 export { decide, type DecisionInput, restartSet, restartsWithin, validateSpec } from "./strategy.ts";
 export { Supervisor, type SupervisorCounters, type SupervisorOptions } from "./supervisor.ts";
+export { type Service, serviceActor, type ServiceActorOptions } from "./service-actor.ts";

@@ -27,6 +27,7 @@ import type { ClientWorkerConfig, FromWorker } from "./clients.ts";
 import { percentile } from "./procstat.ts";
 import { symbolsFor } from "./publisher.ts";
 import { type Rig, startRig } from "./rig.ts";
+import { benchArgs } from "../args.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const SOCKETS_PER_WORKER = 15_000;
@@ -40,14 +41,14 @@ const SOURCES_PER_WORKER = 20;
 /** Below this many connections added, heap settling (±50 MiB) swamps RSS per connection. */
 const MIN_ADDED_FOR_RSS = 20_000;
 
-function opt(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1]!;
-  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (eq) return eq.slice(name.length + 3);
-  return process.env[`BENCH_${name.toUpperCase().replace(/-/g, "_")}`] ?? def;
-}
-const num = (name: string, def: number) => {
+const args = benchArgs({
+  strings: ["clients", "edge-workers", "duration", "warmup", "tickers", "rooms", "hz", "active", "probes", "timeout"],
+  flags: ["no-report"],
+  env: true,
+});
+const opt = args.str;
+type Opt = Parameters<typeof opt>[0];
+const num = (name: Opt, def: number) => {
   const v = Number(opt(name, String(def)));
   if (!Number.isFinite(v) || v < 0) throw new RangeError(`--${name} must be a non-negative number, got ${opt(name, "")}`);
   return v;
@@ -66,7 +67,7 @@ const pubOpts = { symbols: symbolsFor(num("rooms", 500)), hz: num("hz", 10), act
  * worker reading 15,000 sockets' bursts would add its own queueing to every figure.
  */
 const probes = Math.max(1, Math.min(num("probes", 100), Math.min(...stages)));
-const report = !process.argv.includes("--no-report");
+const report = !args.flag("no-report");
 
 const children: ChildProcess[] = [];
 let rig: Rig | undefined;

@@ -13,9 +13,10 @@ import { pathToFileURL } from "node:url";
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
 import { Histogram } from "../../load/runner/histogram.ts";
-import { parseDuration } from "../../load/runner/duration.ts";
+import { parseDuration } from "../../lib/platform/duration.ts";
 import { roomNames } from "./common.ts";
 import { peekFrame } from "../../load/lib/frames.js";
+import { benchArgs } from "../args.ts";
 
 export type ClientOptions = {
   kind: "ws" | "socketio";
@@ -136,12 +137,8 @@ export async function runClients(o: ClientOptions, hooks: ClientHooks = {}): Pro
   };
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = benchArgs({ strings: ["kind", "url", "clients", "rooms", "rooms-per-client", "duration", "source-ips"] }).get;
   const kind = arg("kind") === "socketio" ? "socketio" : "ws";
   const url = arg("url");
   if (!url) {

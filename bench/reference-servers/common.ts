@@ -5,6 +5,7 @@
  * and the CLI flags.
  */
 import { DEFAULT_SYMBOLS } from "../../load/lib/rooms.js";
+import { benchArgs } from "../args.ts";
 
 export type PublishOptions = {
   /** Rooms published (ticker.<SYMBOL> names, so the k6 scripts can subscribe to them). */
@@ -86,17 +87,17 @@ export class StatsMeter {
 }
 
 export function parseServerArgs(argv: string[]): ServerOptions {
-  const get = (name: string, dflt: number) => {
-    const i = argv.indexOf(`--${name}`);
-    if (i < 0) return dflt;
-    const n = Number(argv[i + 1]);
-    if (!Number.isFinite(n) || n < 0) throw new RangeError(`--${name} needs a number ≥ 0, got ${JSON.stringify(argv[i + 1])}`);
+  const args = benchArgs({ strings: ["port", "host", "rooms", "rate", "payload"] }, argv);
+  const get = (name: "port" | "rooms" | "rate" | "payload", dflt: number) => {
+    const raw = args.get(name);
+    if (raw === undefined) return dflt;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new RangeError(`--${name} needs a number ≥ 0, got ${JSON.stringify(raw)}`);
     return n;
   };
-  const hostAt = argv.indexOf("--host");
   return {
     port: get("port", 0),
-    host: hostAt >= 0 ? argv[hostAt + 1]! : "127.0.0.1",
+    host: args.str("host", "127.0.0.1"),
     rooms: Math.max(1, get("rooms", 10)),
     rate: Math.max(0.1, get("rate", 10)),
     payloadBytes: get("payload", 100),

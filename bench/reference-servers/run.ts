@@ -10,9 +10,10 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseDuration } from "../../load/runner/duration.ts";
+import { parseDuration } from "../../lib/platform/duration.ts";
 import { runClients, type ClientResult } from "./client.ts";
 import type { ServerStats } from "./common.ts";
+import { benchArgs } from "../args.ts";
 
 export type ReferenceKind = "uws" | "socketio";
 export type ReferenceBenchOptions = {
@@ -81,10 +82,7 @@ export function resultRow(r: ReferenceBenchResult): Array<string | number> {
 export const RESULT_HEADER = ["server", "clients", "delivered msgs", "server CPU µs/msg", "RSS KB/conn", "p99 ms", "client lag p99 ms"];
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const arg = (name: string, dflt: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1]! : dflt;
-  };
+  const arg = benchArgs({ strings: ["server", "clients", "rooms", "rooms-per-client", "rate", "payload", "duration", "source-ips"] }).str;
   const which = arg("server", "both");
   const kinds: ReferenceKind[] = which === "both" ? ["uws", "socketio"] : [which as ReferenceKind];
   const rows = [];

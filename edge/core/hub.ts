@@ -13,7 +13,8 @@
  * state and frame validation is core/session.ts.
  */
 import { CloseCode, ErrorCode, type Limits } from "../../lib/contracts/protocol.ts";
-import { type AddressRange, clientAddress, hostAllowed, type ProxyHeader } from "./addresses.ts";
+import type { EdgeConfig } from "../config.ts";
+import { clientAddress, hostAllowed } from "./addresses.ts";
 import { type HistoryFetch, HistoryGate } from "./history.ts";
 import { AddressCounts, type AddressLimiter, originAllowed } from "./limits.ts";
 import { type RefreshRoom, RefreshCoalescer } from "./refresh.ts";
@@ -32,28 +33,30 @@ import {
   type UpgradeRequest,
 } from "./transport.ts";
 
-export interface CoreConfig {
-  id: string;
-  maxFrameBytes: number;
-  maxRooms: number;
-  msgsPerSecond: number;
-  burst: number;
-  maxConnsPerIp: number;
-  idleTimeoutMs: number;
-  allowedOrigins: string[];
-  maxBackpressure: number;
-  slowCloseMs: number;
-  maxStrikes: number;
-  replayWindowMs: number;
-  refreshWindowMs: number;
-  latencySample: number;
-  /** Host header values accepted for upgrades (lower case; `name` or `name:port`); empty/absent = any. */
-  allowedHosts?: string[];
-  /** TCP peers whose forwarding header names the client (EDGE_TRUSTED_PROXIES); empty/absent = none. */
-  trustedProxies?: AddressRange[];
-  /** Which forwarding header trusted proxies set (default x-forwarded-for). */
-  proxyHeader?: ProxyHeader;
-}
+/**
+ * The settings the hub reads, picked from the edge's one declaration (edge/config.ts).
+ * allowedHosts (lower case; empty/absent = any), trustedProxies (empty/absent = none)
+ * and proxyHeader (default x-forwarded-for) may be left out.
+ */
+export type CoreConfig =
+  & Pick<
+    EdgeConfig,
+    | "id"
+    | "maxFrameBytes"
+    | "maxRooms"
+    | "msgsPerSecond"
+    | "burst"
+    | "maxConnsPerIp"
+    | "idleTimeoutMs"
+    | "allowedOrigins"
+    | "maxBackpressure"
+    | "slowCloseMs"
+    | "maxStrikes"
+    | "replayWindowMs"
+    | "refreshWindowMs"
+    | "latencySample"
+  >
+  & Partial<Pick<EdgeConfig, "allowedHosts" | "trustedProxies" | "proxyHeader">>;
 
 export interface CoreDeps {
   log: RoomLog;

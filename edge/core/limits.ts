@@ -1,26 +1,10 @@
 /**
- * Per-connection and per-address limits: a token bucket for client frames, a decaying
+ * Per-connection and per-address limits: the token bucket for client frames (lib/platform), a decaying
  * strike counter for bad frames, connection counts per remote address, and the Origin
  * check. Pure logic driven by an injected clock (ms), so tests need no sleeping.
  */
 
-/** Token bucket: `rate` tokens per second up to `burst`. Starts full. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(private readonly rate: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
-    this.last = now;
-  }
-  /** Take one token; false when the bucket is empty. */
-  take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
+export { TokenBucket } from "../../lib/platform/token-bucket.ts";
 
 /**
  * Strikes for bad frames, leaking one per second: a client that errs now and then is

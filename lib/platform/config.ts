@@ -11,6 +11,7 @@
  * name (see {@link natsSettings}); {@link loadConfig} validates them together.
  */
 import { z } from "zod";
+import { parseDuration } from "./duration.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -53,18 +54,17 @@ export const v = {
         return false;
       }
     }, `a URL with scheme ${protocols.join(" or ")}`),
-  /** A duration: plain milliseconds, or a number with ms/s/m/h. */
+  /** A duration: plain milliseconds, or a number with units (lib/platform/duration.ts). */
   duration: () =>
     z.union([z.number(), z.string()]).transform((x, ctx) => {
       if (typeof x === "number") return x;
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(x.trim());
-      if (!m) {
+      try {
+        return Math.round(parseDuration(x));
+      } catch {
         ctx.addIssue({ code: "custom", message: "a duration like 500ms, 10s, 5m, 2h or a number of ms" });
         return z.NEVER;
       }
-      const n = Number(m[1]);
-      return Math.round(n * { ms: 1, s: 1e3, m: 6e4, h: 3.6e6 }[(m[2] ?? "ms") as "ms"]);
-    }),
+    }).meta({ unit: "duration" }),
   /** A size in bytes: a plain number, or a number with KiB/MiB/GiB/TiB (or KB/MB/GB/TB); -1 for no limit. */
   bytes: () =>
     z.union([z.number(), z.string()]).transform((x, ctx) => {
@@ -78,22 +78,22 @@ export const v = {
       const pow = { B: 0, K: 1, M: 2, G: 3, T: 4 }[unit[0] as "B"];
       const base = unit.includes("I") ? 1024 : 1000;
       return Math.round(Number(m[1]) * base ** pow);
-    }),
+    }).meta({ unit: "bytes" }),
 };
 
 /** Connection settings shared by every process that talks to NATS. */
 export const natsSettings = {
   NATS_URL: z.string().default("nats://127.0.0.1:4222").describe("comma-separated NATS server URLs"),
-  NATS_USER: z.string().optional(),
-  NATS_PASS: z.string().optional(),
-  NATS_TOKEN: z.string().optional(),
-  NATS_CREDS: z.string().optional().describe("path to a .creds file"),
+  NATS_USER: z.string().optional().describe("user for user/password authentication"),
+  NATS_PASS: z.string().optional().describe("password for user/password authentication"),
+  NATS_TOKEN: z.string().optional().describe("token authentication"),
+  NATS_CREDS: z.string().optional().describe("path to a .creds file (JWT + nkey)"),
   NATS_NKEY: z.string().optional().describe("path to a file holding a user nkey seed (SU…)"),
-  NATS_TLS_CA: z.string().optional(),
-  NATS_TLS_CERT: z.string().optional(),
-  NATS_TLS_KEY: z.string().optional(),
-  NATS_TLS: v.bool().default(false),
-  NATS_NAME: z.string().optional(),
+  NATS_TLS_CA: z.string().optional().describe("CA file that signs the server's certificate (turns TLS on)"),
+  NATS_TLS_CERT: z.string().optional().describe("client certificate for mutual TLS (turns TLS on)"),
+  NATS_TLS_KEY: z.string().optional().describe("client key for mutual TLS (turns TLS on)"),
+  NATS_TLS: v.bool().default(false).describe("require TLS even without CA or client certificate"),
+  NATS_NAME: z.string().optional().describe("connection name shown by the server (default: the process's role)"),
 };
 
 /** Default stream sizes: 2 GiB of market data (about 20 min at the simulator's default feed), 1 GiB of stream-room history. */
@@ -102,21 +102,52 @@ export const DEFAULT_ROOMLOG_MAX_BYTES = 1024 ** 3;
 
 /** Settings of the streams and leases (read by every actor host). */
 export const busSettings = {
-  MD_MAX_AGE: v.duration().default(24 * 3600_000),
+  MD_MAX_AGE: v.duration().default(24 * 3600_000).describe("retention of the MD stream (market data) by age"),
   /** Bounded by default (sized for a laptop; see README "Operations" for a server). */
-  MD_MAX_BYTES: v.bytes().default(DEFAULT_MD_MAX_BYTES),
-  ROOMLOG_MAX_AGE: v.duration().default(24 * 3600_000),
-  ROOMLOG_MAX_BYTES: v.bytes().default(DEFAULT_ROOMLOG_MAX_BYTES),
-  STREAM_REPLICAS: v.int(1, 5).default(1),
-  LEASE_MS: v.duration().pipe(z.number().int().min(1000)).default(10_000),
+  MD_MAX_BYTES: v.bytes().default(DEFAULT_MD_MAX_BYTES)
+    .describe("retention of the MD stream by size (takes MiB/GiB/GB; -1 = none)"),
+  ROOMLOG_MAX_AGE: v.duration().default(24 * 3600_000).describe("alert and candle history (ROOMLOG stream) by age"),
+  ROOMLOG_MAX_BYTES: v.bytes().default(DEFAULT_ROOMLOG_MAX_BYTES).describe("alert and candle history by size (-1 = none)"),
+  STREAM_REPLICAS: v.int(1, 5).default(1).describe("JetStream replicas (3 on a cluster)"),
+  LEASE_MS: v.duration().pipe(z.number().int().min(1000)).default(10_000)
+    .describe("every lease (shards, coalescers, leaders, hosts)"),
 };
 
 export const logSettings = {
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"]).default("info"),
-  LOG_FORMAT: z.enum(["text", "json"]).default("text"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"]).default("info")
+    .describe("trace, debug, info, warning, error or fatal"),
+  LOG_FORMAT: z.enum(["text", "json"]).default("text").describe("text, or json for log shippers"),
 };
 
 type Shape = Record<string, z.ZodType>;
+
+/**
+ * One setting declared once: the variable that sets it and its zod schema (with default
+ * and description). A component that wants code-friendly names declares its settings as
+ * `{ codeName: field("VARIABLE", schema) }`; the variable shape ({@link fieldShape}), the
+ * config type ({@link FieldValues}) and the mapping ({@link fieldValues}) derive from it.
+ */
+export interface Field<E extends string = string, S extends z.ZodType = z.ZodType> {
+  readonly env: E;
+  readonly schema: S;
+}
+export const field = <E extends string, S extends z.ZodType>(env: E, schema: S): Field<E, S> => ({ env, schema });
+
+type Fields = Record<string, Field>;
+/** The variable shape of `fields` (what {@link loadConfig} validates). */
+export type FieldShape<F extends Fields> = { [K in keyof F as F[K]["env"]]: F[K]["schema"] };
+/** The validated settings of `fields` in code names. */
+export type FieldValues<F extends Fields> = { [K in keyof F]: z.output<F[K]["schema"]> };
+
+export function fieldShape<F extends Fields>(fields: F): FieldShape<F> {
+  return Object.fromEntries(Object.values(fields).map((f) => [f.env, f.schema])) as FieldShape<F>;
+}
+
+/** Rename validated variables (e.g. from {@link loadConfig}) to the code names of `fields`. */
+export function fieldValues<F extends Fields>(fields: F, settings: { [E in F[keyof F]["env"]]?: unknown }): FieldValues<F> {
+  const values = settings as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(fields).map(([name, f]) => [name, values[f.env]])) as FieldValues<F>;
+}
 
 /**
  * Validate `env` (default: the process environment merged over `TICKFLOW_CONFIG`)

@@ -5,8 +5,15 @@
 
 type Labels = Record<string, string>;
 
+/** A label value as the exposition format writes it: `\` → `\\`, `"` → `\"`, newline → `\n`. */
+export const escapeLabelValue = (value: string): string =>
+  value.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
+
+/** HELP text as the exposition format writes it: `\` → `\\`, newline → `\n`. */
+export const escapeHelp = (help: string): string => help.replace(/[\\\n]/g, (c) => (c === "\n" ? "\\n" : "\\\\"));
+
 const key = (labels: Labels | undefined) =>
-  labels ? Object.keys(labels).sort().map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, "_")}"`).join(",") : "";
+  labels ? Object.keys(labels).sort().map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(",") : "";
 
 abstract class Metric {
   constructor(readonly name: string, readonly help: string, readonly type: string) {}
@@ -98,7 +105,7 @@ export class Metrics {
   render(): string {
     const out: string[] = [];
     for (const m of this.all.values()) {
-      out.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
+      out.push(`# HELP ${m.name} ${escapeHelp(m.help)}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
     }
     return out.join("\n") + "\n";
   }

@@ -35,12 +35,12 @@ describe("runner building blocks", () => {
     expect(h.avg).toBeCloseTo(-0.6);
   });
 
-  it("parseDuration reads k6 durations", () => {
+  it("parseDuration reads k6 durations (a bare number is milliseconds, as everywhere in Tickflow)", () => {
     expect(parseDuration("1m30s")).toBe(90_000);
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("2h")).toBe(7_200_000);
     expect(parseDuration("1.5s")).toBe(1500);
-    expect(parseDuration("30")).toBe(30_000);
+    expect(parseDuration("30")).toBe(30);
     expect(() => parseDuration("soon")).toThrow(/bad duration/);
   });
 

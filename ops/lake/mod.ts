@@ -12,9 +12,11 @@
  * variables), or --lake. `lakeCommand(argv)` takes the arguments after `lake` and
  * returns the exit code: 0 ok, 1 failed, 2 bad usage.
  */
+import { parseArgs } from "node:util";
 import { getLogger } from "@logtape/logtape";
 import { isDatasetName, type DatasetName } from "../../lib/lake/partition.ts";
 import { isConfigError, readEnv } from "../../lib/platform/config.ts";
+import { parseDuration } from "../../lib/platform/duration.ts";
 import { compactDay } from "./compact.ts";
 import { EXPORT_FORMATS, type ExportFormat, lakeExport, lakeRetention } from "./export.ts";
 import { openLake } from "./lake.ts";
@@ -91,45 +93,56 @@ function time(flag: string, v: string): Date {
 }
 
 function duration(flag: string, v: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(v);
-  if (!m) throw new UsageError(`${flag} must be a duration like 500ms, 60s or 5m, got ${JSON.stringify(v)}`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"];
+  try {
+    return parseDuration(v);
+  } catch {
+    throw new UsageError(`${flag} must be a duration like 500ms, 60s or 5m, got ${JSON.stringify(v)}`);
+  }
 }
 
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  json: { type: "boolean" },
+  lake: { type: "string" },
+  date: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+  exchange: { type: "string" },
+  symbol: { type: "string" },
+  out: { type: "string" },
+  "max-silence": { type: "string" },
+  days: { type: "string" },
+  format: { type: "string" },
+  dataset: { type: "string", multiple: true },
+} as const;
+
+/** The command line through node:util parseArgs; its errors (unknown option, missing value) become UsageErrors. */
 function parse(argv: string[]): Parsed {
-  const p: Parsed = { positional: [], json: false, help: false, datasets: [], maxSilenceMs: 60_000 };
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "-h" || a === "--help") p.help = true;
-    else if (a === "--json") p.json = true;
-    else if (a === "--lake") p.lake = value(i++, a);
-    else if (a === "--date") p.date = value(i++, a);
-    else if (a === "--from") p.from = time(a, value(i++, a));
-    else if (a === "--to") p.to = time(a, value(i++, a));
-    else if (a === "--exchange") p.exchange = value(i++, a);
-    else if (a === "--symbol") p.symbol = value(i++, a);
-    else if (a === "--out") p.out = value(i++, a);
-    else if (a === "--max-silence") p.maxSilenceMs = duration(a, value(i++, a));
-    else if (a === "--days") {
-      p.days = Number(value(i++, a));
-      if (!Number.isInteger(p.days) || p.days < 1) throw new UsageError("--days must be a whole number ≥ 1");
-    } else if (a === "--format") {
-      const f = value(i++, a);
-      if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format must be csv, parquet or ndjson, got ${JSON.stringify(f)}`);
-      p.format = f as ExportFormat;
-    }
-    else if (a === "--dataset") {
-      const d = value(i++, a);
-      if (!isDatasetName(d)) throw new UsageError(`--dataset must be ticks, book, bookdelta, trades or gaps, got ${JSON.stringify(d)}`);
-      p.datasets.push(d);
-    } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
-    else if (p.command === undefined) p.command = a;
-    else p.positional.push(a);
+  let r: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    r = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split(". ")[0]!);
+  }
+  const o = r.values;
+  const [command, ...positional] = r.positionals;
+  const p: Parsed = { positional, json: o.json ?? false, help: o.help ?? false, datasets: [], maxSilenceMs: 60_000 };
+  if (command !== undefined) p.command = command;
+  for (const k of ["lake", "date", "exchange", "symbol", "out"] as const) if (o[k] !== undefined) p[k] = o[k];
+  if (o.from !== undefined) p.from = time("--from", o.from);
+  if (o.to !== undefined) p.to = time("--to", o.to);
+  if (o["max-silence"] !== undefined) p.maxSilenceMs = duration("--max-silence", o["max-silence"]);
+  if (o.days !== undefined) {
+    p.days = Number(o.days);
+    if (!Number.isInteger(p.days) || p.days < 1) throw new UsageError("--days must be a whole number ≥ 1");
+  }
+  if (o.format !== undefined) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format must be csv, parquet or ndjson, got ${JSON.stringify(o.format)}`);
+    p.format = o.format as ExportFormat;
+  }
+  for (const d of o.dataset ?? []) {
+    if (!isDatasetName(d)) throw new UsageError(`--dataset must be ticks, book, bookdelta, trades or gaps, got ${JSON.stringify(d)}`);
+    p.datasets.push(d);
   }
   return p;
 }

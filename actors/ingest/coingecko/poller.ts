@@ -28,11 +28,11 @@ import { msgIds, STREAM } from "../../../lib/platform/streams.ts";
 import { subjects } from "../../../lib/contracts/subjects.ts";
 import { LeaderLease } from "../../lease/mod.ts";
 import { Metrics } from "../../../lib/platform/metrics.ts";
-import type { Clock } from "../../runtime/mod.ts";
+import { type Clock, sleep } from "../../runtime/mod.ts";
 import { breakerState } from "../connection.ts";
 import { Publisher } from "../publisher.ts";
 import type { IngestSettings } from "../settings.ts";
-import { TokenBucket } from "../token-bucket.ts";
+import { TokenBucket } from "../../../lib/platform/token-bucket.ts";
 import { CoinGeckoMarket, CoinGeckoMarkets, degradedTick, isTokenSafe, marketSnapshot } from "./frames.ts";
 
 export class CoinGeckoHttpError extends Error {
@@ -73,6 +73,8 @@ export interface PollerDeps {
   url: string;
   metrics?: Metrics;
   fetch?: typeof fetch;
+  /** Background work died (the md.feed.* watch): the actor wrapper reports it to the supervisor. */
+  onError?: (err: unknown) => void;
 }
 
 export class PollerLogic {
@@ -252,7 +254,10 @@ export class PollerLogic {
           const r = decode(FeedStatus, m.data);
           if (r.ok) this.feeds.set(r.value.venue, r.value.state);
         }
-      })().catch((err) => this.log.warn("feed watch ended: {err}", { err: String(err) }));
+      })().catch((err) => {
+        this.log.warn("feed watch ended: {err}", { err: String(err) });
+        if (!this.stopped.signal.aborted) this.d.onError?.(err);
+      });
     } catch (err) {
       this.log.warn("cannot watch feed status (degraded ticks disabled): {err}", { err: String(err) });
     }
@@ -270,17 +275,4 @@ export class PollerLogic {
     else for (const k of ["in", "out"]) f.unexpect(k);
     return { leader: this.leader.isLeader(), polls: this.polls, breaker: breakerState(this.breaker.state), feeds: Object.fromEntries(this.feeds), freshness: f.report() };
   }
-}
-
-function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = clock.setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-    function done() {
-      clock.clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }
