@@ -28,6 +28,7 @@ import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "./token-bucket.ts";
+import { frameTurns } from "./turn-budget.ts";
 import { TradeIdTracker, TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
@@ -59,6 +60,8 @@ export interface ShardDeps {
 
 interface Venue {
   protocol: VenueProtocol;
+  /** `{ venue }`, one object so per-frame counters find their series without building a key. */
+  labels: { venue: string };
   sockets: VenueSockets;
   books?: BinanceBooks;
   breaker: ReturnType<typeof venuePolicies>["breaker"];
@@ -107,6 +110,8 @@ export class ShardLogic {
     };
     metrics.gauge("ingest_owned_products", "products owned by the shard").set(() => this.ownedCount(), this.labels);
     this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
+    frameTurns.budgetMs = s.FRAME_TURN_BUDGET_MS;
+    metrics.gauge("ingest_frame_turn_pauses", "sockets paused because an event-loop turn ran past FRAME_TURN_BUDGET_MS (overload)").set(() => frameTurns.pauses);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
     this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
     if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
@@ -156,7 +161,7 @@ export class ShardLogic {
       breaker.onBreak(() => this.feedStatus(ep.venue, "down", "circuit breaker open: upstream keeps failing")),
       breaker.onReset(() => this.feedStatus(ep.venue, "up", "circuit breaker closed")),
     );
-    const v: Venue = { protocol, breaker, sockets: undefined as unknown as VenueSockets };
+    const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, sockets: undefined as unknown as VenueSockets };
     if (protocol.books && ep.restUrl) {
       v.books = new BinanceBooks({
         venue: ep.venue,
@@ -317,20 +322,21 @@ export class ShardLogic {
   private onFrame(v: Venue, slot: Slot, raw: string): void {
     if (this.stopping) return;
     const venue = v.protocol.venue;
-    this.m.frames.inc({ venue });
+    const labels = v.labels;
+    this.m.frames.inc(labels);
     this.freshness.frame(venue);
     const r = v.protocol.parse(raw, this.d.clock.now());
     switch (r.kind) {
       case "tick": {
-        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
-        const gate = this.gates.get(`${venue}:${r.product}`);
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        const gate = this.gates.size ? this.gates.get(`${venue}:${r.product}`) : undefined;
         if (gate) gate.push(r);
         else this.onTick(v, r.product, r);
         return;
       }
       case "trade":
-        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
-        this.m.trades.inc({ venue });
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        this.m.trades.inc(labels);
         if (venue === "coinbase") this.missedTrades(v, r.product, this.tradeIds.onTrade(`${venue}:${r.product}`, Number(r.trade.tradeId)));
         return this.trades.add(r.trade);
       case "heartbeat":
@@ -339,7 +345,7 @@ export class ShardLogic {
         }
         return;
       case "depth":
-        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
       case "shutdown":
@@ -349,7 +355,7 @@ export class ShardLogic {
       case "bad":
         return this.badFrame(venue, r.error, r.sample);
       case "error":
-        this.m.errors.inc({ venue });
+        this.m.errors.inc(labels);
         return this.badFrame(venue, `upstream error: ${r.message}`, "");
       default:
         return;
@@ -359,7 +365,7 @@ export class ShardLogic {
   private onTick(v: Venue, product: string, r: Extract<FrameResult, { kind: "tick" }>): void {
     const venue = v.protocol.venue;
     const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck, r.tick.exchTs);
-    if (c.type === "dup") return this.m.dups.inc({ venue });
+    if (c.type === "dup") return this.m.dups.inc(v.labels);
     if (c.type === "session") this.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     this.freshness.tick(venue, product);
