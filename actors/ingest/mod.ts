@@ -6,6 +6,7 @@
  *   pollerChild(host)  → the CoinGecko poller (runs everywhere, polls only as leader).
  * Settings come from `ingestSettings` (settings.ts) over the host's environment.
  */
+import type { NatsConnection } from "@nats-io/nats-core";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
 import type { HostContext } from "../host-context.ts";
@@ -29,11 +30,13 @@ function requireBucket(host: HostContext, name: string) {
 }
 
 /** Build one shard's logic (used by the actor, run.ts and tests). */
-export function makeShard(host: HostContext, s: IngestSettings, products: ProductLists, index: number, bucket?: TokenBucket): ShardLogic {
+export function makeShard(host: HostContext, s: IngestSettings, products: ProductLists, index: number, bucket?: TokenBucket, publishNc?: NatsConnection): ShardLogic {
   return new ShardLogic({
     shardId: `${host.hostId}-shard-${index}-${rand()}`,
     js: host.js,
-    nc: host.nc,
+    // A connection of its own for the tick stream (run.ts) keeps the lease renewals on
+    // host.nc out of the publish backlog, at the socket and in nats-server's reader.
+    nc: publishNc ?? host.nc,
     jsm: host.jsm,
     kv: requireBucket(host, BUCKET.shards),
     leaseMs: host.leaseMs,

@@ -82,7 +82,8 @@ export class Publisher {
 
   constructor(private readonly js: JsPublish, private readonly o: PublisherOptions) {
     this.policy = retry(handleAll, {
-      maxAttempts: o.attempts === undefined ? Infinity : Math.max(0, o.attempts - 1),
+      // The first attempt is made outside the policy (publishOnce).
+      maxAttempts: o.attempts === undefined ? Infinity : Math.max(0, o.attempts - 2),
       backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: o.retryMaxDelayMs ?? 10_000 }),
     });
     this.holdBytes = o.holdBytes ?? DEFAULT_HOLD_BYTES;
@@ -226,11 +227,20 @@ export class Publisher {
     const data = encode(batch);
     if (!this.admit(data.length)) return this.drop(ticks, data.length);
     this.queue.push({
-      subject: subjects.tick(first.venue, first.symbol),
+      subject: this.tickSubject(first.venue, first.symbol),
       data,
       msgID: msgIds.ticks(first.venue, first.symbol, first.seq, ticks[ticks.length - 1]!.seq, first.exchTs),
       ticks,
     });
+  }
+
+  /** Tick subjects, built (validated, partition hashed) once per symbol. */
+  private readonly subjectCache = new Map<string, string>();
+  private tickSubject(venue: string, symbol: string): string {
+    const k = `${venue}\u0000${symbol}`;
+    let subj = this.subjectCache.get(k);
+    if (subj === undefined) this.subjectCache.set(k, (subj = subjects.tick(venue, symbol)));
+    return subj;
   }
 
   private pump(): void {
@@ -250,9 +260,20 @@ export class Publisher {
     }
   }
 
+  /** First attempt straight away; only a failed one goes through the retry policy (a policy run per message costs more than the publish). */
+  private async publishOnce(msg: Outgoing): Promise<PubAck> {
+    try {
+      return await this.js.publish(msg.subject, msg.data, { msgID: msg.msgID });
+    } catch (err) {
+      if (this.abort.signal.aborted || this.o.attempts === 1) throw err;
+      this.m?.retries.inc(this.o.labels);
+      return await this.policy.execute(() => this.js.publish(msg.subject, msg.data, { msgID: msg.msgID }), this.abort.signal);
+    }
+  }
+
   private async send(msg: Outgoing): Promise<void> {
     try {
-      const ack = await this.policy.execute(() => this.js.publish(msg.subject, msg.data, { msgID: msg.msgID }), this.abort.signal);
+      const ack = await this.publishOnce(msg);
       const now = this.o.clock.now();
       this.lastAckAt = now;
       // Report once the backlog has drained to half the budget: the overflow episode is over by then.

@@ -13,6 +13,7 @@
  */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { z } from "zod";
 import { busSettings, isConfigError, loadConfig, logSettings, natsSettings, readEnv, v } from "../../lib/platform/config.ts";
 import { ensureBuckets, ensureStreams } from "../../lib/platform/streams.ts";
@@ -57,6 +58,7 @@ export async function runIngest(env: Record<string, string | undefined> = readEn
   const log = getLogger(["tickflow", "ingest"]);
   const hostId = cfg.HOST_ID ?? `ingest-${Math.random().toString(36).slice(2, 8)}`;
   const nc = await connectNats(cfg, hostId);
+  let publishNc: NatsConnection | undefined;
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, { mdMaxAgeMs: cfg.MD_MAX_AGE, mdMaxBytes: cfg.MD_MAX_BYTES, roomLogMaxAgeMs: cfg.ROOMLOG_MAX_AGE, roomLogMaxBytes: cfg.ROOMLOG_MAX_BYTES, replicas: cfg.STREAM_REPLICAS });
@@ -65,7 +67,11 @@ export async function runIngest(env: Record<string, string | undefined> = readEn
     const host: HostContext = { hostId, nc, js: jetstream(nc), jsm, kv, clock: systemClock, metrics, env, leaseMs: cfg.LEASE_MS };
     const products = await resolveProducts(cfg, venueEndpoints(cfg));
     const bucket = new TokenBucket(cfg.SUBSCRIBE_RATE, cfg.SUBSCRIBE_BURST, systemClock);
-    const shards = Array.from({ length: cfg.SHARDS }, (_, i) => makeShard(host, cfg, products, i, bucket));
+    // Ticks leave on a connection of their own: a publish backlog must never delay the
+    // lease renewals (and KV reads) on nc, or an overloaded shard loses its products.
+    publishNc = await connectNats(cfg, `${hostId}-publish`);
+    const pub = publishNc;
+    const shards = Array.from({ length: cfg.SHARDS }, (_, i) => makeShard(host, cfg, products, i, bucket, pub));
     if (o.onAck) for (const sh of shards) sh.publisher.setOnAck(o.onAck);
     await Promise.all(shards.map((s) => s.start()));
     let poller: PollerLogic | undefined;
@@ -87,10 +93,12 @@ export async function runIngest(env: Record<string, string | undefined> = readEn
         (stopping ??= (async () => {
           await Promise.all(shards.map((s) => s.stop()));
           await poller?.stop();
+          await pub.drain().catch(() => pub.close());
           await nc.drain().catch(() => nc.close());
         })()),
     };
   } catch (err) {
+    await publishNc?.close().catch(() => {});
     await nc.close().catch(() => {});
     throw err;
   }

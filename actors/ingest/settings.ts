@@ -67,6 +67,7 @@ export const ingestSettings = {
   BINANCE_WEIGHT_SHARE: v.num(0.01, 1).default(0.8).describe("share of Binance's REST weight limit (Spot 6,000/min, USD-M 2,400/min) one host's shards may use"),
   BINANCE_MAX_SESSION_MS: v.duration().default(86_400_000).describe("Binance cuts a connection after 24 h; each connection reconnects itself at a spread 80-95 % of this"),
   BINANCE_MIN_BAN_MS: v.duration().default(120_000).describe("back-off after an HTTP 418 ban when Retry-After asks for less"),
+  FRAME_TURN_BUDGET_MS: v.int(1, 10_000).default(20).describe("ms of upstream frames per event-loop turn; past it sockets pause until timers and other I/O had their turn (lease renewals stay on time under overload)"),
   PUBLISH_LINGER_MS: v.duration().default(5).describe("ticks of one symbol wait this long to share a message"),
   PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200),
   VALIDATE_PUBLISHED: v.bool().default(false).describe("debug: check every published trade against its bus schema first"),

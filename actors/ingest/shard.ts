@@ -28,6 +28,7 @@ import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
+import { frameTurns } from "./turn-budget.ts";
 import { TradeIdTracker, TradePublisher } from "./trades.ts";
 import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
@@ -64,6 +65,8 @@ export interface ShardDeps {
 
 interface Venue {
   protocol: VenueProtocol;
+  /** `{ venue }`, one object so per-frame counters find their series without building a key. */
+  labels: { venue: string };
   sockets: VenueSockets;
   books?: BinanceBooks;
   breaker: ReturnType<typeof venuePolicies>["breaker"];
@@ -115,6 +118,8 @@ export class ShardLogic {
     this.reports = new ShardReports({ log: this.log, clock: d.clock, intervalMs: s.BAD_FRAME_LOG_MS, bad: this.m.bad, sessions: this.m.sessions });
     this.freshness = new ShardFreshness(d.clock, s.STALE_MS);
     this.checks = new UpstreamChecks({ clock: d.clock, metrics, labels: this.labels, maxSkewMs: s.MAX_CLOCK_SKEW_MS, ackTimeoutMs: s.ACK_TIMEOUT_MS });
+    frameTurns.budgetMs = s.FRAME_TURN_BUDGET_MS;
+    metrics.gauge("ingest_frame_turn_pauses", "sockets paused because an event-loop turn ran past FRAME_TURN_BUDGET_MS (overload)").set(() => frameTurns.pauses);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
     this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
     if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
@@ -169,7 +174,7 @@ export class ShardLogic {
       breaker.onBreak(() => this.feedStatus(ep.venue, "down", "circuit breaker open: upstream keeps failing")),
       breaker.onReset(() => this.feedStatus(ep.venue, "up", "circuit breaker closed")),
     );
-    const v: Venue = { protocol, breaker, sockets: undefined as unknown as VenueSockets };
+    const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, sockets: undefined as unknown as VenueSockets };
     if (protocol.books && ep.restUrl) {
       v.books = new BinanceBooks({
         venue: ep.venue,
@@ -348,13 +353,15 @@ export class ShardLogic {
   private onFrame(v: Venue, slot: Slot, raw: string): void {
     if (this.stopping) return;
     const venue = v.protocol.venue;
-    this.m.frames.inc({ venue });
+    const labels = v.labels;
+    this.m.frames.inc(labels);
     this.freshness.frame(venue);
     this.onResult(v, slot, v.protocol.parse(raw, this.d.clock.now()));
   }
 
   private onResult(v: Venue, slot: Slot, r: FrameResult): void {
     const venue = v.protocol.venue;
+    const labels = v.labels;
     switch (r.kind) {
       case "batch": {
         const jump = this.checks.connSeq(venue, slot.id, r.connSeq);
@@ -366,15 +373,15 @@ export class ShardLogic {
       case "ack":
         return this.checks.acked(slot.id, r);
       case "tick": {
-        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
-        const gate = this.gates.get(`${venue}:${r.product}`);
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        const gate = this.gates.size ? this.gates.get(`${venue}:${r.product}`) : undefined;
         if (gate) gate.push(r);
         else this.onTick(v, r.product, r);
         return;
       }
       case "trade":
-        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
-        this.m.trades.inc({ venue });
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        this.m.trades.inc(labels);
         r.trade.exchTs = this.checks.time(venue, r.trade.exchTs, r.trade.recvTs);
         if (v.protocol.tradeIds) this.missedTrades(v, r.product, this.tradeIds.onTrade(`${venue}:${r.product}`, Number(r.trade.tradeId)));
         return this.trades.add(r.trade);
@@ -384,7 +391,7 @@ export class ShardLogic {
         }
         return;
       case "depth":
-        if (!slot.products.has(r.product)) return this.m.unowned.inc({ venue });
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
       case "shutdown":
@@ -395,7 +402,7 @@ export class ShardLogic {
         return this.reports.badFrame(venue, r.error, r.sample);
       case "error":
         this.checks.errored(slot.id, r.id, r.message);
-        this.m.errors.inc({ venue });
+        this.m.errors.inc(labels);
         return this.reports.badFrame(venue, `upstream error: ${r.message}`, "");
       default:
         return;
@@ -405,7 +412,7 @@ export class ShardLogic {
   private onTick(v: Venue, product: string, r: Extract<FrameResult, { kind: "tick" }>): void {
     const venue = v.protocol.venue;
     const c = this.seqs.check(`${venue}:${product}`, r.tick.seq, v.protocol.gapCheck, r.tick.exchTs);
-    if (c.type === "dup") return this.m.dups.inc({ venue });
+    if (c.type === "dup") return this.m.dups.inc(v.labels);
     if (c.type === "session") this.reports.newSession(venue, product, c.previous, c.got);
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     r.tick.exchTs = this.checks.time(venue, r.tick.exchTs, r.tick.recvTs);

@@ -20,6 +20,7 @@ import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
 import { type Clock, sleep, systemClock } from "../runtime/mod.ts";
 import { rendezvousOwner } from "./hash.ts";
+import { afterIdleDeadline } from "./idle-deadline.ts";
 
 export interface MembershipOptions {
   kv: KV;
@@ -191,6 +192,20 @@ export class Membership {
     return Math.max(200, Math.min(5000, Math.floor(this.opts.leaseMs / 8)));
   }
 
+  /**
+   * One renewal, failed after `renewTimeoutMs` — but counted on an idle event loop. A
+   * shard under overload runs long frame-processing turns; when one ends, Node runs
+   * expired timers *before* it reads the sockets, so a plain request timer fires while
+   * the PubAck of the renewal is already waiting in the socket (bench:ingest lost its
+   * lease that way). nats.js gets the lease's whole remaining validity as its timeout,
+   * and our deadline, once due, lets pending I/O run before it gives up.
+   */
+  private renew(sent: number): Promise<number> {
+    const natsTimeout = Math.max(this.renewTimeoutMs(), this.renewedAt + this.opts.leaseMs - sent);
+    const update = this.opts.kv.update(this.opts.memberId, this.value(), this.revision, natsTimeout);
+    return afterIdleDeadline(this.clock, update, this.renewTimeoutMs(), () => new LeaseRenewTimeoutError(`lease renewal not acknowledged within ${this.renewTimeoutMs()} ms of idle time`));
+  }
+
   private async renewLoop(): Promise<void> {
     const every = this.renewEveryMs();
     const retryMs = Math.max(10, Math.floor(every / 4));
@@ -207,7 +222,7 @@ export class Membership {
           // A renewal must fail fast (well inside the lease) when the server is away, so
           // the member stops its work before someone else can take it, and rejoins sooner.
           const sent = this.clock.now();
-          this.revision = await this.opts.kv.update(this.opts.memberId, this.value(), this.revision, this.renewTimeoutMs());
+          this.revision = await this.renew(sent);
           this.renewedAt = sent;
           if (this.failingSince) this.log.info("lease {id} renewed again after {ms} ms of failures", { id: this.opts.memberId, ms: sent - this.failingSince });
           this.failingSince = 0;
@@ -312,6 +327,11 @@ export class Membership {
     }
   }
 }
+
+export class LeaseRenewTimeoutError extends Error {
+  override name = "LeaseRenewTimeoutError";
+}
+export const isLeaseRenewTimeoutError = (e: unknown): e is LeaseRenewTimeoutError => e instanceof Error && e.name === "LeaseRenewTimeoutError";
 
 /** JetStream's answer when the key's revision is not the one we last wrote. */
 function isWrongRevision(err: unknown): boolean {

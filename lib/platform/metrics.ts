@@ -12,8 +12,18 @@ export const escapeLabelValue = (value: string): string =>
 /** HELP text as the exposition format writes it: `\` → `\\`, newline → `\n`. */
 export const escapeHelp = (help: string): string => help.replace(/[\\\n]/g, (c) => (c === "\n" ? "\\n" : "\\\\"));
 
-const key = (labels: Labels | undefined) =>
-  labels ? Object.keys(labels).sort().map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(",") : "";
+const render = (labels: Labels) => Object.keys(labels).sort().map((k) => `${k}="${escapeLabelValue(String(labels[k]))}"`).join(",");
+/**
+ * Series keys by label object: hot paths (a counter per upstream frame) pass the same
+ * object each time, so its key is built once. A label object must not change after use.
+ */
+const keys = new WeakMap<Labels, string>();
+const key = (labels: Labels | undefined): string => {
+  if (!labels) return "";
+  let k = keys.get(labels);
+  if (k === undefined) keys.set(labels, (k = render(labels)));
+  return k;
+};
 
 abstract class Metric {
   constructor(readonly name: string, readonly help: string, readonly type: string) {}
