@@ -71,7 +71,7 @@ describe("dashboard in Chromium", () => {
   it("keeps the watchlist across a reload", async () => {
     const page = await openPage("/#/markets");
     // Sort by symbol so rows stay put while live volumes change (a click must land on the row we read).
-    await page.locator(".grid-head button.sort", { hasText: "Symbol" }).click();
+    await page.locator(".grid-head button.sort", { hasText: "Coin" }).click();
     const second = page.locator(".grid-body .grid-row").nth(1);
     await second.waitFor();
     const sym = (await second.getAttribute("data-symbol"))!;

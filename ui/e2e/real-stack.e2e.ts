@@ -232,7 +232,7 @@ describe("dashboard on the real stack", () => {
   it("keeps the watchlist across a reload", async () => {
     const { page } = await openPage("/#/markets");
     // Sort by symbol so rows stay put while live volumes change (a click must land on the row we read).
-    await page.locator(".grid-head button.sort", { hasText: "Symbol" }).click();
+    await page.locator(".grid-head button.sort", { hasText: "Coin" }).click();
     await page.waitForTimeout(300);
     const third = page.locator(".grid-body .grid-row").nth(2);
     await third.waitFor({ timeout: 30_000 });
