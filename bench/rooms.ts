@@ -37,6 +37,7 @@ import { systemClock } from "../actors/runtime/mod.ts";
 import { loadConfig } from "../lib/platform/config.ts";
 import { startNatsServer } from "../test/nats-server.ts";
 import { reportResult, table, writeBenchSection } from "./report.ts";
+import { benchArgs } from "./args.ts";
 import { coalescerSettings } from "../actors/coalescer/mod.ts";
 import { CoalescerService } from "../actors/coalescer/mod.ts";
 
@@ -312,9 +313,10 @@ async function main(): Promise<void> {
   });
 }
 
-const i = process.argv.indexOf("--child");
-if (i >= 0) {
-  await child(process.argv[i + 1]!);
+// `--child <nats-url>`: this process is the coalescer child started by startChild().
+const childUrl = benchArgs({ strings: ["child"] }).get("child");
+if (childUrl !== undefined) {
+  await child(childUrl);
   process.exit(0); // (writes the CPU profile, if asked for)
 }
 else await main();
