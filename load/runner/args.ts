@@ -67,7 +67,10 @@ export function parseArgs(argv: string[], processEnv: NodeJS.ProcessEnv = proces
   const o: RunOptions & { help?: boolean } = { script: "", env, cli: {}, maxSocketsPerWorker: 15_000 };
   const { values: a, positionals, tokens } = readArgv(argv);
   /** The flag as it was typed (-e or --env), for the error messages. */
-  const typed = (name: string) => tokens.find((t) => t.kind === "option" && t.name === name)?.rawName ?? `--${name}`;
+  const typed = (name: string) => {
+    for (const t of tokens) if (t.kind === "option" && t.name === name) return t.rawName;
+    return `--${name}`;
+  };
   const int = (name: string, v: string | undefined, min = 1): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
