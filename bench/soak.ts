@@ -25,8 +25,10 @@ import { lakeStats } from "../ops/lake/stats.ts";
 import { freePort, startNatsServer } from "../test/nats-server.ts";
 import { reportResult } from "./report.ts";
 import { spawnTsx } from "../test/tsx-child.ts";
+import { parseArgs } from "node:util";
 
-const minutes = Number(process.argv[2] ?? 10);
+/** `npm run bench:soak -- [minutes]` (default 10). */
+const minutes = Number(parseArgs({ options: {}, allowPositionals: true }).positionals[0] ?? 10);
 
 /** RSS of `pid` and all its descendants (bytes). */
 function treeRss(pid: number): number {

@@ -18,6 +18,7 @@ import { rankerSettings } from "../../actors/ranker/mod.ts";
 import { archiverSettings } from "../../actors/archiver/mod.ts";
 import { marketRoomsSettings } from "../../actors/marketrooms/mod.ts";
 import { simulatorSettings } from "../../sim/mod.ts";
+import { parseArgs } from "node:util";
 
 type Shape = Record<string, z.ZodType>;
 
@@ -137,7 +138,7 @@ export function renderFiles(root: string, sections = SECTIONS): FileResult[] {
 
 if (process.argv[1]?.endsWith("config-tables.ts")) {
   const root = join(import.meta.dirname, "..", "..");
-  const check = process.argv.includes("--check");
+  const check = parseArgs({ options: { check: { type: "boolean", default: false } } }).values.check;
   const stale = renderFiles(root).filter((r) => r.before !== r.after);
   for (const r of stale) {
     if (check) console.error(`${r.file}: configuration tables differ from the zod shapes (run npm run docs:config)`);
