@@ -12,6 +12,9 @@
  *              those protocols, and downstream code must not care whether it is simulated;
  *   coingecko → no exchange venue (the CoinGecko poller runs where POLLER=true).
  * Explicit *_URL variables always win.
+ *
+ * Each variable's zod schema with its default and description is the one source of the
+ * `IngestSettings` type and of the table in actors/ingest/README.md (`npm run docs:config`).
  */
 import { z } from "zod";
 import { v } from "../../lib/platform/config.ts";
@@ -37,31 +40,30 @@ export const ingestSettings = {
   BINANCE_USDM_WS_URL: v.url(["ws", "wss"]).optional().describe("USD-M futures stream base (…/stream is appended); default wss://fstream.binance.com, or <SIM_URL>/fstream"),
   BINANCE_USDM_REST_URL: v.url(["http", "https"]).optional().describe("USD-M futures REST base; default https://fapi.binance.com, or <SIM_URL>"),
   COINGECKO_URL: v.url(["http", "https"]).optional().describe("API base; default <SIM_URL>/api/v3"),
-  COINGECKO_API_KEY: z.string().optional(),
+  COINGECKO_API_KEY: z.string().optional().describe("CoinGecko demo API key (sent as x-cg-demo-api-key)"),
   PRODUCTS: v.list().default([]).describe("BASE-QUOTE symbols or venue:PRODUCT; empty = all the upstream lists"),
   PRODUCTS_LIMIT: v.int(1).default(100_000).describe("cap on products taken from the upstream list"),
-  /** Number of shard actors per host. */
-  SHARDS: v.int(0, 64).default(1),
+  SHARDS: v.int(0, 64).default(1).describe("connection shard actors per host"),
   SHARD_LOCAL_ADDRESS: z.union([z.ipv4(), z.ipv6()]).optional().describe("local IP upstream sockets bind to"),
   COINBASE_GAP_CHECK: v.bool().optional().describe("treat a jump in ticker sequence as a gap; default on for FEED=sim"),
-  PRODUCTS_PER_CONNECTION: v.int(1, 1024).default(10),
+  PRODUCTS_PER_CONNECTION: v.int(1, 1024).default(10).describe("products per upstream WebSocket (Binance: fewer when books and trades need more streams)"),
   SUBSCRIBE_RATE: v.num(0.1, 1000).default(8).describe("subscribe/unsubscribe messages per second, per shard"),
-  SUBSCRIBE_BURST: v.int(1, 1000).default(8),
+  SUBSCRIBE_BURST: v.int(1, 1000).default(8).describe("subscribe/unsubscribe messages in a burst (token bucket size)"),
   SUBSCRIBE_BATCH_MS: v.duration().default(100).describe("subscription changes wait this long to be sent together"),
   STALE_MS: v.duration().default(10_000).describe("no frame for this long → reconnect"),
-  CONNECT_TIMEOUT_MS: v.duration().default(10_000),
-  RECONNECT_BASE_MS: v.duration().default(1_000),
-  RECONNECT_MAX_MS: v.duration().default(30_000),
-  BREAKER_FAILURES: v.int(1).default(5),
-  BREAKER_HALF_OPEN_MS: v.duration().default(60_000),
+  CONNECT_TIMEOUT_MS: v.duration().default(10_000).describe("an upstream WebSocket not open within this long is a failed attempt"),
+  RECONNECT_BASE_MS: v.duration().default(1_000).describe("first reconnect delay (exponential backoff)"),
+  RECONNECT_MAX_MS: v.duration().default(30_000).describe("longest reconnect delay"),
+  BREAKER_FAILURES: v.int(1).default(5).describe("consecutive failed connects to a venue that open its circuit breaker (shared by its connections)"),
+  BREAKER_HALF_OPEN_MS: v.duration().default(60_000).describe("an open breaker lets one attempt through after this long"),
   BAD_FRAME_LOG_MS: v.duration().default(10_000).describe("at most one bad-frame log line per interval"),
   MAX_CLOCK_SKEW_MS: v.duration().default(5_000).describe("an exchange time further than this from the receive time is counted and replaced by the receive time"),
   ACK_TIMEOUT_MS: v.duration().default(10_000).describe("a subscribe not confirmed by the venue within this long is reported as refused"),
   PRODUCTS_REFRESH_MS: v.duration().default(300_000).describe("re-read the venues' product lists this often (listings and delistings without a restart); 0 = never"),
   BOOKS: v.bool().default(true).describe("keep Binance order books"),
   TRADES: v.bool().default(true).describe("subscribe to trades (Binance @trade / @aggTrade) and publish md.trade.<venue>.<symbol>"),
-  BOOK_INTERVAL_MS: v.duration().default(1_000),
-  BOOK_DEPTH: v.int(1, 5000).default(20),
+  BOOK_INTERVAL_MS: v.duration().default(1_000).describe("md.book snapshots of each order book this often"),
+  BOOK_DEPTH: v.int(1, 5000).default(20).describe("levels per side in md.book snapshots"),
   BOOK_SNAPSHOT_LIMIT: v.int(5, 5000).default(1000).describe("limit= of the REST depth snapshot"),
   BOOK_SNAPSHOT_CONCURRENCY: v.int(1, 64).default(1).describe("REST snapshots in flight; 1 so that nothing is already on its way when a 429 arrives"),
   BINANCE_WEIGHT_SHARE: v.num(0.01, 1).default(0.8).describe("share of Binance's REST weight limit (Spot 6,000/min, USD-M 2,400/min) one host's shards may use"),
@@ -69,19 +71,19 @@ export const ingestSettings = {
   BINANCE_MIN_BAN_MS: v.duration().default(120_000).describe("back-off after an HTTP 418 ban when Retry-After asks for less"),
   FRAME_TURN_BUDGET_MS: v.int(1, 10_000).default(20).describe("ms of upstream frames per event-loop turn; past it sockets pause until timers and other I/O had their turn (lease renewals stay on time under overload)"),
   PUBLISH_LINGER_MS: v.duration().default(5).describe("ticks of one symbol wait this long to share a message"),
-  PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200),
+  PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200).describe("ticks in one published message at most"),
   VALIDATE_PUBLISHED: v.bool().default(false).describe("debug: check every published trade against its bus schema first"),
   PUBLISH_MAX_IN_FLIGHT: v.int(1, 100_000).default(1024).describe("JetStream publishes awaiting their ack"),
   PUBLISH_HOLD_BYTES: v.bytes().pipe(z.number().int().min(1024)).default(64 * 1024 * 1024).describe("bytes a shard holds for JetStream while NATS is unreachable; beyond it new ticks are dropped and reported as md.gap"),
   COINGECKO_INTERVAL_MS: v.duration().default(60_000).describe("poll period (30-90 s against the real API)"),
-  COINGECKO_PER_PAGE: v.int(1, 250).default(250),
-  COINGECKO_PAGES: v.int(1, 40).default(1),
-  COINGECKO_VS: z.string().regex(/^[a-z]{3,5}$/).default("usd"),
-  COINGECKO_RATE_PER_MIN: v.num(0.1, 10_000).default(30),
+  COINGECKO_PER_PAGE: v.int(1, 250).default(250).describe("coins per /coins/markets page"),
+  COINGECKO_PAGES: v.int(1, 40).default(1).describe("pages read per poll"),
+  COINGECKO_VS: z.string().regex(/^[a-z]{3,5}$/).default("usd").describe("quote currency (vs_currency)"),
+  COINGECKO_RATE_PER_MIN: v.num(0.1, 10_000).default(30).describe("CoinGecko calls per minute at most"),
   COINGECKO_BACKOFF_MS: v.duration().default(5_000).describe("first retry delay; doubles (5/10/20 s)"),
-  COINGECKO_ATTEMPTS: v.int(1, 10).default(3),
-  COINGECKO_BREAKER_FAILURES: v.int(1).default(5),
-  COINGECKO_BREAKER_HALF_OPEN_MS: v.duration().default(60_000),
+  COINGECKO_ATTEMPTS: v.int(1, 10).default(3).describe("tries per page request (with COINGECKO_BACKOFF_MS between)"),
+  COINGECKO_BREAKER_FAILURES: v.int(1).default(5).describe("consecutive failed CoinGecko requests (after their retries) that open the poller's circuit breaker"),
+  COINGECKO_BREAKER_HALF_OPEN_MS: v.duration().default(60_000).describe("an open poller breaker lets one poll through after this long"),
 };
 
 export type IngestSettings = z.infer<z.ZodObject<typeof ingestSettings>>;
