@@ -1,62 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { join } from "node:path";
 import type { CandleData } from "../contracts/protocol.ts";
 import { lakeCandleRange, lakeCandles, lakeFiles } from "./candles.ts";
-import { sqlString } from "./duck.ts";
-import { NAME_COLUMNS } from "./ds-common.ts";
-import { ticks as ticksDs } from "./ds-ticks.ts";
-import { trades as tradesDs } from "./ds-trades.ts";
-import { partitionPath, hourIndex, fileName } from "./partition.ts";
+import { hourIndex } from "./partition.ts";
+import { type LakeTickRow as TickRow, type LakeTradeRow as TradeRow, writeLake } from "../../test/lake-files.ts";
 
-// Real Parquet files in the lake layout, written with the archiver's column schema
-// (symbol, market, then the dataset's columns; hive date/hour/exchange in the path).
 const H = 3_600_000;
 const M = 60_000;
 /** 05:00 UTC: the fixture spans 04:50 → 06:10, across two hour boundaries, with 05:20–05:30 left out. */
 const T0 = Date.UTC(2026, 11, 3, 5, 0, 0);
-
-interface TickRow { symbol: string; venue: string; ts: number; price: number; volume24h?: number; lastSize?: number; seq: number }
-interface TradeRow { symbol: string; venue: string; ts: number; price: number; size: number; seq: number }
-
-async function writeFile(root: string, dataset: "ticks" | "trades", venue: string, hour: number, rows: Array<Record<string, unknown>>, first: number): Promise<void> {
-  const ds = dataset === "ticks" ? ticksDs : tradesDs;
-  const cols = [...NAME_COLUMNS, ...ds.schema];
-  const path = join(root, partitionPath(dataset, venue, hour), fileName(first, first + rows.length - 1));
-  await mkdir(dirname(path), { recursive: true });
-  const lit = (v: unknown, type: string) =>
-    v === undefined || v === null ? "NULL" : type === "TIMESTAMP" ? `epoch_ms(${Number(v)}::BIGINT)` : type === "VARCHAR" ? sqlString(String(v)) : String(v);
-  const values = rows.map((r) => `(${cols.map(([c, t]) => `${lit(r[c], t)}::${t}`).join(", ")})`).join(",\n");
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
-  await c.run(`COPY (SELECT * FROM (VALUES ${values}) AS v(${cols.map(([n]) => n).join(", ")}) ORDER BY symbol, ts, _seq) TO ${sqlString(path)} (FORMAT parquet)`);
-  c.closeSync();
-  db.closeSync();
-}
-
-/** Write rows grouped the archiver's way: one file per dataset, hour and venue. */
-async function writeLake(root: string, ticks: TickRow[], trades: TradeRow[]): Promise<void> {
-  const groups = new Map<string, { dataset: "ticks" | "trades"; venue: string; hour: number; rows: Array<Record<string, unknown>> }>();
-  const add = (dataset: "ticks" | "trades", venue: string, ts: number, row: Record<string, unknown>) => {
-    const k = `${dataset}|${venue}|${hourIndex(ts)}`;
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { dataset, venue, hour: hourIndex(ts), rows: [] }));
-    g.rows.push(row);
-  };
-  for (const t of ticks) {
-    add("ticks", t.venue, t.ts, { symbol: t.symbol, market: "spot", ts: t.ts, recv_ts: t.ts + 5, price: t.price, volume_24h: t.volume24h, last_size: t.lastSize, venue_seq: t.seq, _seq: t.seq });
-  }
-  for (const t of trades) {
-    add("trades", t.venue, t.ts, { symbol: t.symbol, market: "spot", ts: t.ts, recv_ts: t.ts + 5, price: t.price, size: t.size, side: "buy", trade_id: `t${t.seq}`, _seq: t.seq });
-  }
-  let first = 1;
-  for (const g of groups.values()) {
-    await writeFile(root, g.dataset, g.venue, g.hour, g.rows, first);
-    first += g.rows.length;
-  }
-}
 
 /** The expected candles, computed from the rows alone (the rule in candles.ts's header). */
 function expected(symbol: string, rows: Array<{ ts: number; price: number; vol: number; seq: number }>, iv: number, from: number, to: number, source: "trades" | "ticker"): CandleData[] {
@@ -187,6 +141,7 @@ describe("lakeCandles (real DuckDB over Parquet files in the lake layout)", () =
     expect(() => lakeCandleRange({ symbol: "BTC/USD" }, T0)).toThrow(RangeError);
     expect(() => lakeCandleRange({ symbol: "BTC-USD", limit: 0 }, T0)).toThrow(/limit must be an integer 1..1500/);
     expect(() => lakeCandleRange({ symbol: "BTC-USD", tf: "2m" as never }, T0)).toThrow(/tf must be one of/);
+    expect(() => lakeCandleRange({ symbol: "BTC-USD", tf: "toString" as never }, T0)).toThrow(RangeError);
     expect(lakeCandleRange({ symbol: "BTC-USD", tf: "1d", limit: 1500 }, T0)).toMatchObject({ from: Date.UTC(2026, 9, 3), to: Date.UTC(2026, 11, 4) });
   });
 });
