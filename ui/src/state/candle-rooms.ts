@@ -1,12 +1,21 @@
 /**
  * Candle rooms of the dashboard: one CandleSeries per `candles.<SYM>.<tf>` room a chart
- * holds, filled by the `history` op (ROOMLOG, then venue klines) and by the room's live
- * updates, and re-asked after a reconnect or a refused history request.
+ * holds, filled by the `history` op (ROOMLOG, then venue klines), the lake (`GET
+ * /candles`) and the room's live updates, and re-asked after a reconnect or a refused
+ * history request.
+ *
+ * The lake is asked for what ROOMLOG does not hold: once the first `history` answer is
+ * in, for the candles before its oldest ROOMLOG candle (none when ROOMLOG covers the
+ * whole HISTORY_LIMIT: no DuckDB scan per chart open in steady state); at once when the
+ * ranker cannot answer; and beside `history` on every page back. The series keeps per
+ * start the better source (core/candles.ts), so the pieces meet without gaps or
+ * duplicates whatever order they arrive in.
  */
 import { createSignal, type Accessor } from "solid-js";
-import type { ServerFrame } from "../../../lib/contracts/protocol.ts";
+import type { CandleData, ServerFrame } from "../../../lib/contracts/protocol.ts";
 import { rooms } from "../../../lib/contracts/subjects.ts";
 import { CandleSeries } from "../core/candles.ts";
+import type { LakeCandleRequest } from "../core/lake.ts";
 
 export interface CandleHandle {
   series: CandleSeries;
@@ -21,6 +30,8 @@ export interface CandleHandle {
 export const HISTORY_LIMIT = 1440;
 
 export interface CandleRoomsDeps {
+  /** Candles from the lake (`GET /candles`); rejects when the edge cannot answer. None: no lake. */
+  fetchLake?: (q: LakeCandleRequest) => Promise<CandleData[]>;
   /** Send a client op (the `history` op). */
   send(op: { op: "history"; room: string; limit: number; before?: number }): void;
   sub(rooms: string[]): void;
@@ -31,7 +42,13 @@ export interface CandleRoomsDeps {
   replay: boolean;
 }
 
-interface CandleEntry { series: CandleSeries; room: string; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean; loaded: boolean }
+interface CandleEntry {
+  series: CandleSeries; room: string; symbol: string; tf: string; refs: number; version: Accessor<number>; bump: () => void; dirty: boolean;
+  /** The first `history` answer is in. */
+  loaded: boolean;
+  /** The lake was asked for the open range (answered or in flight). */
+  lakeAsked: boolean;
+}
 
 export function createCandleRooms(d: CandleRoomsDeps) {
   /** By room (`candles.<SYM>.<tf>`). */
@@ -40,6 +57,23 @@ export function createCandleRooms(d: CandleRoomsDeps) {
   /** Ask the edge for the past candles of a room (24 h of 1m = 1440; other timeframes as many). */
   const askHistory = (c: CandleEntry, before?: number) => d.replay ? undefined :
     d.send({ op: "history", room: c.room, limit: HISTORY_LIMIT, ...(before !== undefined ? { before } : {}) });
+  /** Ask the lake; a failure is forgotten (`onFail`), the next reconnect or page asks again. */
+  const askLake = (c: CandleEntry, limit: number, before: number | undefined, onFail?: () => void) => {
+    if (d.replay || !d.fetchLake || limit < 1) return;
+    d.fetchLake({ symbol: c.symbol, tf: c.tf, limit, ...(before !== undefined ? { before } : {}) }).then((list) => {
+      if (candles.get(c.room) !== c) return; // released meanwhile
+      let changed = false;
+      for (const x of list) changed = c.series.upsert(x, "lake") || changed;
+      if (changed) { c.dirty = true; d.request(); }
+    }, () => onFail?.());
+  };
+  /** The open range from the lake: what precedes the oldest ROOMLOG candle held (all of it when there is none). */
+  const askLakeOpen = (c: CandleEntry) => {
+    if (c.lakeAsked) return;
+    c.lakeAsked = true;
+    const fromRoomLog = c.series.list().filter((x) => x.source !== "venue");
+    askLake(c, HISTORY_LIMIT - fromRoomLog.length, fromRoomLog[0]?.start, () => { c.lakeAsked = false; });
+  };
 
   return {
     /** Bump the version of every series that changed since the last flush. */
@@ -59,6 +93,7 @@ export function createCandleRooms(d: CandleRoomsDeps) {
       if (!c) return;
       for (const x of f.data) c.series.upsert(x as never);
       c.loaded = true;
+      askLakeOpen(c);
       c.dirty = true;
       d.request();
     },
@@ -72,11 +107,16 @@ export function createCandleRooms(d: CandleRoomsDeps) {
       if (message.startsWith("history") || message.includes("history requests")) {
         clearTimeout(historyRetry);
         historyRetry = setTimeout(() => { for (const c of candles.values()) if (!c.loaded) askHistory(c); }, 3000);
+        // Meanwhile the lake alone: what it holds is better than an empty chart.
+        for (const c of candles.values()) if (!c.loaded) askLakeOpen(c);
       }
     },
-    /** (Re)connected: ask history for every series that has none yet. */
+    /** (Re)connected: ask history for every series that has none yet, and the lake where it failed. */
     connected(): void {
-      for (const c of candles.values()) if (!c.loaded) askHistory(c);
+      for (const c of candles.values()) {
+        if (!c.loaded) askHistory(c);
+        else askLakeOpen(c);
+      }
     },
     /** Candles of a symbol and timeframe: history (the `history` op), then live from the room. */
     useCandles(symbol: string, tf = "1m"): CandleHandle {
@@ -84,7 +124,7 @@ export function createCandleRooms(d: CandleRoomsDeps) {
       let c = candles.get(room);
       if (!c) {
         const [version, setVersion] = createSignal(0);
-        c = { series: new CandleSeries(symbol), room, refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false, loaded: false };
+        c = { series: new CandleSeries(symbol), room, symbol, tf, refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false, loaded: false, lakeAsked: false };
         candles.set(room, c);
         askHistory(c);
       }
@@ -97,7 +137,9 @@ export function createCandleRooms(d: CandleRoomsDeps) {
         version: entry.version,
         loadOlder: () => {
           const first = entry.series.list()[0];
-          if (first) askHistory(entry, first.start);
+          if (!first) return;
+          askHistory(entry, first.start);
+          askLake(entry, HISTORY_LIMIT, first.start);
         },
         release: () => {
           if (released) return;

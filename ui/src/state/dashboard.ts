@@ -16,7 +16,7 @@ import { isTicker, tickersOf } from "../core/frames.ts";
 import { MarketStore } from "../core/market.ts";
 import type { StorageLike } from "../core/portfolio.ts";
 import type { Fired } from "../core/price-alerts.ts";
-import { createCandleRooms } from "./candle-rooms.ts";
+import { type CandleRoomsDeps, createCandleRooms } from "./candle-rooms.ts";
 import { createLiveMarket, type LiveMarket } from "./live.ts";
 import { createPanels } from "./panels.ts";
 import { createPersonal } from "./personal.ts";
@@ -38,6 +38,8 @@ export interface DashboardOptions {
    * stores and components see the past exactly as they see live data.
    */
   replayId?: string;
+  /** Candles from the lake (`GET /candles`, core/lake.ts); none: charts use the `history` op alone. */
+  fetchLake?: CandleRoomsDeps["fetchLake"];
   /** Called when a personal price alert fires (the browser shows a notification). */
   notify?: (f: Fired) => void;
 }
@@ -64,7 +66,9 @@ export function createDashboard(opts: DashboardOptions) {
 
     const scope = createRoomScope(ns, () => conn);
     const { sub, unsub } = scope;
-    const candles = createCandleRooms({ send: (op) => conn.send(op), sub, unsub, request: () => live.request(), replay: ns !== "" });
+    const candles = createCandleRooms({
+      send: (op) => conn.send(op), sub, unsub, request: () => live.request(), replay: ns !== "", ...(opts.fetchLake ? { fetchLake: opts.fetchLake } : {}),
+    });
     const watched = createWatchedRooms({ sub, unsub });
 
     live.onFlush(() => {
