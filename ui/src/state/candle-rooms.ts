@@ -48,6 +48,8 @@ interface CandleEntry {
   loaded: boolean;
   /** The lake was asked for the open range (answered or in flight). */
   lakeAsked: boolean;
+  /** `before` of every lake request answered or in flight (undefined: up to now), so a page back never asks twice. */
+  lakeBefore: Set<number | undefined>;
 }
 
 export function createCandleRooms(d: CandleRoomsDeps) {
@@ -59,13 +61,17 @@ export function createCandleRooms(d: CandleRoomsDeps) {
     d.send({ op: "history", room: c.room, limit: HISTORY_LIMIT, ...(before !== undefined ? { before } : {}) });
   /** Ask the lake; a failure is forgotten (`onFail`), the next reconnect or page asks again. */
   const askLake = (c: CandleEntry, limit: number, before: number | undefined, onFail?: () => void) => {
-    if (d.replay || !d.fetchLake || limit < 1) return;
+    if (d.replay || !d.fetchLake || limit < 1 || c.lakeBefore.has(before)) return;
+    c.lakeBefore.add(before);
     d.fetchLake({ symbol: c.symbol, tf: c.tf, limit, ...(before !== undefined ? { before } : {}) }).then((list) => {
       if (candles.get(c.room) !== c) return; // released meanwhile
       let changed = false;
       for (const x of list) changed = c.series.upsert(x, "lake") || changed;
       if (changed) { c.dirty = true; d.request(); }
-    }, () => onFail?.());
+    }, () => {
+      c.lakeBefore.delete(before);
+      onFail?.();
+    });
   };
   /** The open range from the lake: what precedes the oldest ROOMLOG candle held (all of it when there is none). */
   const askLakeOpen = (c: CandleEntry) => {
@@ -124,7 +130,7 @@ export function createCandleRooms(d: CandleRoomsDeps) {
       let c = candles.get(room);
       if (!c) {
         const [version, setVersion] = createSignal(0);
-        c = { series: new CandleSeries(symbol), room, symbol, tf, refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false, loaded: false, lakeAsked: false };
+        c = { series: new CandleSeries(symbol), room, symbol, tf, refs: 0, version, bump: () => setVersion((v) => v + 1), dirty: false, loaded: false, lakeAsked: false, lakeBefore: new Set() };
         candles.set(room, c);
         askHistory(c);
       }
