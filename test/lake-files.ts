@@ -16,7 +16,9 @@ import { fileName, hourIndex, partitionPath } from "../lib/lake/partition.ts";
 export interface LakeTickRow { symbol: string; venue: string; ts: number; price: number; volume24h?: number; lastSize?: number; seq: number }
 export interface LakeTradeRow { symbol: string; venue: string; ts: number; price: number; size: number; seq: number }
 
-async function writeFile(root: string, dataset: "ticks" | "trades", venue: string, hour: number, rows: Array<Record<string, unknown>>, first: number): Promise<void> {
+type Conn = Awaited<ReturnType<DuckDBInstance["connect"]>>;
+
+async function writeFile(c: Conn, root: string, dataset: "ticks" | "trades", venue: string, hour: number, rows: Array<Record<string, unknown>>, first: number): Promise<void> {
   const ds = dataset === "ticks" ? ticksDs : tradesDs;
   const cols = [...NAME_COLUMNS, ...ds.schema];
   const path = join(root, partitionPath(dataset, venue, hour), fileName(first, first + rows.length - 1));
@@ -24,11 +26,7 @@ async function writeFile(root: string, dataset: "ticks" | "trades", venue: strin
   const lit = (v: unknown, type: string) =>
     v === undefined || v === null ? "NULL" : type === "TIMESTAMP" ? `epoch_ms(${Number(v)}::BIGINT)` : type === "VARCHAR" ? sqlString(String(v)) : String(v);
   const values = rows.map((r) => `(${cols.map(([c, t]) => `${lit(r[c], t)}::${t}`).join(", ")})`).join(",\n");
-  const db = await DuckDBInstance.create(":memory:");
-  const c = await db.connect();
   await c.run(`COPY (SELECT * FROM (VALUES ${values}) AS v(${cols.map(([n]) => n).join(", ")}) ORDER BY symbol, ts, _seq) TO ${sqlString(path)} (FORMAT parquet)`);
-  c.closeSync();
-  db.closeSync();
 }
 
 /** Write rows grouped the archiver's way: one file per dataset, hour and venue. */
@@ -47,9 +45,16 @@ export async function writeLake(root: string, ticks: LakeTickRow[], trades: Lake
     add("trades", t.venue, t.ts, { symbol: t.symbol, market: "spot", ts: t.ts, recv_ts: t.ts + 5, price: t.price, size: t.size, side: "buy", trade_id: `t${t.seq}`, _seq: t.seq });
   }
   let first = 1;
-  for (const g of groups.values()) {
-    await writeFile(root, g.dataset, g.venue, g.hour, g.rows, first);
-    first += g.rows.length;
+  const db = await DuckDBInstance.create(":memory:");
+  const c = await db.connect();
+  try {
+    for (const g of groups.values()) {
+      await writeFile(c, root, g.dataset, g.venue, g.hour, g.rows, first);
+      first += g.rows.length;
+    }
+  } finally {
+    c.closeSync();
+    db.closeSync();
   }
 }
 
