@@ -58,7 +58,7 @@ export const ingestSettings = {
   MAX_CLOCK_SKEW_MS: v.duration().default(5_000).describe("an exchange time further than this from the receive time is counted and replaced by the receive time"),
   ACK_TIMEOUT_MS: v.duration().default(10_000).describe("a subscribe not confirmed by the venue within this long is reported as refused"),
   PRODUCTS_REFRESH_MS: v.duration().default(300_000).describe("re-read the venues' product lists this often (listings and delistings without a restart); 0 = never"),
-  BOOKS: v.bool().default(true).describe("keep Binance order books"),
+  BOOKS: v.bool().default(true).describe("keep order books (Binance diff depth + REST snapshots; Coinbase Advanced Trade level2)"),
   TRADES: v.bool().default(true).describe("subscribe to trades (Binance @trade / @aggTrade) and publish md.trade.<venue>.<symbol>"),
   BOOK_INTERVAL_MS: v.duration().default(1_000),
   BOOK_DEPTH: v.int(1, 5000).default(20),

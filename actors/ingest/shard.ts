@@ -20,6 +20,7 @@ import { Membership } from "../lease/mod.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import type { Clock } from "../runtime/mod.ts";
 import { BinanceBooks } from "./binance/books.ts";
+import { CoinbaseBooks } from "./coinbase/books.ts";
 import { breakerState, venuePolicies } from "./connection.ts";
 import type { FrameResult } from "./frame-result.ts";
 import { AsyncJetStream } from "./js-async.ts";
@@ -69,6 +70,8 @@ interface Venue {
   labels: { venue: string };
   sockets: VenueSockets;
   books?: BinanceBooks;
+  /** Coinbase Advanced Trade level2 books. */
+  l2?: CoinbaseBooks;
   breaker: ReturnType<typeof venuePolicies>["breaker"];
 }
 
@@ -162,7 +165,7 @@ export class ShardLogic {
     const jwt = s.COINBASE_JWT;
     const names = this.d.symbols?.coinbase;
     const protocol = ep.venue === "coinbase"
-      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
+      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names, s.BOOKS) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
       : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
@@ -175,6 +178,9 @@ export class ShardLogic {
       breaker.onReset(() => this.feedStatus(ep.venue, "up", "circuit breaker closed")),
     );
     const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, sockets: undefined as unknown as VenueSockets };
+    if (protocol.l2Books) {
+      v.l2 = new CoinbaseBooks({ venue: ep.venue, intervalMs: s.BOOK_INTERVAL_MS, depth: s.BOOK_DEPTH, clock: this.d.clock, publisher: this.publisher, symbolOf: protocol.symbolOf });
+    }
     if (protocol.books && ep.restUrl) {
       v.books = new BinanceBooks({
         venue: ep.venue,
@@ -219,6 +225,7 @@ export class ShardLogic {
           this.seqs.resetBaseline(`${protocol.venue}:${p}`);
           this.tradeIds.forget(`${protocol.venue}:${p}`);
           v.books?.reset(p);
+          v.l2?.reset(p);
         }
       },
       onReconnect: (slot) => {
@@ -243,7 +250,10 @@ export class ShardLogic {
 
   /** Join the membership and start owning products. */
   async start(): Promise<void> {
-    for (const v of this.venues.values()) v.books?.start();
+    for (const v of this.venues.values()) {
+      v.books?.start();
+      v.l2?.start();
+    }
     await this.membership.start();
     this.reconcile();
     this.refresher?.start();
@@ -296,9 +306,11 @@ export class ShardLogic {
         this.seqs.forget(prefix + p);
         this.gates.delete(prefix + p);
         v.books?.remove(p);
+        v.l2?.remove(p);
       }
       for (const p of added) {
         v.books?.add(p);
+        v.l2?.add(p);
         this.openGate(v, p);
       }
       if (added.length || removed.length) {
@@ -316,6 +328,7 @@ export class ShardLogic {
       for (const p of v.sockets.products()) {
         this.seqs.forget(`${venue}:${p}`);
         v.books?.remove(p);
+        v.l2?.remove(p);
       }
       v.sockets.closeAll();
     }
@@ -366,7 +379,14 @@ export class ShardLogic {
       case "batch": {
         const jump = this.checks.connSeq(venue, slot.id, r.connSeq);
         // Lost messages on this connection: any of its products may have missed something.
-        if (jump) for (const p of slot.products) this.gap(v, p, jump.expected, jump.got, false, "connection_sequence");
+        // With level2 books the lost message may have been a book update: each book waits
+        // for the fresh snapshot its resubscribe brings.
+        if (jump) {
+          for (const p of slot.products) {
+            v.l2?.resync(p);
+            this.gap(v, p, jump.expected, jump.got, v.l2 !== undefined, "connection_sequence");
+          }
+        }
         for (const item of r.items) this.onResult(v, slot, item);
         return;
       }
@@ -390,6 +410,9 @@ export class ShardLogic {
           this.missedTrades(v, r.product, this.tradeIds.onHeartbeat(`${venue}:${r.product}`, r.lastTradeId));
         }
         return;
+      case "l2":
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        return v.l2?.onL2(r);
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
         v.books?.onDepth(r.product, r.event, r.delta);
@@ -465,6 +488,7 @@ export class ShardLogic {
     for (const v of this.venues.values()) {
       v.sockets.closeAll();
       v.books?.stop();
+      v.l2?.stop();
     }
     for (const d of this.disposers) d.dispose();
     this.asyncJs?.close();
