@@ -25,6 +25,8 @@ export const simulatorSettings = {
   SIM_BINANCE_PONG_TIMEOUT_MS: ms().default(60_000),
   SIM_BINANCE_WEIGHT_LIMIT: v.int(1, 10_000_000).default(6000).describe("Binance Spot REST weight per minute before 429"),
   SIM_BINANCE_USDM_WEIGHT_LIMIT: v.int(1, 10_000_000).default(2400).describe("USD-M futures REST weight per minute before 429"),
+  SIM_BINANCE_WS_CONN_LIMIT: v.int(1, 1_000_000).default(300).describe("Binance WebSocket handshakes per window per IP (Spot and USD-M each) before HTTP 429"),
+  SIM_BINANCE_WS_CONN_WINDOW_MS: ms().default(300_000).describe("the window of SIM_BINANCE_WS_CONN_LIMIT (Binance: 5 min)"),
   SIM_BINANCE_BAN_MS: ms().default(120_000).describe("first 418 ban after requests sent before Retry-After passed (doubles per ban)"),
   SIM_BINANCE_USDM_PING_MS: ms().default(180_000).describe("USD-M futures server ping period (fstream: 3 min)"),
   SIM_BINANCE_USDM_PONG_TIMEOUT_MS: ms().default(600_000).describe("USD-M futures pong deadline (fstream: 10 min)"),
@@ -53,6 +55,8 @@ export interface SimulatorOptions {
   binanceWeightLimit?: number;
   binanceUsdmWeightLimit?: number;
   binanceBanMs?: number;
+  binanceWsConnLimit?: number;
+  binanceWsConnWindowMs?: number;
   binanceUsdmPingMs?: number;
   binanceUsdmPongTimeoutMs?: number;
   bookHistory?: number;
@@ -82,6 +86,8 @@ const ENV_OF = {
   binanceWeightLimit: "SIM_BINANCE_WEIGHT_LIMIT",
   binanceUsdmWeightLimit: "SIM_BINANCE_USDM_WEIGHT_LIMIT",
   binanceBanMs: "SIM_BINANCE_BAN_MS",
+  binanceWsConnLimit: "SIM_BINANCE_WS_CONN_LIMIT",
+  binanceWsConnWindowMs: "SIM_BINANCE_WS_CONN_WINDOW_MS",
   binanceUsdmPingMs: "SIM_BINANCE_USDM_PING_MS",
   binanceUsdmPongTimeoutMs: "SIM_BINANCE_USDM_PONG_TIMEOUT_MS",
   bookHistory: "SIM_BOOK_HISTORY",

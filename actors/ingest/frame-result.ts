@@ -13,7 +13,7 @@ export type FrameResult =
   /** A trade (Coinbase match / market_trades, Binance trade / aggTrade). */
   | { kind: "trade"; product: string; trade: Trade }
   /** A Binance diff-depth event, for the order-book sync. */
-  | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
+  | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta; recvTs: number }
   /**
    * A Coinbase Advanced Trade level2 event: the whole book (`snapshot`) or the levels that
    * changed (`update`; size 0 removes the level). `us`: the envelope's timestamp in µs,

@@ -21,6 +21,7 @@ import { Metrics } from "../../lib/platform/metrics.ts";
 import type { Clock } from "../runtime/mod.ts";
 import { BinanceBooks } from "./binance/books.ts";
 import { CoinbaseBooks } from "./coinbase/books.ts";
+import { ConnectGate } from "./connect-gate.ts";
 import { breakerState, venuePolicies } from "./connection.ts";
 import type { FrameResult } from "./frame-result.ts";
 import { AsyncJetStream } from "./js-async.ts";
@@ -72,6 +73,8 @@ interface Venue {
   books?: BinanceBooks;
   /** Coinbase Advanced Trade level2 books. */
   l2?: CoinbaseBooks;
+  /** Handshake refusals (429/418 + Retry-After) shared by the venue's connections. */
+  gate: ConnectGate;
   breaker: ReturnType<typeof venuePolicies>["breaker"];
 }
 
@@ -177,7 +180,8 @@ export class ShardLogic {
       breaker.onBreak(() => this.feedStatus(ep.venue, "down", "circuit breaker open: upstream keeps failing")),
       breaker.onReset(() => this.feedStatus(ep.venue, "up", "circuit breaker closed")),
     );
-    const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, sockets: undefined as unknown as VenueSockets };
+    const gate = new ConnectGate({ venue: ep.venue, clock: this.d.clock, minBanMs: s.BINANCE_MIN_BAN_MS, serial: ep.venue !== "coinbase" });
+    const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, gate, sockets: undefined as unknown as VenueSockets };
     if (protocol.l2Books) {
       v.l2 = new CoinbaseBooks({ venue: ep.venue, intervalMs: s.BOOK_INTERVAL_MS, depth: s.BOOK_DEPTH, clock: this.d.clock, publisher: this.publisher, symbolOf: protocol.symbolOf });
     }
@@ -210,6 +214,7 @@ export class ShardLogic {
       connectTimeoutMs: s.CONNECT_TIMEOUT_MS,
       shortSessionPauseMs: s.RECONNECT_BASE_MS,
       policy: open,
+      gate,
       clock: this.d.clock,
       // Binance: session and connection limits. Coinbase: sockets open at the pace of the
       // subscribe budget, each taking the token of its own first subscribe, so every socket
@@ -415,6 +420,8 @@ export class ShardLogic {
         return v.l2?.onL2(r);
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        // Event time E within MAX_CLOCK_SKEW_MS of the receive time, as for ticks and trades.
+        r.delta.ts = this.checks.time(venue, r.delta.ts, r.recvTs);
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
       case "shutdown":
