@@ -7,7 +7,9 @@
  * `update` with the changed levels after every move of it), heartbeats (one per second per
  * connection, `heartbeat_counter` + 1); the `subscriptions` reply after each
  * (un)subscribe; no subscribe within 5 s → closed; more than 8 messages per second →
- * error and closed. `jwt` is accepted and not checked (market data needs none).
+ * error and closed. `jwt` is optional (market data needs none); one that is sent is
+ * checked (ES256 with a CDP key from SIM_COINBASE_JWT_KEYS, 2 minutes, coinbase-jwt.ts)
+ * and a bad one refuses the subscribe with an error.
  *
  * Rough edges: the ticker and market_trades channels start with a `snapshot` event, the
  * level2 snapshot's `event_time` is the epoch (as in the documented example);
@@ -25,6 +27,7 @@ import { type ConnContext, Conn, MsgRate } from "./conn.ts";
 import { fixed } from "./fmt.ts";
 import type { Market, TickListener } from "./market.ts";
 import { type CoinbaseOptions, NOT_READ, readClientMessage, sendError } from "./coinbase.ts";
+import { JwtKeys } from "./coinbase-jwt.ts";
 import type { Product, Universe } from "./universe.ts";
 
 const log = getLogger(["tickflow", "simulator", "coinbase-advanced"]);
@@ -66,7 +69,13 @@ export class CoinbaseAdvancedVenue implements TickListener {
   private nanos = 0;
   private lastMs = 0;
 
-  constructor(private readonly universe: Universe, private readonly market: Market, private readonly ctx: ConnContext, private readonly opts: CoinbaseOptions) {
+  constructor(
+    private readonly universe: Universe,
+    private readonly market: Market,
+    private readonly ctx: ConnContext,
+    private readonly opts: CoinbaseOptions,
+    private readonly jwtKeys = new JwtKeys(),
+  ) {
     this.hbTimer = setInterval(() => this.heartbeats(), opts.heartbeatMs);
     market.listen(this);
   }
@@ -136,6 +145,15 @@ export class CoinbaseAdvancedVenue implements TickListener {
     }
     const r = Request.safeParse(json);
     if (!r.success) return this.error(c, "Failed to subscribe", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    // Market data needs no JWT; one that is sent must be good (coinbase-jwt.ts), else nothing is subscribed.
+    if (r.data.jwt !== undefined) {
+      const why = this.jwtKeys.check(r.data.jwt, Date.now());
+      if (why !== undefined) {
+        this.ctx.stats.jwtRefused++;
+        return this.error(c, "Failed to subscribe", `authentication failure: ${why}`);
+      }
+      this.ctx.stats.jwtAccepted++;
+    }
     const ch = r.data.channel as Channel;
     if (!(CHANNELS as readonly string[]).includes(ch)) return this.error(c, "Failed to subscribe", `${r.data.channel} is not a channel the simulator serves (${CHANNELS.join(", ")})`);
     const products: Product[] = [];

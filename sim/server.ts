@@ -12,6 +12,7 @@ import { binanceRest, restWeight } from "./binance-rest.ts";
 import { ConnLimiter, WeightLimiter } from "./binance-limits.ts";
 import { CoinbaseVenue, coinbaseAdvancedProducts, coinbaseProducts } from "./coinbase.ts";
 import { CoinbaseAdvancedVenue } from "./coinbase-advanced.ts";
+import { JwtKeys } from "./coinbase-jwt.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
 import { control, type SimCore } from "./control.ts";
@@ -65,7 +66,9 @@ export class SimServer {
     };
     this.coinbase = new CoinbaseVenue(universe, market, ctx(stats.coinbase), coinbaseOpts);
     // Advanced Trade shares the Coinbase counters (same venue, another API).
-    this.coinbaseAdvanced = new CoinbaseAdvancedVenue(universe, market, ctx(stats.coinbase), coinbaseOpts);
+    const jwtKeys = new JwtKeys();
+    if (opts.coinbaseJwtKeys) for (const [name, pem] of Object.entries(JSON.parse(opts.coinbaseJwtKeys) as Record<string, string>)) jwtKeys.add(name, pem);
+    this.coinbaseAdvanced = new CoinbaseAdvancedVenue(universe, market, ctx(stats.coinbase), coinbaseOpts, jwtKeys);
     this.binance = new BinanceVenue(universe, market, ctx(stats.binance), {
       msgLimit: opts.binanceMsgLimit,
       maxStreams: opts.binanceMaxStreams,

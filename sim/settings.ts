@@ -27,6 +27,7 @@ export const simulatorSettings = {
   SIM_BINANCE_USDM_WEIGHT_LIMIT: v.int(1, 10_000_000).default(2400).describe("USD-M futures REST weight per minute before 429"),
   SIM_BINANCE_WS_CONN_LIMIT: v.int(1, 1_000_000).default(300).describe("Binance WebSocket handshakes per window per IP (Spot and USD-M each) before HTTP 429"),
   SIM_BINANCE_WS_CONN_WINDOW_MS: ms().default(300_000).describe("the window of SIM_BINANCE_WS_CONN_LIMIT (Binance: 5 min)"),
+  SIM_COINBASE_JWT_KEYS: z.string().default("").describe("Advanced Trade: JSON {\"<CDP key name>\": \"<EC public key PEM>\"} whose ES256 JWTs the simulator accepts; a subscribe with any other jwt is refused"),
   SIM_BINANCE_BAN_MS: ms().default(120_000).describe("first 418 ban after requests sent before Retry-After passed (doubles per ban)"),
   SIM_BINANCE_USDM_PING_MS: ms().default(180_000).describe("USD-M futures server ping period (fstream: 3 min)"),
   SIM_BINANCE_USDM_PONG_TIMEOUT_MS: ms().default(600_000).describe("USD-M futures pong deadline (fstream: 10 min)"),
@@ -55,6 +56,8 @@ export interface SimulatorOptions {
   binanceWeightLimit?: number;
   binanceUsdmWeightLimit?: number;
   binanceBanMs?: number;
+  /** JSON object: CDP key name → EC public key PEM (SIM_COINBASE_JWT_KEYS). */
+  coinbaseJwtKeys?: string;
   binanceWsConnLimit?: number;
   binanceWsConnWindowMs?: number;
   binanceUsdmPingMs?: number;
@@ -86,6 +89,7 @@ const ENV_OF = {
   binanceWeightLimit: "SIM_BINANCE_WEIGHT_LIMIT",
   binanceUsdmWeightLimit: "SIM_BINANCE_USDM_WEIGHT_LIMIT",
   binanceBanMs: "SIM_BINANCE_BAN_MS",
+  coinbaseJwtKeys: "SIM_COINBASE_JWT_KEYS",
   binanceWsConnLimit: "SIM_BINANCE_WS_CONN_LIMIT",
   binanceWsConnWindowMs: "SIM_BINANCE_WS_CONN_WINDOW_MS",
   binanceUsdmPingMs: "SIM_BINANCE_USDM_PING_MS",

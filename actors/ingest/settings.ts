@@ -31,6 +31,8 @@ export const ingestSettings = {
   COINBASE_API: z.enum(["exchange", "advanced"]).default("exchange").describe("Coinbase WebSocket API: exchange (ws-feed: per-product sequences and trade ids, no auth) or advanced (Advanced Trade channel/events envelope)"),
   COINBASE_ADVANCED_WS_URL: v.url(["ws", "wss"]).optional().describe("Advanced Trade feed; default wss://advanced-trade-ws.coinbase.com, or <SIM_URL>/coinbase-advanced"),
   COINBASE_JWT: z.string().min(1).optional().describe("Advanced Trade: a JWT sent with every (un)subscribe (optional for market data; Coinbase JWTs expire after 2 min)"),
+  COINBASE_API_KEY_NAME: z.string().min(1).optional().describe("Advanced Trade: CDP API key name (organizations/{org_id}/apiKeys/{key_id}); with COINBASE_API_PRIVATE_KEY every (un)subscribe carries a fresh ES256 JWT"),
+  COINBASE_API_PRIVATE_KEY: z.string().min(1).optional().describe("Advanced Trade: the CDP key's EC private key (PEM; newlines as is or as \\n)"),
   COINBASE_REST_URL: v.url(["http", "https"]).optional().describe("Coinbase Exchange REST base for the product list; default https://api.exchange.coinbase.com (a sandbox or test server can stand in)"),
   BINANCE_WS_URL: v.url(["ws", "wss"]).optional().describe("combined-stream endpoint; default <SIM_URL>/stream"),
   BINANCE_REST_URL: v.url(["http", "https"]).optional().describe("REST base; default <SIM_URL>"),

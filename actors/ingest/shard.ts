@@ -21,6 +21,7 @@ import { Metrics } from "../../lib/platform/metrics.ts";
 import type { Clock } from "../runtime/mod.ts";
 import { BinanceBooks } from "./binance/books.ts";
 import { CoinbaseBooks } from "./coinbase/books.ts";
+import { cdpJwtSigner } from "./coinbase/jwt.ts";
 import { ConnectGate } from "./connect-gate.ts";
 import { breakerState, venuePolicies } from "./connection.ts";
 import type { FrameResult } from "./frame-result.ts";
@@ -166,9 +167,11 @@ export class ShardLogic {
   private makeVenue(ep: VenueEndpoint): Venue {
     const s = this.d.settings;
     const jwt = s.COINBASE_JWT;
+    // A CDP key signs a fresh JWT per message (they expire after 2 min); else a given token as is.
+    const signer = s.COINBASE_API_KEY_NAME && s.COINBASE_API_PRIVATE_KEY ? cdpJwtSigner(s.COINBASE_API_KEY_NAME, s.COINBASE_API_PRIVATE_KEY) : jwt ? () => jwt : undefined;
     const names = this.d.symbols?.coinbase;
     const protocol = ep.venue === "coinbase"
-      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names, s.BOOKS) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
+      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, signer, names, s.BOOKS) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
       : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
     const { breaker, open } = venuePolicies({
       baseMs: s.RECONNECT_BASE_MS,
