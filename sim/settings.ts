@@ -33,6 +33,11 @@ export const simulatorFields = {
     .describe("USD-M futures REST weight per minute before 429")),
   binanceBanMs: field("SIM_BINANCE_BAN_MS", ms().default(120_000)
     .describe("first 418 ban after requests sent before Retry-After passed (doubles per ban)")),
+  binanceWsConnLimit: field("SIM_BINANCE_WS_CONN_LIMIT", v.int(1, 1_000_000).default(300)
+    .describe("Binance WebSocket handshakes per window per IP (Spot and USD-M each) before HTTP 429")),
+  binanceWsConnWindowMs: field("SIM_BINANCE_WS_CONN_WINDOW_MS", ms().default(300_000).describe("the window of SIM_BINANCE_WS_CONN_LIMIT (Binance: 5 min)")),
+  coinbaseJwtKeys: field("SIM_COINBASE_JWT_KEYS", z.string().default("")
+    .describe("Advanced Trade: JSON {\"<CDP key name>\": \"<EC public key PEM>\"} whose ES256 JWTs the simulator accepts; a subscribe with any other jwt is refused")),
   binanceUsdmPingMs: field("SIM_BINANCE_USDM_PING_MS", ms().default(180_000).describe("USD-M futures server ping period (fstream: 3 min)")),
   binanceUsdmPongTimeoutMs: field("SIM_BINANCE_USDM_PONG_TIMEOUT_MS", ms().default(600_000).describe("USD-M futures pong deadline (fstream: 10 min)")),
   binanceMaxSessionMs: field("SIM_BINANCE_MAX_SESSION_MS", ms().default(86_400_000)

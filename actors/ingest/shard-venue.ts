@@ -1,7 +1,7 @@
 /**
  * What a connection shard is built from: its dependencies (`ShardDeps`), and the
  * assembly of one venue for it (`makeVenue`: the venue's protocol, reconnect policy and
- * breaker, Binance order books, and the upstream sockets wired to the shard's frame
+ * breaker, handshake gate, Binance and Coinbase level2 order books, and the upstream sockets wired to the shard's frame
  * handler, subscription flusher and upstream checks). shard.ts owns the state and the
  * frame handling; this file only puts a venue's parts together.
  */
@@ -13,6 +13,9 @@ import type { Counter, Metrics } from "../../lib/platform/metrics.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 import type { Clock } from "../runtime/mod.ts";
 import { BinanceBooks } from "./binance/books.ts";
+import { CoinbaseBooks } from "./coinbase/books.ts";
+import { cdpJwtSigner } from "./coinbase/jwt.ts";
+import { ConnectGate } from "./connect-gate.ts";
 import { venuePolicies } from "./connection.ts";
 import type { JsPublish, Publisher } from "./publisher.ts";
 import type { SeqTracker } from "./sequence.ts";
@@ -55,6 +58,10 @@ export interface Venue {
   labels: { venue: string };
   sockets: VenueSockets;
   books?: BinanceBooks;
+  /** Coinbase Advanced Trade level2 books. */
+  l2?: CoinbaseBooks;
+  /** Handshake refusals (429/418 + Retry-After) shared by the venue's connections. */
+  gate: ConnectGate;
   breaker: ReturnType<typeof venuePolicies>["breaker"];
 }
 
@@ -92,9 +99,11 @@ export function connectBudgets(settings: IngestSettings, clock: Clock): (venue: 
 export function makeVenue(w: VenueWiring, ep: VenueEndpoint): Venue {
   const s = w.d.settings;
   const jwt = s.COINBASE_JWT;
+  // A CDP key signs a fresh JWT per message (they expire after 2 min); else a given token as is.
+  const signer = s.COINBASE_API_KEY_NAME && s.COINBASE_API_PRIVATE_KEY ? cdpJwtSigner(s.COINBASE_API_KEY_NAME, s.COINBASE_API_PRIVATE_KEY) : jwt ? () => jwt : undefined;
   const names = w.d.symbols?.coinbase;
   const protocol = ep.venue === "coinbase"
-    ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names) : coinbaseProtocol(w.d.coinbaseGapCheck ?? true, s.TRADES, names)
+    ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, signer, names, s.BOOKS) : coinbaseProtocol(w.d.coinbaseGapCheck ?? true, s.TRADES, names)
     : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(w.d.symbols?.[ep.venue] ? { symbols: w.d.symbols[ep.venue] } : {}) });
   const { breaker, open } = venuePolicies({
     baseMs: s.RECONNECT_BASE_MS,
@@ -106,7 +115,11 @@ export function makeVenue(w: VenueWiring, ep: VenueEndpoint): Venue {
     breaker.onBreak(() => w.feedStatus(ep.venue, "down", "circuit breaker open: upstream keeps failing")),
     breaker.onReset(() => w.feedStatus(ep.venue, "up", "circuit breaker closed")),
   );
-  const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, sockets: undefined as unknown as VenueSockets };
+  const gate = new ConnectGate({ venue: ep.venue, clock: w.d.clock, minBanMs: s.BINANCE_MIN_BAN_MS, serial: ep.venue !== "coinbase" });
+  const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, gate, sockets: undefined as unknown as VenueSockets };
+  if (protocol.l2Books) {
+    v.l2 = new CoinbaseBooks({ venue: ep.venue, intervalMs: s.BOOK_INTERVAL_MS, depth: s.BOOK_DEPTH, clock: w.d.clock, publisher: w.publisher, symbolOf: protocol.symbolOf });
+  }
   if (protocol.books && ep.restUrl) {
     v.books = new BinanceBooks({
       venue: ep.venue,
@@ -136,6 +149,7 @@ export function makeVenue(w: VenueWiring, ep: VenueEndpoint): Venue {
     connectTimeoutMs: s.CONNECT_TIMEOUT_MS,
     shortSessionPauseMs: s.RECONNECT_BASE_MS,
     policy: open,
+    gate,
     clock: w.d.clock,
     // Binance: session and connection limits. Coinbase: sockets open at the pace of the
     // subscribe budget, each taking the token of its own first subscribe, so every socket
@@ -151,6 +165,7 @@ export function makeVenue(w: VenueWiring, ep: VenueEndpoint): Venue {
         w.seqs.resetBaseline(`${protocol.venue}:${p}`);
         w.tradeIds.forget(`${protocol.venue}:${p}`);
         v.books?.reset(p);
+        v.l2?.reset(p);
       }
     },
     onReconnect: (slot) => {

@@ -131,7 +131,10 @@ export class ShardLogic {
 
   /** Join the membership and start owning products. */
   async start(): Promise<void> {
-    for (const v of this.venues.values()) v.books?.start();
+    for (const v of this.venues.values()) {
+      v.books?.start();
+      v.l2?.start();
+    }
     await this.membership.start();
     this.reconcile();
     this.refresher?.start();
@@ -184,9 +187,11 @@ export class ShardLogic {
         this.seqs.forget(prefix + p);
         this.gates.delete(prefix + p);
         v.books?.remove(p);
+        v.l2?.remove(p);
       }
       for (const p of added) {
         v.books?.add(p);
+        v.l2?.add(p);
         this.openGate(v, p);
       }
       if (added.length || removed.length) {
@@ -204,6 +209,7 @@ export class ShardLogic {
       for (const p of v.sockets.products()) {
         this.seqs.forget(`${venue}:${p}`);
         v.books?.remove(p);
+        v.l2?.remove(p);
       }
       v.sockets.closeAll();
     }
@@ -254,7 +260,14 @@ export class ShardLogic {
       case "batch": {
         const jump = this.checks.connSeq(venue, slot.id, r.connSeq);
         // Lost messages on this connection: any of its products may have missed something.
-        if (jump) for (const p of slot.products) this.gap(v, p, jump.expected, jump.got, false, "connection_sequence");
+        // With level2 books the lost message may have been a book update: each book waits
+        // for the fresh snapshot its resubscribe brings.
+        if (jump) {
+          for (const p of slot.products) {
+            v.l2?.resync(p);
+            this.gap(v, p, jump.expected, jump.got, v.l2 !== undefined, "connection_sequence");
+          }
+        }
         for (const item of r.items) this.onResult(v, slot, item);
         return;
       }
@@ -278,8 +291,13 @@ export class ShardLogic {
           this.missedTrades(v, r.product, this.tradeIds.onHeartbeat(`${venue}:${r.product}`, r.lastTradeId));
         }
         return;
+      case "l2":
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        return v.l2?.onL2(r);
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        // Event time E within MAX_CLOCK_SKEW_MS of the receive time, as for ticks and trades.
+        r.delta.ts = this.checks.time(venue, r.delta.ts, r.recvTs);
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
       case "shutdown":
@@ -353,6 +371,7 @@ export class ShardLogic {
     for (const v of this.venues.values()) {
       v.sockets.closeAll();
       v.books?.stop();
+      v.l2?.stop();
     }
     for (const d of this.disposers) d.dispose();
     this.asyncJs?.close();
