@@ -19,7 +19,7 @@ import { ensureStreams } from "../../lib/platform/streams.ts";
 import { type NatsServerHandle, startNatsServer } from "../../test/nats-server.ts";
 import { Procs, waitUntil } from "../../test/chaos/procs.ts";
 import { artifact, launch } from "./browser.ts";
-import { AlertFeed, connected, EdgeProcess, ensureUiBuilt, gridPrices, openRecordingPage, TickerFeed } from "./stack.ts";
+import { AlertFeed, connected, EdgeProcess, ensureUiBuilt, gridPrices, openRecordingPage, type Sent, TickerFeed } from "./stack.ts";
 
 const SYMBOLS = Array.from({ length: 40 }, (_, i) => `R${String(i).padStart(2, "0")}-USD`);
 /** Alerts shown on the overview (AlertsFeed limit). */
@@ -39,6 +39,7 @@ beforeAll(async () => {
   nc = await connect({ servers: nats.url, name: "ui reconnect e2e", maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   await ensureStreams(await jetstreamManager(nc));
   tickers = new TickerFeed(nc, SYMBOLS, 100);
+  alerts = new AlertFeed(jetstream(nc), 250);
   [edge, browser] = await Promise.all([EdgeProcess.start(procs, nats.url), launch()]);
 }, 90_000);
 
@@ -62,7 +63,6 @@ const status = (page: Page) => page.getAttribute("[role=status]", "data-status")
 
 describe("reconnecting dashboard against a real edge process", () => {
   it("keeps the last prices under a banner while the edge process is dead, then shows every alert once and the latest prices", async () => {
-    alerts = new AlertFeed(jetstream(nc!), 250);
     const markets = await openRecordingPage(browser!, `${edge!.url}/#/markets`);
     const overview = await openRecordingPage(browser!, `${edge!.url}/#/overview`);
     const grid = markets.page;
@@ -81,8 +81,8 @@ describe("reconnecting dashboard against a real edge process", () => {
     const alertsWhenDown = await shownAlerts(overview.page);
     await grid.screenshot({ path: artifact("markets-offline.png") });
     // The publishers carry on (prices move, alerts are stored in ROOMLOG); nothing reaches the page.
-    await alerts.publishMore(4);
-    alerts.pause();
+    await alerts!.publishMore(4);
+    alerts!.pause();
     await waitUntil("prices published during the outage", () => tickers!.steps >= killedAt.steps + 20, 20_000);
     expect(await gridPrices(grid)).toEqual(stale);
     expect(await shownAlerts(overview.page)).toEqual(alertsWhenDown);
@@ -98,10 +98,10 @@ describe("reconnecting dashboard against a real edge process", () => {
 
     // A few live alerts on the new connection, then freeze both publishers: the page must
     // then show exactly what was published last.
-    await alerts.publishMore(3);
-    alerts.pause();
+    await alerts!.publishMore(3);
+    alerts!.pause();
     tickers!.pause();
-    const last = alerts.acked;
+    const last = alerts!.acked;
     // The outage is inside what the feed shows, so a hole there would be seen.
     expect(last - SHOWN + 1).toBeLessThanOrEqual(Math.max(...alertsWhenDown));
     await expect.poll(() => shownAlerts(overview.page).then((s) => s[0]), { timeout: 15_000 }).toBe(last);
@@ -121,6 +121,50 @@ describe("reconnecting dashboard against a real edge process", () => {
     tickers!.resume();
     await grid.context().close();
     await overview.page.context().close();
+  });
+
+  it("recovers a frame lost and one repeated between edge and page: a replay from its last seq, every alert shown once", async () => {
+    // The one fake part: a man in the middle in the browser (routeWebSocket) that drops one
+    // `alerts` frame and sends another twice. A real edge does neither on a healthy link;
+    // what it is for is the page's recovery through the real edge's replay.
+    const ctx = await browser!.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: "dark", locale: "en-US" });
+    const sent: string[] = [];
+    const fault = { drop: 0, repeat: 0, dropped: 0, repeated: 0 };
+    await ctx.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        if (typeof m === "string") sent.push(m);
+        server.send(m);
+      });
+      server.onMessage((m) => {
+        const seq = typeof m === "string" && m.startsWith(`{"type":"update","room":"${rooms.alerts}",`) ? Number(/"seq":(\d+),/.exec(m)?.[1]) : 0;
+        if (seq && seq === fault.drop && fault.dropped === 0) {
+          fault.dropped++;
+          return;
+        }
+        ws.send(m);
+        if (seq && seq === fault.repeat && fault.repeated === 0) {
+          fault.repeated++;
+          ws.send(m);
+        }
+      });
+    });
+    const page = await ctx.newPage();
+    await page.goto(`${edge!.url}/#/overview`);
+    await connected(page);
+    await expect.poll(async () => (await shownAlerts(page)).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    fault.repeat = alerts!.acked + 2;
+    fault.drop = alerts!.acked + 4;
+    await alerts!.publishMore(7);
+    alerts!.pause();
+    const last = alerts!.acked;
+    expect(fault).toMatchObject({ dropped: 1, repeated: 1 });
+    await expect.poll(() => shownAlerts(page).then((s) => s[0]), { timeout: 15_000 }).toBe(last);
+    expect(await shownAlerts(page)).toEqual(expectedAlerts(last));
+    // It asked the edge for what it missed, from the seq before the hole.
+    const resub = sent.map((t) => JSON.parse(t) as Sent).filter((f) => f.op === "subscribe" && f.rooms?.includes(rooms.alerts));
+    expect(resub.at(-1)?.since?.[rooms.alerts]).toBe(fault.drop - 1);
+    await ctx.close();
   });
 
   it("offers Reconnect now after 5 minutes offline, and it reconnects at once", async () => {
