@@ -3,8 +3,10 @@
  * a private nats-server, the exchange simulator, an actor host running every actor
  * (shard → JetStream → coalescer/ranker → rooms; poller, archiver into a temp dir) and
  * an edge serving the built ui/dist. Prices come from simulator ticks; scrolling is
- * checked through the edge's /metrics and the frames the page sends; the edge is then
- * stopped and a new one started on the same port.
+ * checked through the edge's /metrics and the frames the page sends; the watchlist and
+ * holdings survive a reload; switching coins moves the edge's candle room; the grid
+ * works from the keyboard; the edge is then stopped and a new one started on the same
+ * port. (The former fake-edge `dashboard` suite's cases live here, on this one stack.)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
