@@ -22,6 +22,8 @@ import { artifact, launch } from "./browser.ts";
 import { AlertFeed, connected, EdgeProcess, ensureUiBuilt, gridPrices, openRecordingPage, type Sent, TickerFeed } from "./stack.ts";
 
 const SYMBOLS = Array.from({ length: 40 }, (_, i) => `R${String(i).padStart(2, "0")}-USD`);
+/** The edge's room limit per connection: below what the grid wants (ticker.all, markets and ~20 rows in view). */
+const MAX_ROOMS = 12;
 /** Alerts shown on the overview (AlertsFeed limit). */
 const SHOWN = 30;
 
@@ -40,7 +42,7 @@ beforeAll(async () => {
   await ensureStreams(await jetstreamManager(nc));
   tickers = new TickerFeed(nc, SYMBOLS, 100);
   alerts = new AlertFeed(jetstream(nc), 250);
-  [edge, browser] = await Promise.all([EdgeProcess.start(procs, nats.url), launch()]);
+  [edge, browser] = await Promise.all([EdgeProcess.start(procs, nats.url, { EDGE_MAX_ROOMS: String(MAX_ROOMS) }), launch()]);
 }, 90_000);
 
 afterAll(async () => {
@@ -59,6 +61,20 @@ const shownAlerts = (page: Page) =>
 /** What a page with no gap and no duplicate shows after `last` alerts: last, last−1, … (at most SHOWN). */
 const expectedAlerts = (last: number) => Array.from({ length: Math.min(SHOWN, last) }, (_, i) => last - i);
 
+/** The most rooms the page's frames asked one connection to hold at once (subscribes minus unsubscribes, in order). */
+function maxHeld(frames: Sent[]): number {
+  const held = new Set<string>();
+  let max = 0;
+  for (const f of frames) {
+    for (const r of f.rooms ?? []) {
+      if (f.op === "subscribe") held.add(r);
+      else if (f.op === "unsubscribe") held.delete(r);
+    }
+    max = Math.max(max, held.size);
+  }
+  return max;
+}
+
 const status = (page: Page) => page.getAttribute("[role=status]", "data-status");
 
 describe("reconnecting dashboard against a real edge process", () => {
@@ -71,6 +87,9 @@ describe("reconnecting dashboard against a real edge process", () => {
     await grid.waitForFunction((n) => document.querySelector(".count")?.textContent === `${n} symbols`, SYMBOLS.length, { timeout: 15_000 });
     await expect.poll(async () => (await shownAlerts(overview.page)).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
 
+    // The page keeps to the edge's hello.limits.maxRooms: never more rooms held than that.
+    await expect.poll(() => maxHeld(markets.sent), { timeout: 10_000 }).toBe(MAX_ROOMS);
+    const sentBeforeKill = markets.sent.length;
     await edge!.kill9();
     const killedAt = { steps: tickers!.steps };
     await Promise.all([grid, overview.page].map((p) => p.waitForSelector("[data-testid=offline-banner]", { timeout: 10_000 })));
@@ -116,6 +135,8 @@ describe("reconnecting dashboard against a real edge process", () => {
     expect(shown).toEqual(want(Object.keys(shown)));
     // Rows are unique per symbol and the list is whole again.
     expect(await grid.locator(".count").textContent()).toBe(`${SYMBOLS.length} symbols`);
+    // On the new connection too, and the edge never had to refuse a subscribe (too_many_rooms).
+    expect(maxHeld(markets.sent.slice(sentBeforeKill))).toBeLessThanOrEqual(MAX_ROOMS);
     expect(markets.errors).toEqual([]);
     expect(overview.errors).toEqual([]);
     tickers!.resume();
