@@ -15,8 +15,6 @@ export default defineConfig({
   cacheDir,
   test: {
     testTimeout: 30_000,
-    // Files share a worker (17 s → 6 s): the stores create and dispose their own roots.
-    isolate: false,
     projects: [
       {
         root,
@@ -27,13 +25,15 @@ export default defineConfig({
           name: "logic",
           include: ["src/**/*.test.ts"],
           environment: "node",
+          // Files share a worker (17 s → 6 s): the stores create and dispose their own roots.
+          isolate: false,
           server: { deps: { inline: [/solid-js/, /@solid-primitives/] } },
         },
       },
       {
         root,
         cacheDir,
-        test: { name: "tools", include: ["test/**/*.test.ts"], environment: "node" },
+        test: { name: "tools", include: ["test/**/*.test.ts"], environment: "node", isolate: false },
       },
     ],
   },
