@@ -111,11 +111,19 @@ export function toDelivery(m: JsMsg): Delivery {
   };
 }
 
-/** Idle heartbeats come every expires / 2; the client gives up after two missed. */
-const FETCH_EXPIRES_MS = 2000;
+/**
+ * Idle heartbeats come every expires / 2, and the client gives up on a fetch after two
+ * missed: the messages the server sends after that are dropped and wait for ack_wait
+ * (60 s) before they come again, which holds the consumer's ack floor (the lag) back
+ * for a minute. A starved event loop (a loaded host, a long GC) missed 2 × 1 s with
+ * the old 2 s fetches; 10 s fetches miss only after 10 s. A fetch on a quiet subject
+ * still hands on what it has after CHUNK_WAIT_MS (timer below), not at its end.
+ */
+const FETCH_EXPIRES_MS = 10_000;
+const CHUNK_WAIT_MS = 200;
 
 /** Messages handed to the archiver at a time (a fetch can be larger). */
-const INGEST_CHUNK = 256;
+const INGEST_CHUNK = 512;
 
 /**
  * Fetch and ingest until `signal` aborts. Fetch errors (connection lost, consumer
@@ -175,20 +183,28 @@ export async function pullLoop(
       const iter = await consumer.fetch({ max_messages: max, expires: FETCH_EXPIRES_MS });
       const stop = () => iter.stop();
       signal.addEventListener("abort", stop, { once: true });
+      // A slow trickle is handed on after CHUNK_WAIT_MS, not held for the whole fetch.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const handOn = () => {
+        if (timer) clearTimeout(timer);
+        timer = undefined;
+        if (chunk.length) submit(chunk);
+        chunk = [];
+      };
       try {
         for await (const m of iter) {
           seenBytes += m.data.length;
           seen++;
-          if (chunk.length === 0) chunkStarted = Date.now();
-          chunk.push(publish ? lightDelivery(m, publish) : toDelivery(m));
-          // A slow trickle is handed on after 200 ms, not held for the whole fetch.
-          if (chunk.length >= INGEST_CHUNK || Date.now() - chunkStarted >= 200) {
-            submit(chunk);
-            chunk = [];
+          if (chunk.length === 0) {
+            chunkStarted = Date.now();
+            timer = setTimeout(handOn, CHUNK_WAIT_MS);
           }
+          chunk.push(publish ? lightDelivery(m, publish) : toDelivery(m));
+          if (chunk.length >= INGEST_CHUNK || Date.now() - chunkStarted >= CHUNK_WAIT_MS) handOn();
         }
       } finally {
         signal.removeEventListener("abort", stop);
+        if (timer) clearTimeout(timer);
       }
       failures = 0;
       if (seen >= 64) {

@@ -144,8 +144,8 @@ export interface ArchiverProcess {
   output(): string;
 }
 
-export function spawnArchiver(env: Record<string, string>): ArchiverProcess {
-  const root = join(import.meta.dirname, "..", "..");
+/** `root`: the checkout whose run.ts to start (default this one; bench:archive --baseline runs another). */
+export function spawnArchiver(env: Record<string, string>, root = join(import.meta.dirname, "..", "..")): ArchiverProcess {
   const p = spawn(process.execPath, ["--import", "tsx", join(root, "actors/archiver/run.ts")], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: "warning", ...env },
