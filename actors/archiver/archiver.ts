@@ -53,6 +53,7 @@ export class Archiver {
   #buffers = new Map<string, PartitionBuffer>();
   #creating = new Map<string, Promise<PartitionBuffer>>();
   #held = new Map<number, Held>();
+  readonly #unhold = (h: Held): void => void this.#held.delete(h.seq);
   /** Highest stream sequence delivered to this process, per dataset (consumer). */
   #highest = new Map<string, number>();
   #rollbackWarned = false;
@@ -190,7 +191,7 @@ export class Archiver {
 
   /** Put each part's rows in its buffer unless it is already durable (`where`); ack when nothing is owed. */
   async #place(ds: Dataset, d: Delivery, parts: Part[], where?: Map<string, Durable>): Promise<void> {
-    const h = new Held(d.seq, d, this.o.clock.now(), (x) => this.#held.delete(x.seq));
+    const h = new Held(d.seq, d, this.o.clock.now(), this.#unhold);
     this.#held.set(d.seq, h);
     h.hold(); // placing: no ack until every part is placed
     for (const p of parts) {
