@@ -124,14 +124,26 @@ export async function up(argv: string[]): Promise<number> {
       done();
     }
 
-    done = progress.step(`host${hosts > 1 ? `s ×${hosts}` : ""}`);
+    // The archiver runs in a host of its own (unless ACTORS is set, or TICKFLOW_ARCHIVER=shared):
+    // sharing one event loop with the shards and coalescers it fell behind the default feed
+    // on a loaded machine (bench:soak, 3 min: lag 170 s and growing; own process: 5–16 s).
+    const ownArchiver = !process.env.ACTORS && process.env.TICKFLOW_ARCHIVER !== "shared";
+    const hostCount = hosts + (ownArchiver ? 1 : 0);
+    // Loaded here, not at the top: every tickflow command imports this file.
+    const others = ownArchiver ? (await import("../../actors/registry.ts")).defaultActors.filter((a) => a !== "archiver").join(",") : "";
+    done = progress.step(`host${hostCount > 1 ? `s ×${hostCount}` : ""}`);
     for (let i = 0; i < hosts; i++) {
-      const hostEnv = { ...env, HOST_ID: process.env.HOST_ID ?? `local-${i + 1}` };
+      const hostEnv: Record<string, string> = { ...env, HOST_ID: process.env.HOST_ID ?? `local-${i + 1}` };
+      if (ownArchiver) hostEnv.ACTORS = others;
       stack.hosts.push(sup.start(tsSpec(`host-${i + 1}`, "actors/main.ts", hostEnv, quiet, 1 + i)));
+    }
+    if (ownArchiver) {
+      const archiverEnv = { ...env, HOST_ID: `${process.env.HOST_ID ?? "local"}-archiver`, ACTORS: "archiver" };
+      stack.hosts.push(sup.start(tsSpec("archiver", "actors/main.ts", archiverEnv, quiet, 1 + hosts)));
     }
     nc = await connectNats({ ...loadConfig(natsSettings), NATS_URL: plan.url }, "tickflow up");
     const deadline = Date.now() + 30_000;
-    while ((await collectStatus(nc, 500)).length < hosts) {
+    while ((await collectStatus(nc, 500)).length < hostCount) {
       if (Date.now() > deadline) throw new Error("actor hosts did not come up within 30 s (see their log above)");
       await new Promise((r) => setTimeout(r, 300));
     }
