@@ -138,7 +138,9 @@ export async function up(argv: string[]): Promise<number> {
       stack.hosts.push(sup.start(tsSpec(`host-${i + 1}`, "actors/main.ts", hostEnv, quiet, 1 + i)));
     }
     if (ownArchiver) {
-      const archiverEnv = { ...env, HOST_ID: `${process.env.HOST_ID ?? "local"}-archiver`, ACTORS: "archiver" };
+      const archiverEnv: Record<string, string> = { ...env, HOST_ID: `${process.env.HOST_ID ?? "local"}-archiver`, ACTORS: "archiver" };
+      // Its metrics on the next port (the host-1 port would be taken: the host exits at start).
+      if (process.env.METRICS_PORT && process.env.METRICS_PORT !== "0") archiverEnv.METRICS_PORT = String(Number(process.env.METRICS_PORT) + 1);
       stack.hosts.push(sup.start(tsSpec("archiver", "actors/main.ts", archiverEnv, quiet, 1 + hosts)));
     }
     nc = await connectNats({ ...loadConfig(natsSettings), NATS_URL: plan.url }, "tickflow up");
