@@ -6,10 +6,14 @@
  *   BENCH_ROWS=2000000 npm run bench:archive         # rows per mix
  *   ARCHIVE_MEMORY=512MB npm run bench:archive       # ARCHIVE_* variables tune the archiver
  *   npx tsx bench/archive.ts --quick         # 200,000 rows per mix, a smoke test
+ *   npx tsx bench/archive.ts --baseline DIR  # also run DIR's archiver (another checkout, e.g.
+ *                                            # `git archive main`), in turn with this one, same mixes
  *
  * The clock starts at the first message published and stops when every consumer has
  * acked everything (all rows durable in the lake); the lake is then counted against
- * what was published. Ends with a `RESULT {json}` line.
+ * what was published. CPU is the archiver process's user + system time (all its threads:
+ * decode workers, DuckDB) from /proc: on a shared machine it moves less than wall time.
+ * Ends with a `RESULT {json}` line.
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,7 +31,9 @@ import { bulkMix, type Mix, realisticMix } from "./archive-mix.ts";
 import { queryLocalLake, spawnArchiver } from "../actors/archiver/testing.ts";
 import { DATASETS } from "../lib/lake/partition.ts";
 
-const quick = benchArgs({ strings: [], flags: ["quick"] }).flag("quick");
+const args = benchArgs({ strings: ["baseline"], flags: ["quick"] });
+const quick = args.flag("quick");
+const baseline = args.get("baseline");
 const ROWS = Number(process.env.BENCH_ROWS ?? (quick ? 200_000 : 2_000_000));
 const TARGET = 500_000;
 const tuning = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith("ARCHIVE_") && v)) as Record<string, string>;
@@ -43,8 +49,21 @@ function peakRss(pid: number | undefined): number {
   }
 }
 
+/** User + system CPU seconds of a process (all threads), or NaN. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface Row {
   mix: string;
+  build: string;
+  cpuS: number;
+  fetchWarnings: number;
   rows: number;
   messages: number;
   seconds: number;
@@ -53,12 +72,12 @@ interface Row {
   files: number;
 }
 
-async function runMix(mix: Mix): Promise<Row> {
+async function runMix(mix: Mix, build: string, root?: string): Promise<Row> {
   const ns = await startNatsServer();
   const work = await mkdtemp(join(tmpdir(), "tf-bench-archive-"));
   const nc = await connect({ servers: ns.url });
   const lake = join(work, "lake");
-  const child = spawnArchiver({ NATS_URL: ns.url, ARCHIVE_URL: lake, ARCHIVE_CACHE_DIR: join(work, "cache"), ARCHIVE_DURABLE: "bench", ...tuning });
+  const child = spawnArchiver({ NATS_URL: ns.url, ARCHIVE_URL: lake, ARCHIVE_CACHE_DIR: join(work, "cache"), ARCHIVE_DURABLE: "bench", ...tuning }, root);
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm);
@@ -85,13 +104,19 @@ async function runMix(mix: Mix): Promise<Row> {
     }
     const seconds = (performance.now() - t0) / 1000;
     const rss = peakRss(child.pid);
+    const cpuS = cpuSeconds(child.pid);
     await child.stop();
+    // Fetches the client gave up on (missed heartbeats): their messages wait for ack_wait.
+    const fetchWarnings = (child.output().match(/fetch from \S+ failed/g) ?? []).length;
     const counts = await queryLocalLake(lake, DATASETS.map((d) => `SELECT '${d}' AS d, count(*)::BIGINT AS n FROM ${d}`).join(" UNION ALL "));
     const files = await queryLocalLake(lake, `SELECT count(*)::INTEGER AS n FROM glob('${lake}/*/date=*/**/*.parquet')`);
     const lakeRows = counts.reduce((s, r) => s + Number(r.n), 0);
     if (lakeRows !== mix.rows) throw new Error(`${mix.name}: lake has ${lakeRows} rows, published ${mix.rows}: ${JSON.stringify(counts)}`);
     const row = {
       mix: mix.name,
+      build,
+      cpuS,
+      fetchWarnings,
       rows: mix.rows,
       messages: mix.bodies.length,
       seconds,
@@ -99,7 +124,7 @@ async function runMix(mix: Mix): Promise<Row> {
       peakRssMb: Math.round(rss / 2 ** 20),
       files: Number(files[0]!.n),
     };
-    console.log(`${mix.name}: ${row.rows} rows (${row.messages} messages, ${mix.symbols} symbols) in ${seconds.toFixed(2)} s = ${row.rowsPerS.toLocaleString("en-US")} rows/s, peak RSS ${row.peakRssMb} MB, ${row.files} files`);
+    console.log(`${build} ${mix.name}: ${row.rows} rows (${row.messages} messages, ${mix.symbols} symbols) in ${seconds.toFixed(2)} s = ${row.rowsPerS.toLocaleString("en-US")} rows/s, peak RSS ${row.peakRssMb} MB, CPU ${cpuS.toFixed(1)} s, ${row.files} files, ${fetchWarnings} fetch failures`);
     return row;
   } finally {
     await child.stop();
@@ -110,8 +135,13 @@ async function runMix(mix: Mix): Promise<Row> {
 }
 
 const load = loadavg()[0]!.toFixed(2);
-const rows: Row[] = [];
-for (const make of [() => realisticMix(ROWS), () => bulkMix(ROWS)]) rows.push(await runMix(make()));
+const all: Row[] = [];
+for (const make of [() => realisticMix(ROWS), () => bulkMix(ROWS)]) {
+  const mix = make();
+  if (baseline) all.push(await runMix(mix, "before", baseline));
+  all.push(await runMix(mix, baseline ? "after" : "this"));
+}
+const rows = all.filter((r) => r.build !== "before");
 
 const rssLimitMb = Math.round(memory / 2 ** 20) + 200;
 const md = [
@@ -120,17 +150,24 @@ const md = [
   "Time: first message published until every consumer has acked everything (all rows durable in the local lake); lake rows checked equal to published rows.",
   `Targets: ≥ ${TARGET.toLocaleString("en-US")} rows/s per mix, peak RSS ≤ ARCHIVE_MEMORY + 200 MB (${rssLimitMb} MB).`,
   "",
-  table(["mix", "rows", "messages", "seconds", "rows/s", "peak RSS MB", "files"], rows.map((r) => [r.mix, r.rows, r.messages, r.seconds.toFixed(2), r.rowsPerS.toLocaleString("en-US"), r.peakRssMb, r.files])),
+  baseline ? `Side by side in one run (loaded machine): "before" is the archiver of ${baseline}, "after" this checkout, each mix run before then after.` : "",
+  "",
+  table(
+    ["mix", "build", "rows", "messages", "seconds", "rows/s", "CPU s", "rows per CPU s", "peak RSS MB", "files", "fetch failures"],
+    all.map((r) => [r.mix, r.build, r.rows, r.messages, r.seconds.toFixed(2), r.rowsPerS.toLocaleString("en-US"), r.cpuS.toFixed(1), Math.round(r.rows / r.cpuS).toLocaleString("en-US"), r.peakRssMb, r.files, r.fetchWarnings]),
+  ),
   "",
   quick ? "_Quick run (--quick): numbers are only a smoke test._" : "",
 ].join("\n");
 writeBenchSection("archive", "Archiver: JetStream → Parquet (DuckDB, zstd)", md);
 
 const figures: Record<string, number> = { archive_memory_mb: Math.round(memory / 2 ** 20), load_average: Number(load) };
-for (const r of rows) {
-  figures[`${r.mix}_rows_per_s`] = r.rowsPerS;
-  figures[`${r.mix}_peak_rss_mb`] = r.peakRssMb;
-  figures[`${r.mix}_files`] = r.files;
+for (const r of all) {
+  const p = r.build === "before" ? "before_" : "";
+  figures[`${p}${r.mix}_rows_per_s`] = r.rowsPerS;
+  figures[`${p}${r.mix}_cpu_s`] = r.cpuS;
+  figures[`${p}${r.mix}_peak_rss_mb`] = r.peakRssMb;
+  figures[`${p}${r.mix}_files`] = r.files;
 }
 reportResult({
   name: "archive",

@@ -9,6 +9,10 @@
  *
  * Targets (issue 16): lag ≤ 10 s, stack RSS ≤ 1 GiB, lake ticks = stream ticks, ≤ 4
  * files per dataset and hour after compaction, a clean stop in ≤ 10 s (nothing killed).
+ *
+ * `--archiver-process`: the host runs every actor but the archiver, and the archiver runs
+ * as its own process (actors/archiver/run.ts, same consumers), so it has an event loop of
+ * its own instead of sharing the host's with the shards and coalescers. Its RSS is added.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { readdirSync, readFileSync } from "node:fs";
@@ -26,9 +30,31 @@ import { freePort, startNatsServer } from "../test/nats-server.ts";
 import { reportResult } from "./report.ts";
 import { spawnTsx } from "../test/tsx-child.ts";
 import { parseArgs } from "node:util";
+import { defaultActors } from "../actors/registry.ts";
+import { spawnArchiver } from "../actors/archiver/testing.ts";
 
-/** `npm run bench:soak -- [minutes]` (default 10). */
-const minutes = Number(parseArgs({ options: {}, allowPositionals: true }).positionals[0] ?? 10);
+/** `npm run bench:soak -- [minutes] [--archiver-process]` (default 10 minutes). */
+const cli = parseArgs({ options: { "archiver-process": { type: "boolean", default: false } }, allowPositionals: true });
+const minutes = Number(cli.positionals[0] ?? 10);
+const ownProcess = cli.values["archiver-process"];
+
+/** RSS of the archiver's process (the host with ACTORS=archiver, or run.ts) among `pid`'s tree, bytes; 0 when it shares a host. */
+let archiverPid: number | undefined;
+const isArchiver = (p: number): boolean => {
+  try {
+    return /(^|\0)ACTORS=archiver(\0|$)/.test(readFileSync(`/proc/${p}/environ`, "latin1")) ||
+      readFileSync(`/proc/${p}/cmdline`, "latin1").includes("actors/archiver/run.ts");
+  } catch {
+    return false;
+  }
+};
+const rssOf = (p: number): number => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+};
 
 /** RSS of `pid` and all its descendants (bytes). */
 function treeRss(pid: number): number {
@@ -42,9 +68,8 @@ function treeRss(pid: number): number {
   }
   let rss = 0;
   const walk = (p: number) => {
-    try {
-      rss += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0) * 1024;
-    } catch { /* gone */ }
+    rss += rssOf(p);
+    if (archiverPid === undefined && isArchiver(p)) archiverPid = p;
     for (const k of kids.get(p) ?? []) walk(k);
   };
   walk(pid);
@@ -62,7 +87,9 @@ const env = {
   ARCHIVE_URL: lakeDir,
   ARCHIVE_STAGING_DIR: join(work, "staging"),
   EDGE_ALLOW_UWS_FALLBACK: "true",
+  ...(ownProcess ? { ACTORS: defaultActors.filter((a) => a !== "archiver").join(",") } : {}),
 };
+const archiver = ownProcess ? spawnArchiver({ ...env, ACTORS: "" } as Record<string, string>) : undefined;
 const stack = spawnTsx("ops/main.ts", { args: ["up", "--quiet"], env });
 let log = "";
 stack.stdout.on("data", (d) => (log += d));
@@ -75,7 +102,7 @@ const nc = await connect({ servers: nats.url });
 const jsm = await jetstreamManager(nc);
 const start = Date.now();
 const startDate = new Date().toISOString().slice(0, 10);
-let maxLag = 0, maxRss = 0, maxPending = 0, samples = 0;
+let maxLag = 0, maxRss = 0, maxArchiverRss = 0, maxPending = 0, samples = 0;
 void exited.then(() => (exitedEarly = true));
 while (Date.now() - start < minutes * 60_000 && !exitedEarly) {
   let lag = 0, pending = 0;
@@ -86,21 +113,27 @@ while (Date.now() - start < minutes * 60_000 && !exitedEarly) {
     const m = await jsm.streams.getMessage(STREAM.md, { seq: ci.ack_floor.stream_seq + 1 }).catch(() => undefined);
     if (m) lag = Math.max(lag, Date.now() - m.time.getTime());
   }
-  const rss = treeRss(stack.pid!);
+  const rss = treeRss(stack.pid!) + (archiver?.pid ? treeRss(archiver.pid) : 0);
   samples++;
   maxLag = Math.max(maxLag, lag);
   maxRss = Math.max(maxRss, rss);
+  const archRss = archiverPid ? rssOf(archiverPid) : 0;
+  maxArchiverRss = Math.max(maxArchiverRss, archRss);
   maxPending = Math.max(maxPending, pending);
-  console.log(`${((Date.now() - start) / 1000).toFixed(0)} s: lag ${(lag / 1000).toFixed(1)} s, unacked+pending ${pending}, stack RSS ${(rss / 2 ** 20).toFixed(0)} MB`);
+  console.log(`${((Date.now() - start) / 1000).toFixed(0)} s: lag ${(lag / 1000).toFixed(1)} s, unacked+pending ${pending}, stack RSS ${(rss / 2 ** 20).toFixed(0)} MB, archiver RSS ${(archRss / 2 ** 20).toFixed(0)} MB`);
   await new Promise((r) => setTimeout(r, 5000));
 }
 
 if (exitedEarly) console.log(`the stack exited by itself after ${((Date.now() - start) / 1000).toFixed(0)} s:\n${log.slice(-4000)}`);
 // Ctrl-C: `up` stops edge, hosts (shards first, the archiver flushes), simulator, in that order.
+const early = exitedEarly; // `exited` resolves during the stop below too
 const stopAt = Date.now();
+const archiverStop = archiver?.stop(); // SIGTERM, at the same time as the stack's Ctrl-C
 stack.kill("SIGINT");
 await exited;
+const archiverExit = await archiverStop;
 const stopMs = Date.now() - stopAt;
+if (archiver && archiverExit !== 0) console.log(`archiver process exited with ${archiverExit}:\n${archiver.output().slice(-3000)}`);
 const killed = /had to kill ([^\n]*)/.exec(log)?.[1];
 
 let streamTicks = 0;
@@ -129,14 +162,14 @@ const maxFiles = Math.max(0, ...perHour.values());
 for (const r of stats.rows) console.log(r.join("  "));
 console.log(`stream ticks ${streamTicks}, lake ticks ${lakeTicks} (${distinctTicks} distinct), not archived at stop ${notArchived}; ` +
   `stop took ${(stopMs / 1000).toFixed(1)} s${killed ? `, killed: ${killed}` : ""}; max files per dataset and hour ${maxFiles}`);
-if (samples === 0 || (killed && !exitedEarly)) console.log(log.slice(-3000));
+if (samples === 0 || (killed && !early)) console.log(log.slice(-3000));
 await nats.cleanup();
 await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 
 reportResult({
   name: "archive-soak",
   figures: {
-    minutes, max_lag_s: maxLag / 1000, max_stack_rss_mb: Math.round(maxRss / 2 ** 20), max_unacked_pending: maxPending,
+    minutes, archiver_own_process: ownProcess ? 1 : 0, max_lag_s: maxLag / 1000, max_stack_rss_mb: Math.round(maxRss / 2 ** 20), max_archiver_rss_mb: Math.round(maxArchiverRss / 2 ** 20), max_unacked_pending: maxPending,
     stream_ticks: streamTicks, lake_ticks: lakeTicks, lake_distinct_ticks: distinctTicks, max_files_per_dataset_hour: maxFiles,
     stop_s: stopMs / 1000,
   },
@@ -146,6 +179,6 @@ reportResult({
     max_stack_rss_mb: samples > 0 ? maxRss <= 2 ** 30 : null,
     lake_ticks: lakeTicks === streamTicks && distinctTicks === lakeTicks,
     max_files_per_dataset_hour: maxFiles <= 4,
-    stop_s: exitedEarly ? false : stopMs <= 10_000 && !killed,
+    stop_s: early ? false : stopMs <= 10_000 && !killed,
   },
 });

@@ -72,15 +72,29 @@ export function decodeRequest(req: WireRequest): { results: WireResult[]; cols: 
   return { results, cols: sink.take(), strs: sink.strs };
 }
 
-/** Parts whose rows are already in column arrays. */
+/** A part whose rows are already in column arrays (a class: no closure per part). */
+class ColumnPart implements Part {
+  constructor(
+    readonly key: string,
+    readonly symbol: string,
+    readonly market: string,
+    readonly rows: number,
+    private readonly offset: number,
+    private readonly cols: Float64Array[],
+    private readonly strs: string[][],
+  ) {}
+  write(sink: RowSink): void {
+    sink.appendColumns(this.cols, this.strs, this.offset, this.rows);
+  }
+}
+
 function columnParts(cols: Float64Array[], strs: string[][], parts: WirePart[]): Part[] {
-  return parts.map((p) => ({
-    key: p.key,
-    symbol: p.symbol,
-    market: p.market,
-    rows: p.rows,
-    write: (sink: RowSink) => sink.appendColumns(cols, strs, p.offset, p.rows),
-  }));
+  const out = new Array<Part>(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    out[i] = new ColumnPart(p.key, p.symbol, p.market, p.rows, p.offset, cols, strs);
+  }
+  return out;
 }
 
 const WORKER_URL = new URL("./decode-worker.ts", import.meta.url).href;

@@ -48,7 +48,19 @@ export class DurableIndex {
     private readonly cacheDir: string,
     /** Sequence sets kept in memory, by file. */
     private readonly maxKnown = 2000,
+    /**
+     * And their bytes: 2,000 files of 40,000 messages would be 640 MB, outside
+     * ARCHIVE_MEMORY. A forgotten set costs only a re-read of that file for a redelivery.
+     */
+    private readonly maxKnownBytes = 32 * 2 ** 20,
   ) {}
+
+  #knownBytes = 0;
+
+  /** Bytes of the sequence sets kept for durable files. */
+  get knownBytes(): number {
+    return this.#knownBytes;
+  }
 
   addStaged(f: StagedFile): void {
     let set = this.#staged.get(f.partition);
@@ -136,13 +148,17 @@ export class DurableIndex {
     let keys = this.#knownByPartition.get(k.partition);
     if (!keys) this.#knownByPartition.set(k.partition, (keys = new Set()));
     keys.add(key);
-    if (this.#known.size > this.maxKnown) this.#forget(this.#known.keys().next().value!);
+    this.#knownBytes += k.seqs.byteLength;
+    while (this.#known.size > 1 && (this.#known.size > this.maxKnown || this.#knownBytes > this.maxKnownBytes)) {
+      this.#forget(this.#known.keys().next().value!);
+    }
   }
 
   #forget(key: string): void {
     const k = this.#known.get(key);
     if (!k) return;
     this.#known.delete(key);
+    this.#knownBytes -= k.seqs.byteLength;
     const keys = this.#knownByPartition.get(k.partition);
     keys?.delete(key);
     if (keys?.size === 0) this.#knownByPartition.delete(k.partition);

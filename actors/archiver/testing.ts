@@ -144,8 +144,9 @@ export interface ArchiverProcess {
   output(): string;
 }
 
-export function spawnArchiver(env: Record<string, string>): ArchiverProcess {
-  const p = spawnTsx("actors/archiver/run.ts", { env: { LOG_LEVEL: "warning", ...env } });
+/** `root`: the checkout whose run.ts to start (default this one; bench:archive --baseline runs another). */
+export function spawnArchiver(env: Record<string, string>, root?: string): ArchiverProcess {
+  const p = spawnTsx(root ? join(root, "actors/archiver/run.ts") : "actors/archiver/run.ts", { env: { LOG_LEVEL: "warning", ...env }, ...(root ? { cwd: root } : {}) });
   let out = "";
   const watchers: Array<() => void> = [];
   const onData = (d: Buffer) => {

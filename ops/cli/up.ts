@@ -28,7 +28,8 @@ Starts the local stack: NATS (reuses NATS_URL if a server answers at any of its
 entries, else starts nats-server with JetStream in ./data/nats; --cluster 3 starts a
 3-node JetStream cluster on the NATS_URL port and the next two, routes on port+10..,
 and runs every stream with 3 replicas), the exchange simulator, N actor hosts
-(default 1) and the edge with the dashboard on --port (default EDGE_PORT or 8080).
+(default 1; the archiver runs in one more host of its own unless ACTORS is set or
+TICKFLOW_ARCHIVER=shared, its metrics on METRICS_PORT + 1) and the edge with the dashboard on --port (default EDGE_PORT or 8080).
 A child that exits unexpectedly is restarted with backoff (0.5 s doubling to 10 s).
 Logs of every process are prefixed with its name (--quiet hides them). Ctrl-C stops
 the edge, the hosts, the simulator and NATS, in that order, within 10 s.`;
@@ -124,14 +125,28 @@ export async function up(argv: string[]): Promise<number> {
       done();
     }
 
-    done = progress.step(`host${hosts > 1 ? `s ×${hosts}` : ""}`);
+    // The archiver runs in a host of its own (unless ACTORS is set, or TICKFLOW_ARCHIVER=shared):
+    // sharing one event loop with the shards and coalescers it fell behind the default feed
+    // on a loaded machine (bench:soak, 3 min: lag 170 s and growing; own process: 5–16 s).
+    const ownArchiver = !process.env.ACTORS && process.env.TICKFLOW_ARCHIVER !== "shared";
+    const hostCount = hosts + (ownArchiver ? 1 : 0);
+    // Loaded here, not at the top: every tickflow command imports this file.
+    const others = ownArchiver ? (await import("../../actors/registry.ts")).defaultActors.filter((a) => a !== "archiver").join(",") : "";
+    done = progress.step(`host${hostCount > 1 ? `s ×${hostCount}` : ""}`);
     for (let i = 0; i < hosts; i++) {
-      const hostEnv = { ...env, HOST_ID: process.env.HOST_ID ?? `local-${i + 1}` };
+      const hostEnv: Record<string, string> = { ...env, HOST_ID: process.env.HOST_ID ?? `local-${i + 1}` };
+      if (ownArchiver) hostEnv.ACTORS = others;
       stack.hosts.push(sup.start(tsSpec(`host-${i + 1}`, "actors/main.ts", hostEnv, quiet, 1 + i)));
+    }
+    if (ownArchiver) {
+      const archiverEnv: Record<string, string> = { ...env, HOST_ID: `${process.env.HOST_ID ?? "local"}-archiver`, ACTORS: "archiver" };
+      // Its metrics on the next port (the host-1 port would be taken: the host exits at start).
+      if (process.env.METRICS_PORT && process.env.METRICS_PORT !== "0") archiverEnv.METRICS_PORT = String(Number(process.env.METRICS_PORT) + 1);
+      stack.hosts.push(sup.start(tsSpec("archiver", "actors/main.ts", archiverEnv, quiet, 1 + hosts)));
     }
     nc = await connectNats({ ...loadConfig(natsSettings), NATS_URL: plan.url }, "tickflow up");
     const deadline = Date.now() + 30_000;
-    while ((await collectStatus(nc, 500)).length < hosts) {
+    while ((await collectStatus(nc, 500)).length < hostCount) {
       if (Date.now() > deadline) throw new Error("actor hosts did not come up within 30 s (see their log above)");
       await new Promise((r) => setTimeout(r, 300));
     }
