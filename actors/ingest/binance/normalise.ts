@@ -5,6 +5,7 @@
  */
 import type { BookDelta, Tick, Trade } from "../../../lib/contracts/messages.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
+import { binanceTickerOk, binanceTradeOk } from "../fast-checks.ts";
 import {
   BINANCE_EVENTS,
   type BinanceDepthSnapshot,
@@ -184,9 +185,16 @@ export function parseBinance(
   if (type === "serverShutdown") return { kind: "shutdown" };
   if (typeof o.stream !== "string" || typeof type !== "string") return bad("stream/data.e: expected a combined-stream event", raw);
   if (!Object.hasOwn(BINANCE_EVENTS, type)) return { kind: "ignored", type };
-  const r = BINANCE_EVENTS[type as keyof typeof BINANCE_EVENTS].safeParse(data) as ReturnType<typeof BinanceEvent.safeParse>;
-  if (!r.success) return bad(`data.${firstIssue(r.error)}`, raw);
-  const d = r.data;
+  // Hot path: tickers and trades checked in place (fast-checks.ts); what the checks do not
+  // accept goes through its zod schema, which names the fault.
+  let d: BinanceEvent;
+  if ((type === "24hrTicker" && binanceTickerOk(data as Record<string, unknown>)) || ((type === "trade" || type === "aggTrade") && binanceTradeOk(data as Record<string, unknown>))) {
+    d = data as BinanceEvent;
+  } else {
+    const r = BINANCE_EVENTS[type as keyof typeof BINANCE_EVENTS].safeParse(data) as ReturnType<typeof BinanceEvent.safeParse>;
+    if (!r.success) return bad(`data.${firstIssue(r.error)}`, raw);
+    d = r.data;
+  }
   const why = badValues(d);
   if (why !== undefined) return bad(why, raw);
   const product = d.s.toUpperCase();

@@ -5,12 +5,13 @@
 import type { Tick, Trade } from "../../../lib/contracts/messages.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
 import { COINBASE_SCHEMAS, type CoinbaseFrame, type CoinbaseMatch, type CoinbaseTicker } from "./frames.ts";
+import { coinbaseHeartbeatOk, coinbaseMatchOk, coinbaseTickerOk, isoMs } from "../fast-checks.ts";
 
 /** A match → bus Trade, or why its values cannot be used. */
 export function coinbaseTrade(venue: string, m: CoinbaseMatch, recvTs: number): Trade | string {
   const price = Number(m.price);
   const size = Number(m.size);
-  const ts = Date.parse(m.time);
+  const ts = isoMs(m.time);
   if (!(Number.isFinite(price) && price > 0)) return `price: ${m.price} is not a finite positive number`;
   if (!(Number.isFinite(size) && size > 0)) return `size: ${m.size} is not a finite positive number`;
   if (!Number.isFinite(ts)) return `time: ${m.time} is not a real time`;
@@ -31,7 +32,7 @@ export function coinbaseTrade(venue: string, m: CoinbaseMatch, recvTs: number): 
 const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
 
 export function coinbaseTick(venue: string, t: CoinbaseTicker, recvTs: number): Tick {
-  const exch = t.time !== undefined ? Date.parse(t.time) : NaN;
+  const exch = t.time !== undefined ? isoMs(t.time) : NaN;
   const tick: Tick = {
     venue,
     symbol: t.product_id,
@@ -57,8 +58,18 @@ export function coinbaseTick(venue: string, t: CoinbaseTicker, recvTs: number): 
 export function parseCoinbase(venue: string, raw: string, recvTs: number): FrameResult {
   const j = parseJson(raw);
   if (!j.ok) return bad(j.error, raw);
-  const type = (j.value as { type?: unknown } | null)?.type;
+  const o = j.value as Record<string, unknown> | null;
+  const type = o?.type;
   if (typeof type !== "string") return bad("type: expected a string", raw);
+  // Hot path: the frames that are nearly all the traffic, checked in place (fast-checks.ts);
+  // anything they do not accept goes through its zod schema below, which names the fault.
+  if (type === "ticker") {
+    if (coinbaseTickerOk(o!)) return { kind: "tick", product: o!.product_id as string, tick: coinbaseTick(venue, o as CoinbaseTicker, recvTs) };
+  } else if (type === "match" || type === "last_match") {
+    if (coinbaseMatchOk(o!)) return trade(venue, o as CoinbaseMatch, recvTs, raw);
+  } else if (type === "heartbeat") {
+    if (coinbaseHeartbeatOk(o!)) return heartbeat(o as { product_id: string; last_trade_id?: number });
+  }
   if (!Object.hasOwn(COINBASE_SCHEMAS, type)) return { kind: "ignored", type };
   const r = COINBASE_SCHEMAS[type as keyof typeof COINBASE_SCHEMAS].safeParse(j.value) as ReturnType<typeof CoinbaseFrame.safeParse>;
   if (!r.success) return bad(firstIssue(r.error), raw);
@@ -67,8 +78,7 @@ export function parseCoinbase(venue: string, raw: string, recvTs: number): Frame
     case "ticker":
       return { kind: "tick", product: f.product_id, tick: coinbaseTick(venue, f, recvTs) };
     case "heartbeat":
-      // last_trade_id tells whether a match was missed (shard: missed-trade check).
-      return f.last_trade_id !== undefined ? { kind: "heartbeat", product: f.product_id, lastTradeId: f.last_trade_id } : { kind: "heartbeat", product: f.product_id };
+      return heartbeat(f);
     case "subscriptions":
       return { kind: "ack", products: [...new Set(f.channels.flatMap((c) => c.product_ids))] };
     case "error":
@@ -76,9 +86,17 @@ export function parseCoinbase(venue: string, raw: string, recvTs: number): Frame
     case "l2update":
       return { kind: "ignored", type: f.type };
     case "match":
-    case "last_match": {
-      const t = coinbaseTrade(venue, f, recvTs);
-      return typeof t === "string" ? bad(t, raw) : { kind: "trade", product: f.product_id, trade: t };
-    }
+    case "last_match":
+      return trade(venue, f, recvTs, raw);
   }
+}
+
+function trade(venue: string, m: CoinbaseMatch, recvTs: number, raw: string): FrameResult {
+  const t = coinbaseTrade(venue, m, recvTs);
+  return typeof t === "string" ? bad(t, raw) : { kind: "trade", product: m.product_id, trade: t };
+}
+
+/** last_trade_id tells whether a match was missed (shard: missed-trade check). */
+function heartbeat(f: { product_id: string; last_trade_id?: number | undefined }): FrameResult {
+  return f.last_trade_id !== undefined ? { kind: "heartbeat", product: f.product_id, lastTradeId: f.last_trade_id } : { kind: "heartbeat", product: f.product_id };
 }
