@@ -5,6 +5,7 @@
  */
 import type { BookDelta, Tick, Trade } from "../../../lib/contracts/messages.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
+import { setDecimal, type TickDecimals } from "../tick-json.ts";
 import { binanceTickerOk, binanceTradeOk } from "../fast-checks.ts";
 import {
   BINANCE_EVENTS,
@@ -55,19 +56,20 @@ export function binanceTickSeq(t: { E: number; L?: number | undefined; e?: strin
 const num = Number;
 const levels = (xs: ReadonlyArray<readonly [string, string]>): Array<[number, number]> => xs.map(([p, q]) => [num(p), num(q)]);
 
-export function binanceTick(venue: string, t: BinanceTicker24h | BinanceMiniTicker, recvTs: number, symbol?: string): Tick {
-  const tick: Tick = { venue, symbol: symbol ?? binanceSymbol(t.s), price: num(t.c), exchTs: t.E, recvTs, seq: binanceTickSeq(t) };
+export function binanceTick(venue: string, t: BinanceTicker24h | BinanceMiniTicker, recvTs: number, symbol?: string, dec: TickDecimals = {}): Tick {
+  const tick: Tick = { venue, symbol: symbol ?? binanceSymbol(t.s), price: 0, exchTs: t.E, recvTs, seq: binanceTickSeq(t) };
+  setDecimal(tick, dec, "price", t.c);
   if (t.e === "24hrTicker") {
-    if (t.b !== undefined) tick.bid = num(t.b);
-    if (t.a !== undefined) tick.ask = num(t.a);
-    if (t.B !== undefined) tick.bidSize = num(t.B);
-    if (t.A !== undefined) tick.askSize = num(t.A);
-    if (t.Q !== undefined) tick.lastSize = num(t.Q);
+    if (t.b !== undefined) setDecimal(tick, dec, "bid", t.b);
+    if (t.a !== undefined) setDecimal(tick, dec, "ask", t.a);
+    if (t.B !== undefined) setDecimal(tick, dec, "bidSize", t.B);
+    if (t.A !== undefined) setDecimal(tick, dec, "askSize", t.A);
+    if (t.Q !== undefined) setDecimal(tick, dec, "lastSize", t.Q);
   }
-  if (t.o !== undefined) tick.open24h = num(t.o);
-  if (t.h !== undefined) tick.high24h = num(t.h);
-  if (t.l !== undefined) tick.low24h = num(t.l);
-  if (t.v !== undefined) tick.volume24h = num(t.v);
+  if (t.o !== undefined) setDecimal(tick, dec, "open24h", t.o);
+  if (t.h !== undefined) setDecimal(tick, dec, "high24h", t.h);
+  if (t.l !== undefined) setDecimal(tick, dec, "low24h", t.l);
+  if (t.v !== undefined) setDecimal(tick, dec, "volume24h", t.v);
   return tick;
 }
 
@@ -201,7 +203,10 @@ export function parseBinance(
   switch (d.e) {
     case "24hrTicker":
     case "24hrMiniTicker":
-      return { kind: "tick", product, tick: binanceTick(venue, d, recvTs, symbolOf(product)) };
+      {
+      const dec: TickDecimals = {};
+      return { kind: "tick", product, tick: binanceTick(venue, d, recvTs, symbolOf(product), dec), dec };
+    }
     case "depthUpdate":
       {
       const delta = binanceDelta(venue, d, symbolOf(product), market);
