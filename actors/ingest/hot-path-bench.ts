@@ -58,7 +58,7 @@ async function runOnce(root: string, bus: Awaited<ReturnType<typeof startBus>>):
   const m = async <T>(p: string): Promise<T> => (await import(join(root, p))) as T;
   const { ShardLogic: Shard } = await m<{ ShardLogic: typeof ShardLogic }>("actors/ingest/shard.ts");
   const { testSettings } = await m<typeof import("./testkit.ts")>("actors/ingest/testkit.ts");
-  const { FakeClock } = await m<typeof import("../runtime/clock.ts")>("actors/runtime/clock.ts");
+  const { FakeClock } = await m<typeof import("../runtime/mod.ts")>("actors/runtime/mod.ts");
   const { Metrics } = await m<typeof import("../../lib/platform/metrics.ts")>("lib/platform/metrics.ts");
   const env: Record<string, string> = { FEED: "coinbase", TRADES: String(a.trades) };
   for (const k of ["PUBLISH_LINGER_MS", "PUBLISH_MAX_BATCH", "PUBLISH_MAX_IN_FLIGHT"]) if (process.env[k]) env[k] = process.env[k]!;
