@@ -19,6 +19,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { startNatsServer } from "../test/nats-server.ts";
 import { reportResult, table, writeBenchSection } from "./report.ts";
+import { benchArgs } from "./args.ts";
 import { ensureStreams, STREAM } from "../lib/platform/streams.ts";
 import { loadConfig } from "../lib/platform/config.ts";
 import { archiverSettings } from "../actors/archiver/mod.ts";
@@ -26,7 +27,7 @@ import { bulkMix, type Mix, realisticMix } from "./archive-mix.ts";
 import { queryLocalLake, spawnArchiver } from "../actors/archiver/testing.ts";
 import { DATASETS } from "../lib/lake/partition.ts";
 
-const quick = process.argv.includes("--quick");
+const quick = benchArgs({ strings: [], flags: ["quick"] }).flag("quick");
 const ROWS = Number(process.env.BENCH_ROWS ?? (quick ? 200_000 : 2_000_000));
 const TARGET = 500_000;
 const tuning = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith("ARCHIVE_") && v)) as Record<string, string>;

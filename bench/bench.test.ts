@@ -1,9 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runStep } from "./children.ts";
+import { spawnTsxSync } from "../test/tsx-child.ts";
 import { edgeBudgets, edgeStages } from "./parse.ts";
 import { sideMarkdown, stageVerdicts, type SideStage } from "./side-by-side.ts";
 import type { SideFigures } from "./edge-side.ts";
@@ -127,7 +127,7 @@ describe("sideMarkdown()", () => {
 describe("bench/all.ts", () => {
   it("refuses an unknown step name in --only with exit code 2 and lists the steps", () => {
     const out = join(dir, "B.md");
-    const r = spawnSync(process.execPath, ["--import", "tsx", "bench/all.ts", "--only", "edge,warp", "--out", out], { encoding: "utf8" });
+    const r = spawnTsxSync("bench/all.ts", { args: ["--only", "edge,warp", "--out", out] });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("unknown step(s) warp; steps are edge, side-by-side, load, ingest, rooms, archive, ui, transport, sim");
     expect(() => readFileSync(out)).toThrow(); // nothing written

@@ -6,10 +6,8 @@
  * clean up on it), SIGKILL after a grace period. Output is passed through and its tail
  * kept for the report.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
-
-const ROOT = join(import.meta.dirname, "..");
+import type { ChildProcess } from "node:child_process";
+import { spawnTsx } from "../test/tsx-child.ts";
 
 export interface StepResult {
   /** "ok", "failed" (non-zero exit), "timeout", or "error" (could not start). */
@@ -69,12 +67,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     let timedOut = false;
     let p: ChildProcess;
     try {
-      p = spawn(process.execPath, ["--import", "tsx", o.script, ...(o.args ?? [])], {
-        cwd: ROOT,
-        env: { ...process.env, ...o.env },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
-      });
+      p = spawnTsx(o.script, { args: o.args, env: o.env, detached: true });
     } catch (e) {
       resolve({ status: "error", code: null, signal: null, seconds: 0, tail: [String(e)], stdout: "" });
       return;

@@ -11,9 +11,8 @@
  * /proc/<pid>/status; "delivered" is the edge's own `edge_messages_out_total`
  * (publishes × subscribers, the references' count).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { encodeRoomUpdate } from "../lib/contracts/rooms.ts";
@@ -22,8 +21,8 @@ import { subjects } from "../lib/contracts/subjects.ts";
 import { cpuSeconds, rssBytes } from "./edge/procstat.ts";
 import { roomNames, runClients, type ClientResult } from "./reference.ts";
 import { freePort, startNatsServer } from "../test/nats-server.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
 
-const ROOT = join(import.meta.dirname, "..");
 
 export interface SideLoad {
   clients: number;
@@ -123,10 +122,8 @@ export async function runEdgeSide(load: SideLoad, log: (s: string) => void = con
   try {
     await ensureStreams(await jetstreamManager(nc));
     const port = await freePort();
-    edge = spawn(process.execPath, ["--import", "tsx", "edge/main.ts"], {
-      cwd: ROOT,
+    edge = spawnTsx("edge/main.ts", {
       env: {
-        ...process.env,
         NATS_URL: ns.url,
         EDGE_PORT: String(port),
         EDGE_HOST: "127.0.0.1",

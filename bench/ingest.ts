@@ -14,15 +14,14 @@
  *          --symbols N (200) --shards N (1) --feed sim|coinbase|binance (coinbase:
  *          one frame per simulated tick) --no-write (do not touch BENCHMARKS.md)
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startNatsServer } from "../test/nats-server.ts";
 import { reportResult, table, writeBenchSection } from "./report.ts";
 import { configureLogging } from "../lib/platform/log.ts";
 import { runIngest } from "../actors/ingest/run.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -36,7 +35,6 @@ const { values: a } = parseArgs({
 });
 const seconds = Number(a.seconds);
 const rate = Number(a.rate);
-const ROOT = join(import.meta.dirname, "..");
 
 /** Latency histogram with 0.1 ms bins up to 120 s (percentiles without keeping samples). */
 const LAT_BINS = 1_200_000;
@@ -57,9 +55,8 @@ class Lat {
 async function main(): Promise<void> {
   await configureLogging((process.env.LOG_LEVEL as "info") ?? "warning");
   const ns = await startNatsServer();
-  const sim = spawn(process.execPath, ["--import", "tsx", "sim/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, SIM_PORT: "0", SIM_SYMBOLS: a.symbols, SIM_TICK_RATE: String(rate), LOG_LEVEL: "warning" },
+  const sim = spawnTsx("sim/main.ts", {
+    env: { SIM_PORT: "0", SIM_SYMBOLS: a.symbols, SIM_TICK_RATE: String(rate), LOG_LEVEL: "warning" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const cleanup = async () => {

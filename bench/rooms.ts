@@ -25,7 +25,7 @@
  * BENCH_ASYNC_TRACES=1 (nats.js request stack traces on, as by default), COALESCE_INTERVAL, BENCHMARKS_FILE (see bench/report.ts), BENCH_PROFILE_DIR (write a
  * V8 CPU profile of the coalescer there).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { loadavg } from "node:os";
 import { connect } from "@nats-io/transport-node";
@@ -37,8 +37,10 @@ import { systemClock } from "../actors/runtime/mod.ts";
 import { loadConfig } from "../lib/platform/config.ts";
 import { startNatsServer } from "../test/nats-server.ts";
 import { reportResult, table, writeBenchSection } from "./report.ts";
+import { benchArgs } from "./args.ts";
 import { coalescerSettings } from "../actors/coalescer/mod.ts";
 import { CoalescerService } from "../actors/coalescer/mod.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
 
 const env = process.env;
 const RATE = Number(env.BENCH_RATE ?? 50_000);
@@ -117,14 +119,14 @@ async function child(url: string): Promise<void> {
 // ------------------------------------------------------------------ parent: publisher and report
 
 interface Child {
-  proc: ReturnType<typeof spawn>;
+  proc: ChildProcess;
   next(type: string): Promise<Record<string, unknown>>;
   owned: number;
 }
 
 function startChild(url: string, k: number): Child {
   const prof = env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.BENCH_PROFILE_DIR}`] : [];
-  const proc = spawn(process.execPath, [...prof, "--import", "tsx", import.meta.filename, "--child", url], { stdio: ["pipe", "pipe", "inherit"], env });
+  const proc = spawnTsx(import.meta.filename, { nodeArgs: prof, args: ["--child", url], stdio: ["pipe", "pipe", "inherit"], env });
   proc.once("exit", (code, signal) => { if (code !== 0) console.error(`coalescer child ${k} exited with code ${code} signal ${signal}`); });
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   const c: Child = {
@@ -312,9 +314,10 @@ async function main(): Promise<void> {
   });
 }
 
-const i = process.argv.indexOf("--child");
-if (i >= 0) {
-  await child(process.argv[i + 1]!);
+// `--child <nats-url>`: this process is the coalescer child started by startChild().
+const childUrl = benchArgs({ strings: ["child"] }).get("child");
+if (childUrl !== undefined) {
+  await child(childUrl);
   process.exit(0); // (writes the CPU profile, if asked for)
 }
 else await main();

@@ -9,12 +9,11 @@
  * BENCH_NODE_ARGS adds node flags to the simulator process (e.g. "--cpu-prof").
  * --write stores the result as the "simulator" section of BENCHMARKS.md.
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { reportResult, table, writeBenchSection } from "./report.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
 
 const { values: a } = parseArgs({
   options: {
@@ -30,12 +29,11 @@ const seconds = Number(a.seconds);
 const products = Number(a.products);
 const venue = a.venue as "coinbase" | "binance" | "both";
 
-const ROOT = join(import.meta.dirname, "..");
 // BENCH_NODE_ARGS: extra node flags for the simulator process (e.g. --cpu-prof).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "sim/main.ts"], {
-  cwd: ROOT,
-  env: { ...process.env, SIM_PORT: "0", SIM_SYMBOLS: String(products), SIM_TICK_RATE: String(rate), LOG_LEVEL: "warning" },
+const child = spawnTsx("sim/main.ts", {
+  nodeArgs,
+  env: { SIM_PORT: "0", SIM_SYMBOLS: String(products), SIM_TICK_RATE: String(rate), LOG_LEVEL: "warning" },
   stdio: ["ignore", "pipe", "inherit"],
 });
 const urls = await new Promise<Record<string, string>>((resolve, reject) => {

@@ -10,7 +10,6 @@
  * Targets (issue 16): lag ≤ 10 s, stack RSS ≤ 1 GiB, lake ticks = stream ticks, ≤ 4
  * files per dataset and hour after compaction, a clean stop in ≤ 10 s (nothing killed).
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,9 +24,11 @@ import { compactDay, openLake, queryLake } from "../ops/lake/mod.ts";
 import { lakeStats } from "../ops/lake/stats.ts";
 import { freePort, startNatsServer } from "../test/nats-server.ts";
 import { reportResult } from "./report.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
+import { parseArgs } from "node:util";
 
-const minutes = Number(process.argv[2] ?? 10);
-const ROOT = join(import.meta.dirname, "..");
+/** `npm run bench:soak -- [minutes]` (default 10). */
+const minutes = Number(parseArgs({ options: {}, allowPositionals: true }).positionals[0] ?? 10);
 
 /** RSS of `pid` and all its descendants (bytes). */
 function treeRss(pid: number): number {
@@ -54,7 +55,6 @@ const nats = await startNatsServer();
 const work = await mkdtemp(join(tmpdir(), "tf-soak-"));
 const lakeDir = join(work, "lake");
 const env = {
-  ...process.env,
   NATS_URL: nats.url,
   SIM_PORT: String(await freePort()),
   EDGE_PORT: String(await freePort()),
@@ -63,7 +63,7 @@ const env = {
   ARCHIVE_STAGING_DIR: join(work, "staging"),
   EDGE_ALLOW_UWS_FALLBACK: "true",
 };
-const stack = spawn(process.execPath, ["--import", "tsx", join(ROOT, "ops", "main.ts"), "up", "--quiet"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env });
+const stack = spawnTsx("ops/main.ts", { args: ["up", "--quiet"], env });
 let log = "";
 stack.stdout.on("data", (d) => (log += d));
 stack.stderr.on("data", (d) => (log += d));

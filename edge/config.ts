@@ -27,7 +27,7 @@ export const edgeFields = {
     .describe("serve through the ws transport when no native uWS build loads (npm start sets it; in-process edges inherit the process's value)")),
   uiDist: field("UI_DIST", z.string().default("ui/dist").describe("folder of the built dashboard")),
   lakeDir: field("EDGE_LAKE_DIR", z.string().default("data/lake")
-    .describe("local lake directory GET /replay reads (the archiver's ARCHIVE_URL when that is a local path)")),
+    .describe("local lake directory GET /replay and GET /candles read (the archiver's ARCHIVE_URL when that is a local path)")),
   maxFrameBytes: field("EDGE_MAX_FRAME_BYTES", v.int(64, 1 << 20).default(4096)
     .describe("largest client frame answered with an error (too_large) instead of a close")),
   maxRooms: field("EDGE_MAX_ROOMS", v.int(1, 1000).default(64).describe("rooms per connection")),

@@ -3,19 +3,18 @@
  * restart of a dead worker, graceful SIGTERM, refusal of uWS's JavaScript fallback,
  * and configuration errors.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { request } from "node:http";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startNatsServer, type NatsServerHandle } from "../test/nats-server.ts";
 import { CloseCode } from "../lib/contracts/protocol.ts";
 import { TestClient, waitUntil } from "./testing.ts";
 import { loadUws } from "./transport/uws-load.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
 
 /** What an edge with the default transport serves on this Node: native uWS where one loads, else ws (npm test allows the fallback there). */
 const DEFAULT_BUILD = loadUws().native ? "uws-native" : "ws-fallback";
 
-const ROOT = join(import.meta.dirname, "..");
 let ns: NatsServerHandle;
 const procs: ChildProcess[] = [];
 
@@ -26,11 +25,7 @@ interface Run {
 }
 
 function run(env: Record<string, string>): Run {
-  const proc = spawn(process.execPath, ["--import", "tsx", "edge/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, NATS_URL: ns.url, EDGE_HOST: "127.0.0.1", UI_DIST: "/nonexistent", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawnTsx("edge/main.ts", { env: { NATS_URL: ns.url, EDGE_HOST: "127.0.0.1", UI_DIST: "/nonexistent", ...env } });
   procs.push(proc);
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));

@@ -21,6 +21,7 @@ import { EdgeMetrics } from "./http/metrics.ts";
 import { type Health, routes } from "./http/routes.ts";
 import { StaticFiles } from "./http/static.ts";
 import { replayRoute } from "./http/replay.ts";
+import { candlesRoute } from "./http/candles.ts";
 import { EdgeBus } from "./nats/bus.ts";
 import type { TransportOptions } from "./core/transport.ts";
 import type { Session } from "./core/session.ts";
@@ -123,6 +124,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
       },
     };
   };
+  const lakeDir = cfg.lakeDir ?? "data/lake";
   const transportOpts = {
     host: cfg.host,
     port: cfg.port,
@@ -130,7 +132,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
     maxBackpressure: cfg.maxBackpressure,
     idleTimeoutMs: cfg.idleTimeoutMs,
     sockets: hub.handlers,
-    http: routes({ health, ready, metrics: () => metrics?.render() ?? "", files, replay: replayRoute(cfg.lakeDir ?? "data/lake") }),
+    http: routes({ health, ready, metrics: () => metrics?.render() ?? "", files, replay: replayRoute(lakeDir), candles: candlesRoute(lakeDir) }),
     wsPath: "/ws",
   };
   transport = await startTransport(cfg, transportOpts, warn);

@@ -109,3 +109,63 @@ export function binance429(res: ServerResponse, retryAfterS: number, headers: Re
     { "retry-after": String(retryAfterS), ...headers },
   );
 }
+
+export interface ConnLimitOptions {
+  /** Connection attempts per window per IP (Binance: 300 per 5 minutes). */
+  limit: number;
+  windowMs: number;
+  /** First ban length; doubles with every further ban. */
+  banMs: number;
+}
+
+/**
+ * Binance's WebSocket connection limit ("a limit of 300 connections per attempt every 5
+ * minutes per IP", https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams).
+ * Binance does not document what the refused handshake looks like; the simulator applies
+ * its general REST rule to the handshake: past the limit the upgrade is answered HTTP 429
+ * with `Retry-After` (seconds until the oldest attempt leaves the window), and an IP that
+ * tries again before that is banned: 418 with `Retry-After` for the ban (`banMs`,
+ * doubling per ban). Attempts during a ban or before a Retry-After passed are counted, so
+ * a test can prove a client waits.
+ */
+export class ConnLimiter {
+  private readonly attempts: number[] = [];
+  private waitUntil = 0;
+  banUntil = 0;
+  private bans = 0;
+  refused = 0;
+  banned = 0;
+  attemptsDuringBan = 0;
+  attemptsBeforeRetryAfter = 0;
+  /** Set by the wsForce418 knob: the next N handshakes start a ban. */
+  force418 = 0;
+
+  constructor(private readonly o: ConnLimitOptions) {}
+
+  /** Count one handshake at `now`: undefined to accept it, or the refusal to send. */
+  admit(now: number): { status: 429 | 418; retryAfterS: number } | undefined {
+    while (this.attempts.length > 0 && now - this.attempts[0]! >= this.o.windowMs) this.attempts.shift();
+    if (now < this.banUntil) {
+      this.attemptsDuringBan++;
+      return { status: 418, retryAfterS: Math.max(1, Math.ceil((this.banUntil - now) / 1000)) };
+    }
+    if (this.force418 > 0 || now < this.waitUntil) {
+      if (this.force418 > 0) this.force418--;
+      else this.attemptsBeforeRetryAfter++;
+      this.banUntil = now + this.o.banMs * 2 ** Math.min(this.bans++, 10);
+      this.banned++;
+      return { status: 418, retryAfterS: Math.max(1, Math.ceil((this.banUntil - now) / 1000)) };
+    }
+    if (this.attempts.length >= this.o.limit) {
+      this.refused++;
+      this.waitUntil = this.attempts[0]! + this.o.windowMs;
+      return { status: 429, retryAfterS: Math.max(1, Math.ceil((this.waitUntil - now) / 1000)) };
+    }
+    this.attempts.push(now);
+    return undefined;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { limit: this.o.limit, windowMs: this.o.windowMs, inWindow: this.attempts.length, refused: this.refused, banned: this.banned, banUntil: this.banUntil, attemptsDuringBan: this.attemptsDuringBan, attemptsBeforeRetryAfter: this.attemptsBeforeRetryAfter };
+  }
+}

@@ -321,12 +321,12 @@ export class BinanceVenue implements TickListener {
       const d = book.take100(hasSlow, hasFast);
       if (d && hasFast) {
         const lose = f.skipArmed && f.skip(venue, p);
-        if (!futures || !lose) this.fanOut(fast, `${p.bnLower}@depth@100ms`, depthEvent(p, now, d, futures), now);
+        if (!futures || !lose) this.fanOut(fast, `${p.bnLower}@depth@100ms`, depthEvent(p, now + f.clockSkewMs, d, futures), now);
         if (lose && !futures) book.skipId();
       }
       if (slowTurn && hasSlow) {
         const d2 = book.take1000();
-        if (d2) this.fanOut(slow, `${p.bnLower}@depth`, depthEvent(p, now, d2, futures), now);
+        if (d2) this.fanOut(slow, `${p.bnLower}@depth`, depthEvent(p, now + f.clockSkewMs, d2, futures), now);
       }
     }
   }

@@ -8,7 +8,7 @@
  * absolute quantity (0 = delete) in the pending diff, so replaying a diff twice is
  * harmless: that is what makes Binance's snapshot + buffered-diff sync procedure work.
  */
-import { fixed8 } from "./fmt.ts";
+import { fixed, fixed8 } from "./fmt.ts";
 import type { Prng } from "./prng.ts";
 
 /** Levels per side. Below the REST default limit (100), so a default snapshot is complete. */
@@ -70,6 +70,13 @@ export class Book {
    * (`GET /_sim/book?symbol=&venue=&at=<id>`).
    */
   historyLimit = 0;
+  /**
+   * Record changes for Coinbase Advanced Trade level2 updates? On while someone follows
+   * the product's level2 channel; {@link takeL2} hands them over after each move.
+   */
+  trackL2 = false;
+  private readonly l2Bids: Pending = new Map();
+  private readonly l2Asks: Pending = new Map();
   private readonly history = new Map<number, ReturnType<Book["snapshot"]>>();
 
   /** @param idJump futures ids: each move adds 1 + rand(0..idJump) (0 = Spot's contiguous ids). */
@@ -225,11 +232,45 @@ export class Book {
     return { lastUpdateId: this.updateId, bids, asks };
   }
 
+  /**
+   * Coinbase level2: the levels changed since the last call, as `[price, size]` strings
+   * (size "0": the level is gone), or null if none changed. The venue calls it after
+   * every move, so each update message holds the changes of one move.
+   */
+  takeL2(): { bids: [string, string][]; asks: [string, string][] } | null {
+    if (this.l2Bids.size === 0 && this.l2Asks.size === 0) return null;
+    const out = { bids: this.pairs(this.l2Bids), asks: this.pairs(this.l2Asks) };
+    this.l2Bids.clear();
+    this.l2Asks.clear();
+    return out;
+  }
+
+  /** Every level of the book as Coinbase prints it (minimal decimals): the level2 snapshot. */
+  l2Snapshot(): { bids: [string, string][]; asks: [string, string][] } {
+    const bids = new Map<number, number>();
+    const asks = new Map<number, number>();
+    for (let o = 0; o < WINDOW; o++) {
+      const qb = this.bids[(this.g - o) & MASK]!;
+      if (qb > 0) bids.set(this.g - o, qb);
+      const qa = this.asks[(this.g + 1 + o) & MASK]!;
+      if (qa > 0) asks.set(this.g + 1 + o, qa);
+    }
+    return { bids: this.pairs(bids), asks: this.pairs(asks) };
+  }
+
+  private pairs(m: Pending): [string, string][] {
+    const { step, dec, qtyDec } = this.spec;
+    const out: [string, string][] = [];
+    for (const [k, q] of m) out.push([fixed(k * step, dec), fixed(q, qtyDec)]);
+    return out;
+  }
+
   private set(side: Float64Array, pend: Pending, k: number, q: number): void {
     const slot = k & MASK;
     if (side[slot] === q) return;
     side[slot] = q;
     if (this.tracking) pend.set(k, q);
+    if (this.trackL2) (pend === this.pendBids ? this.l2Bids : this.l2Asks).set(k, q);
   }
 
   /** A random size; deeper levels are a little larger on average. */

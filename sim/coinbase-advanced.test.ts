@@ -85,6 +85,49 @@ describe("Coinbase Advanced Trade feed (sim /coinbase-advanced)", () => {
     c.close();
   });
 
+  it("level2: a snapshot of the whole book, then updates that keep a client's book equal to the simulator's; a skipSequence fault makes sequence_num jump past the update it drops", async () => {
+    const c = await open();
+    sub(c, "level2", ["SOL-USD"]);
+    const book = new Map<string, string>();
+    const apply = (m: Msg) => {
+      for (const e of m.events ?? []) {
+        if (e.type === "snapshot") book.clear();
+        for (const u of e.updates as Array<Record<string, string>>) {
+          const k = `${u.side}:${Number(u.price_level)}`;
+          if (Number(u.new_quantity) === 0) book.delete(k);
+          else book.set(k, u.new_quantity!);
+        }
+      }
+    };
+    const simBook = async () => {
+      const b = (await (await fetch(`${sim.urls.control}/book?symbol=SOL-USD`)).json()) as { bids: [string, string][]; asks: [string, string][] };
+      const m = new Map<string, string>();
+      for (const [p, q] of b.bids) m.set(`bid:${Number(p)}`, String(Number(q)));
+      for (const [p, q] of b.asks) m.set(`offer:${Number(p)}`, String(Number(q)));
+      return m;
+    };
+    const frozen = async () => {
+      sim.faults({ stall: { ms: 600, product: "SOL-USD" } });
+      await sleep(150);
+      book.clear();
+      for (const m of c.all<Msg>(on("l2_data"))) apply(m);
+      const want = await simBook();
+      await sleep(500);
+      return [new Map([...book].map(([k, q]) => [k, String(Number(q))])), want] as const;
+    };
+    const [first] = await c.waitFor<Msg>(on("l2_data"), 20);
+    expect(first!.events![0]!.type).toBe("snapshot");
+    expect((first!.events![0]!.updates as unknown[]).length).toBeGreaterThan(20);
+    const [got, want] = await frozen();
+    expect(got).toEqual(want);
+    sim.faults({ skipSequence: { next: 1, product: "SOL-USD", venue: "coinbase" } });
+    await c.waitFor(on("l2_data"), c.all(on("l2_data")).length + 20);
+    const seqs = c.all<Msg>(on("l2_data")).map((m) => m.sequence_num!);
+    const jumps = seqs.map((s, i) => (i === 0 ? 1 : s - seqs[i - 1]!)).filter((d) => d !== 1);
+    expect(jumps).toEqual([2]);
+    c.close();
+  });
+
   it("refuses the Exchange's channels list (one channel per message) and unknown products, and keeps the socket open", async () => {
     const c = await open();
     c.send({ type: "subscribe", product_ids: ["BTC-USD"], channels: ["ticker", "heartbeats"] });

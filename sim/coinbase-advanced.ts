@@ -3,14 +3,18 @@
  * documents it (examples: test/fixtures/coinbase-advanced/): every message an envelope
  * `{channel, client_id, timestamp, sequence_num, events}` with `sequence_num` counted
  * per connection from 0; one channel per subscribe message; channels ticker,
- * market_trades, level2 (messages on `l2_data`), heartbeats (one per second per
+ * market_trades, level2 (messages on `l2_data`: a `snapshot` of the whole book, then an
+ * `update` with the changed levels after every move of it), heartbeats (one per second per
  * connection, `heartbeat_counter` + 1); the `subscriptions` reply after each
  * (un)subscribe; no subscribe within 5 s → closed; more than 8 messages per second →
- * error and closed. `jwt` is accepted and not checked (market data needs none).
+ * error and closed. `jwt` is optional (market data needs none); one that is sent is
+ * checked (ES256 with a CDP key from SIM_COINBASE_JWT_KEYS, 2 minutes, coinbase-jwt.ts)
+ * and a bad one refuses the subscribe with an error.
  *
  * Rough edges: the ticker and market_trades channels start with a `snapshot` event, the
  * level2 snapshot's `event_time` is the epoch (as in the documented example);
- * `skipSequence` makes a connection's `sequence_num` jump; `refuseProducts` leaves
+ * `skipSequence` makes a connection's `sequence_num` jump (on level2 the message is lost
+ * too, so a client that does not resync keeps a wrong book); `refuseProducts` leaves
  * products out of the `subscriptions` reply without an error; `clockSkew` moves every
  * timestamp.
  */
@@ -22,7 +26,8 @@ import { z } from "zod";
 import { type ConnContext, Conn, MsgRate } from "./conn.ts";
 import { fixed } from "./fmt.ts";
 import type { Market, TickListener } from "./market.ts";
-import type { CoinbaseOptions } from "./coinbase.ts";
+import { type CoinbaseOptions, NOT_READ, readClientMessage, sendError } from "./coinbase.ts";
+import { JwtKeys } from "./coinbase-jwt.ts";
 import type { Product, Universe } from "./universe.ts";
 
 const log = getLogger(["tickflow", "simulator", "coinbase-advanced"]);
@@ -64,7 +69,13 @@ export class CoinbaseAdvancedVenue implements TickListener {
   private nanos = 0;
   private lastMs = 0;
 
-  constructor(private readonly universe: Universe, private readonly market: Market, private readonly ctx: ConnContext, private readonly opts: CoinbaseOptions) {
+  constructor(
+    private readonly universe: Universe,
+    private readonly market: Market,
+    private readonly ctx: ConnContext,
+    private readonly opts: CoinbaseOptions,
+    private readonly jwtKeys = new JwtKeys(),
+  ) {
     this.hbTimer = setInterval(() => this.heartbeats(), opts.heartbeatMs);
     market.listen(this);
   }
@@ -103,12 +114,21 @@ export class CoinbaseAdvancedVenue implements TickListener {
       const events = [{ type: "update", trades: [this.trade(p, now)] }];
       for (const c of trades) this.send(c, "market_trades", events, now);
     }
+    const f = this.ctx.faults;
     const book = this.subs.level2[p.index];
-    if (book?.length) for (const c of book) this.send(c, "level2", [{ type: "update", product_id: p.cbId, updates: this.levels(p, this.time(now)) }], now);
+    const diff = book?.length ? p.book.takeL2() : null;
+    if (book && diff) {
+      const l2 = [{ type: "update", product_id: p.cbId, updates: l2Updates(diff, this.time(now)) }];
+      for (const c of book) {
+        // A lost level2 message: the connection's sequence_num jumps past it, and a client
+        // that does not resync keeps a wrong book.
+        if (f.skipArmed && f.skip("coinbase", p)) c.seq++;
+        else this.send(c, "level2", l2, now);
+      }
+    }
     const ticker = this.subs.ticker[p.index];
     if (!ticker?.length) return;
     const events = [{ type: "update", tickers: [this.ticker(p)] }];
-    const f = this.ctx.faults;
     for (const c of ticker) {
       // A lost message on this connection: its sequence_num jumps.
       if (f.skipArmed && f.skip("coinbase", p)) c.seq++;
@@ -118,25 +138,22 @@ export class CoinbaseAdvancedVenue implements TickListener {
   }
 
   private onMessage(c: AdvancedConn, text: string): void {
-    if (c.closed) return;
-    this.ctx.stats.messagesIn++;
-    if (c.rate.hit(Date.now())) {
-      this.ctx.stats.disconnects.rateLimit++;
-      this.error(c, "rate limit exceeded", `more than ${this.opts.msgLimit} messages per second`);
-      c.close(1008, "rate limit exceeded");
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return this.error(c, "Malformed JSON", "the message is not valid JSON text");
-    }
+    const json = readClientMessage(c, text, this.ctx, this.opts.msgLimit);
+    if (json === NOT_READ) return;
     if (json !== null && typeof json === "object" && "channels" in json) {
       return this.error(c, "Failed to subscribe", "one channel per subscription message: use \"channel\", not \"channels\"");
     }
     const r = Request.safeParse(json);
     if (!r.success) return this.error(c, "Failed to subscribe", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    // Market data needs no JWT; one that is sent must be good (coinbase-jwt.ts), else nothing is subscribed.
+    if (r.data.jwt !== undefined) {
+      const why = this.jwtKeys.check(r.data.jwt, Date.now());
+      if (why !== undefined) {
+        this.ctx.stats.jwtRefused++;
+        return this.error(c, "Failed to subscribe", `authentication failure: ${why}`);
+      }
+      this.ctx.stats.jwtAccepted++;
+    }
     const ch = r.data.channel as Channel;
     if (!(CHANNELS as readonly string[]).includes(ch)) return this.error(c, "Failed to subscribe", `${r.data.channel} is not a channel the simulator serves (${CHANNELS.join(", ")})`);
     const products: Product[] = [];
@@ -159,6 +176,7 @@ export class CoinbaseAdvancedVenue implements TickListener {
       if (ch === "heartbeats") continue;
       this.market.retain(p);
       (this.subs[ch][p.index] ??= []).push(c);
+      if (ch === "level2") p.book.trackL2 = true;
       fresh.push(p);
     }
     if (!c.subscribed) {
@@ -172,7 +190,8 @@ export class CoinbaseAdvancedVenue implements TickListener {
     if (fresh.length === 0) return;
     if (ch === "ticker") this.send(c, "ticker", [{ type: "snapshot", tickers: fresh.map((p) => this.ticker(p)) }], now);
     if (ch === "market_trades") this.send(c, "market_trades", [{ type: "snapshot", trades: fresh.map((p) => this.trade(p, now)) }], now);
-    if (ch === "level2") for (const p of fresh) this.send(c, "level2", [{ type: "snapshot", product_id: p.cbId, updates: this.levels(p, "1970-01-01T00:00:00Z") }], now);
+    // The whole book, then every change of it (Book.takeL2 after each move).
+    if (ch === "level2") for (const p of fresh) this.send(c, "level2", [{ type: "snapshot", product_id: p.cbId, updates: l2Updates(p.book.l2Snapshot(), "1970-01-01T00:00:00Z") }], now);
   }
 
   private unsubscribe(c: AdvancedConn, ch: Channel, products: Product[] | "all"): void {
@@ -188,6 +207,7 @@ export class CoinbaseAdvancedVenue implements TickListener {
     const subs = this.subs[ch][p.index];
     const i = subs ? subs.indexOf(c) : -1;
     if (subs && i >= 0) subs.splice(i, 1);
+    if (ch === "level2" && !subs?.length) p.book.trackL2 = false;
   }
 
   private gone(c: AdvancedConn): void {
@@ -210,8 +230,7 @@ export class CoinbaseAdvancedVenue implements TickListener {
   }
 
   private error(c: AdvancedConn, message: string, reason: string): void {
-    this.ctx.stats.errorsSent++;
-    c.sendControl(JSON.stringify({ type: "error", message, reason }));
+    sendError(c, this.ctx, message, reason);
   }
 
   private heartbeats(): void {
@@ -223,13 +242,13 @@ export class CoinbaseAdvancedVenue implements TickListener {
     }
   }
 
-  /** RFC 3339 with nanoseconds, as Advanced Trade prints `timestamp`; a counter keeps times within one ms ordered. */
+  /** RFC 3339 with nanoseconds, as Advanced Trade prints `timestamp`; a counter (1 µs a message) keeps times within one ms ordered and distinct. */
   private time(now: number): string {
     const ms = now + this.ctx.faults.clockSkewMs;
     if (ms !== this.lastMs) {
       this.lastMs = ms;
       this.nanos = 0;
-    } else if (this.nanos < 999_999) this.nanos++;
+    } else if (this.nanos < 999_000) this.nanos += 1000;
     return new Date(ms).toISOString().slice(0, 23) + String(this.nanos).padStart(6, "0") + "Z";
   }
 
@@ -249,13 +268,12 @@ export class CoinbaseAdvancedVenue implements TickListener {
     const t = new Date(now + this.ctx.faults.clockSkewMs).toISOString();
     return { trade_id: String(p.tradeId), product_id: p.cbId, price: p.pxStr, size: fixed(p.lastQty, p.qtyDec), side: p.side === "buy" ? "SELL" : "BUY", time: t };
   }
+}
 
-  /** Top of the book as level2 updates (`new_quantity` is the size now at the level). */
-  private levels(p: Product, eventTime: string): Array<Record<string, string>> {
-    const b = p.book;
-    return [
-      { side: "bid", event_time: eventTime, price_level: fixed(b.bestBid, p.dec), new_quantity: fixed(b.bestBidQty, p.qtyDec) },
-      { side: "offer", event_time: eventTime, price_level: fixed(b.bestAsk, p.dec), new_quantity: fixed(b.bestAskQty, p.qtyDec) },
-    ];
-  }
+/** Levels as level2 `updates` (`new_quantity` is the size now at the level, "0": gone). */
+function l2Updates(d: { bids: [string, string][]; asks: [string, string][] }, eventTime: string): Array<Record<string, string>> {
+  const out: Array<Record<string, string>> = [];
+  for (const [price_level, new_quantity] of d.bids) out.push({ side: "bid", event_time: eventTime, price_level, new_quantity });
+  for (const [price_level, new_quantity] of d.asks) out.push({ side: "offer", event_time: eventTime, price_level, new_quantity });
+  return out;
 }

@@ -37,6 +37,37 @@ const Request = z.object({
   channels: z.array(ChannelEntry).min(1),
 });
 
+/** {@link readClientMessage} answered the message itself (rate limit, bad JSON). */
+export const NOT_READ: unique symbol = Symbol("not read");
+
+/** An error reply, as both Coinbase feeds send them: `{type: "error", message, reason}`. */
+export function sendError(c: Conn, ctx: ConnContext, message: string, reason: string): void {
+  ctx.stats.errorsSent++;
+  c.sendControl(JSON.stringify({ type: "error", message, reason }));
+}
+
+/**
+ * What both Coinbase feeds (Exchange and Advanced Trade) do first with a client message:
+ * count it; past `msgLimit` a second, an error and close 1008; JSON that does not parse,
+ * an error reply. Returns the parsed message, or {@link NOT_READ} when it was answered here.
+ */
+export function readClientMessage(c: Conn & { readonly rate: MsgRate }, text: string, ctx: ConnContext, msgLimit: number): unknown {
+  if (c.closed) return NOT_READ;
+  ctx.stats.messagesIn++;
+  if (c.rate.hit(Date.now())) {
+    ctx.stats.disconnects.rateLimit++;
+    sendError(c, ctx, "rate limit exceeded", `more than ${msgLimit} messages per second`);
+    c.close(1008, "rate limit exceeded");
+    return NOT_READ;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    sendError(c, ctx, "Malformed JSON", "the message is not valid JSON text");
+    return NOT_READ;
+  }
+}
+
 class RequestError extends Error {
   override name = "RequestError";
   constructor(
@@ -131,20 +162,8 @@ export class CoinbaseVenue implements TickListener {
   }
 
   private onMessage(c: CoinbaseConn, text: string): void {
-    if (c.closed) return;
-    this.ctx.stats.messagesIn++;
-    if (c.rate.hit(Date.now())) {
-      this.ctx.stats.disconnects.rateLimit++;
-      this.error(c, "rate limit exceeded", `more than ${this.opts.msgLimit} messages per second`);
-      c.close(1008, "rate limit exceeded");
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return this.error(c, "Malformed JSON", "the message is not valid JSON text");
-    }
+    const json = readClientMessage(c, text, this.ctx, this.opts.msgLimit);
+    if (json === NOT_READ) return;
     const r = Request.safeParse(json);
     if (!r.success) {
       const type = (json as { type?: unknown } | null)?.type;
@@ -257,8 +276,7 @@ export class CoinbaseVenue implements TickListener {
   }
 
   private error(c: CoinbaseConn, message: string, reason: string): void {
-    this.ctx.stats.errorsSent++;
-    c.sendControl(JSON.stringify({ type: "error", message, reason }));
+    sendError(c, this.ctx, message, reason);
   }
 
   private heartbeats(now: number): void {

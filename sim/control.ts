@@ -23,6 +23,7 @@ export interface SimCore {
   readonly registry: Registry;
   /** Binance REST weight windows (Spot, USD-M futures). */
   readonly binanceWeights?: { spot: { toJSON(): Record<string, unknown> }; usdm: { toJSON(): Record<string, unknown> } };
+  readonly binanceConnections?: { spot: { toJSON(): Record<string, unknown> }; usdm: { toJSON(): Record<string, unknown> } };
   readonly stats: { coinbase: VenueStats; binance: VenueStats; "binance-usdm": VenueStats; coingecko: VenueStats };
   readonly seed: number;
   readonly startedAt: number;
@@ -50,6 +51,7 @@ export function simStats(core: SimCore): Record<string, unknown> {
     venues: { coinbase: stats.coinbase.toJSON(), binance: stats.binance.toJSON(), "binance-usdm": stats["binance-usdm"].toJSON(), coingecko: { ...stats.coingecko.toJSON(), rpm: core.coingeckoRpm } },
     faults: core.faults.toJSON(),
     ...(core.binanceWeights ? { binanceWeight: { spot: core.binanceWeights.spot.toJSON(), usdm: core.binanceWeights.usdm.toJSON() } } : {}),
+    ...(core.binanceConnections ? { binanceConnections: { spot: core.binanceConnections.spot.toJSON(), usdm: core.binanceConnections.usdm.toJSON() } } : {}),
   };
 }
 

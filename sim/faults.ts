@@ -44,7 +44,8 @@ export const FaultRequest = z.strictObject({
     .optional()
     .describe("Binance: send serverShutdown on every connection, then close them"),
   force418: z.number().int().min(0).optional().describe("Binance REST: the next N calls start an IP ban (418 + Retry-After)"),
-  clockSkewMs: z.number().int().min(-86_400_000).max(86_400_000).optional().describe("Coinbase (both APIs): every exchange time this far off the simulator's clock"),
+  wsForce418: z.number().int().min(0).optional().describe("Binance WebSocket (Spot and USD-M): the next N handshakes start an IP ban (HTTP 418 + Retry-After)"),
+  clockSkewMs: z.number().int().min(-86_400_000).max(86_400_000).optional().describe("Coinbase (both APIs) and Binance depth events (E, T): every exchange time this far off the simulator's clock"),
   refuseProducts: z.array(z.string()).max(100_000).optional().describe("Coinbase: leave these product ids out of subscribe replies (the venue refuses them quietly); [] clears"),
   listings: z.strictObject({ delist: z.array(z.string()).optional(), list: z.array(z.string()).optional() }).optional().describe("take products off the REST product lists (delist) or put them back (list)"),
 });
@@ -66,6 +67,8 @@ export class Faults {
   force429 = 0;
   /** Binance REST calls still to start a ban. */
   force418 = 0;
+  /** Binance WebSocket handshakes still to start a ban. */
+  wsForce418 = 0;
   clockSkewMs = 0;
   private refused = new Set<string>();
   private readonly rng: Prng;
@@ -117,6 +120,12 @@ export class Faults {
     return this.refused.size > 0 && this.refused.has(cbId);
   }
 
+  takeWs418(): boolean {
+    if (this.wsForce418 <= 0) return false;
+    this.wsForce418--;
+    return true;
+  }
+
   take418(): boolean {
     if (this.force418 <= 0) return false;
     this.force418--;
@@ -132,6 +141,7 @@ export class Faults {
       this.restLatencyMs = 0;
       this.force429 = 0;
       this.force418 = 0;
+      this.wsForce418 = 0;
       this.clockSkewMs = 0;
       this.refused = new Set();
     }
@@ -151,6 +161,7 @@ export class Faults {
     if (req.dropTrades) this.dropTrade = { ...noOdds(), ...req.dropTrades };
     if (req.restLatencyMs !== undefined) this.restLatencyMs = req.restLatencyMs;
     if (req.force418 !== undefined) this.force418 = req.force418;
+    if (req.wsForce418 !== undefined) this.wsForce418 = req.wsForce418;
     if (req.force429 !== undefined) {
       this.force429 = req.force429 === true ? Infinity : req.force429 === false ? 0 : req.force429;
     }
@@ -164,6 +175,7 @@ export class Faults {
       restLatencyMs: this.restLatencyMs,
       force429: this.force429 === Infinity ? true : this.force429,
       force418: this.force418,
+      wsForce418: this.wsForce418,
       clockSkewMs: this.clockSkewMs,
       refuseProducts: [...this.refused],
     };

@@ -1,18 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { Client } from "./testkit.ts";
+import { spawnTsx } from "../test/tsx-child.ts";
 
-const ROOT = join(import.meta.dirname, "..");
 const children: ChildProcess[] = [];
 
 /** Start main.ts as a child process; resolves with it and the KEY=value lines it printed. */
 function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; urls: Record<string, string>; exit: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "sim/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, SIM_PORT: "0", SIM_SYMBOLS: "30", SIM_TICK_RATE: "100", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnTsx("sim/main.ts", { env: { SIM_PORT: "0", SIM_SYMBOLS: "30", SIM_TICK_RATE: "100", ...env } });
   children.push(child);
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
@@ -52,11 +47,7 @@ describe("main.ts", () => {
   });
 
   it("refuses a bad setting with a message naming the variable and exit code 2", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "sim/main.ts"], {
-      cwd: ROOT,
-      env: { ...process.env, SIM_PORT: "0", SIM_TICK_RATE: "lots" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnTsx("sim/main.ts", { env: { SIM_PORT: "0", SIM_TICK_RATE: "lots" } });
     children.push(child);
     let err = "";
     child.stderr.on("data", (d) => (err += d));

@@ -9,9 +9,10 @@ import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { BadStreamError, BinanceVenue } from "./binance.ts";
 import { binanceRest, restWeight } from "./binance-rest.ts";
-import { WeightLimiter } from "./binance-limits.ts";
+import { ConnLimiter, WeightLimiter } from "./binance-limits.ts";
 import { CoinbaseVenue, coinbaseAdvancedProducts, coinbaseProducts } from "./coinbase.ts";
 import { CoinbaseAdvancedVenue } from "./coinbase-advanced.ts";
+import { JwtKeys } from "./coinbase-jwt.ts";
 import { CoinGecko, MinuteWindow } from "./coingecko.ts";
 import { Registry } from "./conn.ts";
 import { control, type SimCore } from "./control.ts";
@@ -34,6 +35,8 @@ export class SimServer {
   private readonly usdm: BinanceVenue;
   /** REST weight per flavour (Binance counts per IP; one client IP in practice here). */
   readonly weights: { spot: WeightLimiter; usdm: WeightLimiter };
+  /** Binance WebSocket handshakes per IP (the simulator sees one client IP: every attempt counts). */
+  readonly connLimits: { spot: ConnLimiter; usdm: ConnLimiter };
   private readonly gecko: CoinGecko;
   /** Candle history for the klines/candles REST endpoints (klines.ts). */
   readonly klines: KlineHistory;
@@ -51,7 +54,9 @@ export class SimServer {
       spot: new WeightLimiter({ limit: opts.binanceWeightLimit, banMs: opts.binanceBanMs }),
       usdm: new WeightLimiter({ limit: opts.binanceUsdmWeightLimit, banMs: opts.binanceBanMs }),
     };
-    this.core = { binanceWeights: this.weights, universe, market, faults, registry, stats, seed: opts.seed, startedAt: Date.now(), coingeckoRpm: opts.coingeckoRpm };
+    const conn = { limit: opts.binanceWsConnLimit, windowMs: opts.binanceWsConnWindowMs, banMs: opts.binanceBanMs };
+    this.connLimits = { spot: new ConnLimiter(conn), usdm: new ConnLimiter(conn) };
+    this.core = { binanceWeights: this.weights, binanceConnections: this.connLimits, universe, market, faults, registry, stats, seed: opts.seed, startedAt: Date.now(), coingeckoRpm: opts.coingeckoRpm };
     const ctx = (s: VenueStats) => ({ faults, stats: s, maxBufferedBytes: opts.maxBufferedBytes, registry });
     const coinbaseOpts = {
       msgLimit: opts.coinbaseMsgLimit,
@@ -61,7 +66,9 @@ export class SimServer {
     };
     this.coinbase = new CoinbaseVenue(universe, market, ctx(stats.coinbase), coinbaseOpts);
     // Advanced Trade shares the Coinbase counters (same venue, another API).
-    this.coinbaseAdvanced = new CoinbaseAdvancedVenue(universe, market, ctx(stats.coinbase), coinbaseOpts);
+    const jwtKeys = new JwtKeys();
+    if (opts.coinbaseJwtKeys) for (const [name, pem] of Object.entries(JSON.parse(opts.coinbaseJwtKeys) as Record<string, string>)) jwtKeys.add(name, pem);
+    this.coinbaseAdvanced = new CoinbaseAdvancedVenue(universe, market, ctx(stats.coinbase), coinbaseOpts, jwtKeys);
     this.binance = new BinanceVenue(universe, market, ctx(stats.binance), {
       msgLimit: opts.binanceMsgLimit,
       maxStreams: opts.binanceMaxStreams,
@@ -152,6 +159,14 @@ export class SimServer {
     const rest = futures ? path.slice("/fstream".length) || "/" : path;
     let combined: boolean;
     let streams: string[];
+    const limiter = futures ? this.connLimits.usdm : this.connLimits.spot;
+    if (this.core.faults.takeWs418()) limiter.force418++;
+    const refusal = limiter.admit(Date.now());
+    if (refusal) {
+      const text = refusal.status === 429 ? "429 Too Many Requests" : "418 I'm a teapot";
+      socket.end(`HTTP/1.1 ${text}\r\nretry-after: ${refusal.retryAfterS}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ code: -1003, msg: refusal.status === 429 ? "Too many connection attempts; current limit is exceeded." : "Way too many connection attempts; IP banned." })}\n`);
+      return;
+    }
     if (rest === "/stream") {
       combined = true;
       streams = (url.searchParams.get("streams") ?? "").split("/").filter(Boolean);

@@ -15,6 +15,9 @@ export class VenueStats {
   restThrottled = 0;
   /** Coinbase: the longest time from a socket's open to its first subscribe. */
   firstSubscribeMaxMs = 0;
+  /** Coinbase Advanced Trade: subscribes whose JWT was good / refused. */
+  jwtAccepted = 0;
+  jwtRefused = 0;
   readonly disconnects = { subscribeTimeout: 0, rateLimit: 0, slowConsumer: 0, pongTimeout: 0, faultDrop: 0, serverShutdown: 0, sessionLimit: 0 };
   /** Frames per second over the last stats interval. */
   framesPerSec = 0;

@@ -25,13 +25,15 @@ export default defineConfig({
           name: "logic",
           include: ["src/**/*.test.ts"],
           environment: "node",
+          // Files share a worker (17 s → 6 s): the stores create and dispose their own roots.
+          isolate: false,
           server: { deps: { inline: [/solid-js/, /@solid-primitives/] } },
         },
       },
       {
         root,
         cacheDir,
-        test: { name: "tools", include: ["test/**/*.test.ts"], environment: "node" },
+        test: { name: "tools", include: ["test/**/*.test.ts"], environment: "node", isolate: false },
       },
     ],
   },

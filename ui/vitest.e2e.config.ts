@@ -1,6 +1,7 @@
 /**
  * Browser end-to-end tests: real headless Chromium (playwright-core) against the built
- * ui/dist served by ui/test/fake-edge.ts. Run through ui/e2e/run.ts, which builds first.
+ * ui/dist served by the real edge on a private nats-server (ui/e2e/stack.ts). Run through
+ * ui/e2e/run.ts, which builds first.
  */
 import { defineConfig } from "vitest/config";
 

@@ -3,7 +3,6 @@
  * JetStream, waiting until the archiver's consumers have acked everything, and reading
  * a lake back with DuckDB.
  */
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -21,6 +20,7 @@ import type { Decoder } from "./decoder.ts";
 import { archiverMetrics } from "./metrics.ts";
 import { LocalTarget, type Target } from "../../lib/lake/target.ts";
 import { DATASETS, HIVE_TYPES } from "../../lib/lake/partition.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
 export const HOUR = 3_600_000;
 /** 2025-11-22T06:00:00Z: tests straddle the 06→07 hour boundary. */
@@ -145,12 +145,7 @@ export interface ArchiverProcess {
 }
 
 export function spawnArchiver(env: Record<string, string>): ArchiverProcess {
-  const root = join(import.meta.dirname, "..", "..");
-  const p = spawn(process.execPath, ["--import", "tsx", join(root, "actors/archiver/run.ts")], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: "warning", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const p = spawnTsx("actors/archiver/run.ts", { env: { LOG_LEVEL: "warning", ...env } });
   let out = "";
   const watchers: Array<() => void> = [];
   const onData = (d: Buffer) => {

@@ -1,25 +1,30 @@
-/** Settings of the coalescer, by environment variable (validated by loadConfig). */
+/**
+ * Settings of the coalescer, by environment variable (validated by loadConfig): each
+ * variable's zod schema with its default and description is the one source of the
+ * `CoalescerConfig` type and of the table in actors/coalescer/README.md
+ * (`npm run docs:config`).
+ */
 import { z } from "zod";
 import { v } from "../../lib/platform/config.ts";
 
 export const coalescerSettings = {
-  /** How often changed symbols are published (100 ms). */
-  COALESCE_INTERVAL: v.duration().pipe(z.number().int().min(5).max(60_000)).default(100),
-  /** Number of symbol partitions spread over the live coalescers; must be equal on all of them. */
-  COALESCER_PARTITIONS: v.int(1, 4096).default(16),
-  /** Unacknowledged tick messages a coalescer may hold (they are acked after the flush that covers them). */
-  COALESCER_MAX_ACK_PENDING: v.int(100, 1_000_000).default(65_536),
-  /** Redelivery delay of a tick message that was not acked (e.g. the publish failed). */
-  COALESCER_ACK_WAIT: v.duration().pipe(z.number().int().min(1000)).default(30_000),
+  COALESCE_INTERVAL: v.duration().pipe(z.number().int().min(5).max(60_000)).default(100)
+    .describe("flush period: changed symbols are published this often"),
+  COALESCER_PARTITIONS: v.int(1, 4096).default(16)
+    .describe("symbol partitions spread over the live coalescers; must be the same on every coalescer"),
+  COALESCER_MAX_ACK_PENDING: v.int(100, 1_000_000).default(65_536)
+    .describe("unacked tick messages a member may hold (acked after the flush that covers them)"),
+  COALESCER_ACK_WAIT: v.duration().pipe(z.number().int().min(1000)).default(30_000)
+    .describe("redelivery delay of a tick message that was not acked (e.g. the publish failed)"),
   /**
    * PubAck timeout of a room publish, and the bound on reading a room's last message. A
    * flush waits for its publishes, so during a room stream's leader election (cluster)
    * this is how long ticker rooms wait before the next try.
    */
   COALESCER_PUBLISH_TIMEOUT: v.duration().pipe(z.number().int().min(100).max(60_000)).default(1500)
-    .describe("room publish ack timeout; a flush waits at most this long (a leader election)"),
-  /** A live venue's tick keeps a degraded (CoinGecko) one out for this long. */
-  COALESCER_DEGRADED_AFTER: v.duration().default(15_000),
+    .describe("PubAck timeout of a room publish and bound on reading a room's last message: a flush waits at most this long, e.g. while the room stream elects a leader; the next flush tries the same seq again"),
+  COALESCER_DEGRADED_AFTER: v.duration().default(15_000)
+    .describe("a live venue's tick keeps a degraded (CoinGecko) one out for this long"),
 };
 
 export type CoalescerConfig = z.infer<z.ZodObject<typeof coalescerSettings>>;

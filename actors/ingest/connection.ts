@@ -71,6 +71,8 @@ export interface ConnectionOptions {
   maxSessionMs?: number;
   /** Connection attempts allowed (Binance: 300 per 5 minutes per IP); each attempt waits for a token. */
   connectBudget?: { tryTake(n?: number): boolean; msUntil(n?: number): number };
+  /** The venue's handshake refusals (429/418 + Retry-After), shared by its connections: no attempt while it says wait. */
+  gate?: { enter(signal: AbortSignal): Promise<() => void>; refused(status: number, retryAfterS: number | undefined): void };
   onOpen: (conn: UpstreamConnection) => void;
   onFrame: (raw: string, conn: UpstreamConnection) => void;
   onClose?: (conn: UpstreamConnection, why: string) => void;
@@ -138,8 +140,13 @@ export class UpstreamConnection {
       try {
         ws = await this.o.policy.execute(async ({ signal: s }) => {
           const b = this.o.connectBudget;
-          while (b && !b.tryTake() && !s.aborted) await pause(this.o.clock, Math.max(10, b.msUntil()), s);
-          return await this.open(s);
+          const done = this.o.gate ? await this.o.gate.enter(s) : undefined;
+          try {
+            while (b && !b.tryTake() && !s.aborted) await pause(this.o.clock, Math.max(10, b.msUntil()), s);
+            return await this.open(s);
+          } finally {
+            done?.();
+          }
         }, signal);
       } catch (err) {
         if (signal.aborted) return;
@@ -179,7 +186,14 @@ export class UpstreamConnection {
         resolve(ws);
       });
       ws.once("error", fail);
-      ws.once("unexpected-response", (_req, res) => fail(new Error(`HTTP ${res.statusCode}`)));
+      ws.once("unexpected-response", (_req, res) => {
+        const status = res.statusCode ?? 0;
+        if (status === 429 || status === 418) {
+          const after = res.headers["retry-after"];
+          this.o.gate?.refused(status, after === undefined ? undefined : Number(after));
+        }
+        fail(new Error(`HTTP ${status}`));
+      });
     });
   }
 

@@ -14,7 +14,13 @@ export type FrameResult =
   /** A trade (Coinbase match / market_trades, Binance trade / aggTrade). */
   | { kind: "trade"; product: string; trade: Trade }
   /** A Binance diff-depth event, for the order-book sync. */
-  | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta }
+  | { kind: "depth"; product: string; event: DepthEvent; delta: BookDelta; recvTs: number }
+  /**
+   * A Coinbase Advanced Trade level2 event: the whole book (`snapshot`) or the levels that
+   * changed (`update`; size 0 removes the level). `us`: the envelope's timestamp in µs,
+   * the book's version (Coinbase numbers no book updates).
+   */
+  | { kind: "l2"; product: string; snapshot: boolean; bids: Array<[number, number]>; asks: Array<[number, number]>; us: number }
   /** The server confirmed (or listed) subscriptions; `channels`: channel → products, where the venue lists them. */
   | { kind: "ack"; products?: string[]; channels?: Record<string, string[]>; id?: number }
   /** Several results of one frame (Coinbase Advanced Trade), with the connection's message sequence number. */

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { GapEvent } from "../../lib/contracts/messages.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import { systemClock } from "../runtime/mod.ts";
@@ -17,6 +16,7 @@ import { ShardLogic } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import type { VenueProtocol } from "./venues.ts";
 import { BUCKET, type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
 const LEASE = 10_000; // LEASE_MS's default: renewal every 2.5 s, each may take 1.25 s
 let bus: Bus;
@@ -39,9 +39,8 @@ const counter = (m: Metrics, name: string) =>
 
 /** The simulator in a process of its own (as in production the venue is elsewhere); resolves once it listens. */
 function simulatorProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "sim/main.ts"], {
-    cwd: join(import.meta.dirname, "../.."),
-    env: { ...process.env, SIM_PORT: "0", LOG_LEVEL: "warning", ...env },
+  const child = spawnTsx("sim/main.ts", {
+    env: { SIM_PORT: "0", LOG_LEVEL: "warning", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {

@@ -53,7 +53,7 @@ describe("Coinbase connection pacing", () => {
   it("Advanced Trade (three messages per subscribe: ticker, market_trades, heartbeats): 2,000 products, every socket subscribes within 5 s of opening", async () => {
     // 200+ sockets × 3 messages at 60 messages/s: opened all at once, the last would wait 10 s.
     const s = testSettings({ FEED: "coinbase", COINBASE_API: "advanced", COINBASE_ADVANCED_WS_URL: sim.urls.coinbaseAdvancedWs, SUBSCRIBE_RATE: "60", SUBSCRIBE_BURST: "60",
-      STALE_MS: "60000", TRADES: "true", CONNECT_TIMEOUT_MS: "20000", BREAKER_FAILURES: "1000", ACK_TIMEOUT_MS: "30000" });
+      STALE_MS: "60000", TRADES: "true", BOOKS: "false", CONNECT_TIMEOUT_MS: "20000", BREAKER_FAILURES: "1000", ACK_TIMEOUT_MS: "30000" });
     const products = sim.universe.products.map((p) => p.cbId).sort();
     const before = cb().disconnects.subscribeTimeout;
     const sh = new ShardLogic({

@@ -1,15 +1,13 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import type { TickBatch } from "../../lib/contracts/messages.ts";
 import { type Bus, readStored, startBus, waitFor } from "./testkit.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
 let bus: Bus;
 let sim: SimulatorHandle;
-const ROOT = join(import.meta.dirname, "..", "..");
 
 beforeAll(async () => {
   [bus, sim] = await Promise.all([startBus(2000), startSimulator({ port: 0, seed: 1, symbols: 20, tickRate: 300 })]);
@@ -21,14 +19,11 @@ afterAll(async () => {
 
 describe("ingest runner", () => {
   it("starts in order, and on SIGTERM flushes, closes its connections, leaves, and exits 0 within 10 s", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "actors/ingest/run.ts"], {
-      cwd: ROOT,
+    const child = spawnTsx("actors/ingest/run.ts", {
       env: {
-        ...process.env,
         NATS_URL: bus.ns.url, LEASE_MS: "2000", FEED: "sim", SIM_URL: sim.urls.binanceRest,
         PRODUCTS: "BTC,ETH,SOL", SHARDS: "2", POLLER: "true", COINGECKO_PER_PAGE: "20", LOG_LEVEL: "warning",
       },
-      stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
@@ -59,9 +54,7 @@ describe("ingest runner", () => {
   });
 
   it("refuses a bad configuration before connecting, naming the variable", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "actors/ingest/run.ts"], {
-      cwd: ROOT, env: { ...process.env, NATS_URL: bus.ns.url, PRODUCTS_PER_CONNECTION: "0" }, stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnTsx("actors/ingest/run.ts", { env: { NATS_URL: bus.ns.url, PRODUCTS_PER_CONNECTION: "0" } });
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));

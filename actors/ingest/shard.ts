@@ -6,11 +6,9 @@
  * JetStream, and stops its connections the moment its lease cannot be renewed.
  *
  * `ShardLogic` has no actor-runtime dependency (tests drive it directly); mod.ts wraps
- * it as a supervised actor.
+ * it as a supervised actor. Its dependencies and the assembly of each venue's parts
+ * are in shard-venue.ts.
  */
-import type { JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
-import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
 import { encode, decode } from "../../lib/contracts/codec.ts";
 import { type FeedStatus, type GapEvent, TickBatch } from "../../lib/contracts/messages.ts";
@@ -18,59 +16,23 @@ import { STREAM } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { Membership } from "../lease/mod.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
-import type { Clock } from "../runtime/mod.ts";
-import { BinanceBooks } from "./binance/books.ts";
-import { breakerState, venuePolicies } from "./connection.ts";
+import { breakerState } from "./connection.ts";
 import type { FrameResult } from "./frame-result.ts";
 import { AsyncJetStream } from "./js-async.ts";
-import { type JsPublish, Publisher } from "./publisher.ts";
+import { Publisher } from "./publisher.ts";
 import { SeqTracker } from "./sequence.ts";
-import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 import { frameTurns } from "./turn-budget.ts";
 import { TradeIdTracker, TradePublisher } from "./trades.ts";
-import { VenueSockets } from "./venue-sockets.ts";
 import { ShardFreshness } from "./freshness.ts";
-import { binanceProductsPerConnection, binanceProtocol, coinbaseAdvancedProtocol, coinbaseProtocol, type VenueName, type VenueProtocol } from "./venues.ts";
+import type { VenueName } from "./venues.ts";
 import { UpstreamChecks } from "./upstream-checks.ts";
 import { ShardReports } from "./shard-reports.ts";
 import { ProductRefresher } from "./product-refresh.ts";
+import { connectBudgets, makeVenue, type ShardDeps, type Venue, type VenueWiring } from "./shard-venue.ts";
 
-export interface ShardDeps {
-  shardId: string;
-  /** Publishes through `js` unless `nc` is given, then through the faster AsyncJetStream on it. */
-  js: JsPublish;
-  nc?: NatsConnection;
-  /** For the replay floor (last stored tick per product); optional in tests. */
-  jsm?: JetStreamManager;
-  kv: KV;
-  leaseMs: number;
-  clock: Clock;
-  metrics?: Metrics;
-  settings: IngestSettings;
-  endpoints: VenueEndpoint[];
-  /** Products per venue (venue ids, e.g. BTC-USD / BTCUSDT). */
-  products: Partial<Record<VenueName, string[]>>;
-  /** Bus symbol per venue product, from the venue's own base/quote fields (products.ts). */
-  symbols?: Partial<Record<VenueName, ReadonlyMap<string, string>>>;
-  /** Shared by the shards of one host (same IP); default: one per shard. */
-  bucket?: TokenBucket;
-  /** Coinbase tick sequences are contiguous (true for the simulator). */
-  coinbaseGapCheck?: boolean;
-  /** Re-reads the upstream product lists (every PRODUCTS_REFRESH_MS): listings and delistings without a restart. */
-  listProducts?: () => Promise<Partial<Record<VenueName, string[]>>>;
-  info?: Record<string, unknown>;
-}
-
-interface Venue {
-  protocol: VenueProtocol;
-  /** `{ venue }`, one object so per-frame counters find their series without building a key. */
-  labels: { venue: string };
-  sockets: VenueSockets;
-  books?: BinanceBooks;
-  breaker: ReturnType<typeof venuePolicies>["breaker"];
-}
+export type { ShardDeps } from "./shard-venue.ts";
 
 export class ShardLogic {
   readonly membership: Membership;
@@ -90,7 +52,6 @@ export class ShardLogic {
   private readonly labels;
   private readonly asyncJs: AsyncJetStream | undefined;
   private readonly freshness: ShardFreshness;
-  private readonly connectBudgets = new Map<string, TokenBucket>();
   /** Coinbase: trade ids seen per `venue:product`, checked for holes and against heartbeats' last_trade_id. */
   private readonly tradeIds = new TradeIdTracker();
   /** Subscription acks, connection sequences, clock skew (upstream-checks.ts). */
@@ -139,7 +100,14 @@ export class ShardLogic {
       validate: s.VALIDATE_PUBLISHED,
       onInvalid: (why) => this.reports.badFrame("bus", `trade fails its schema: ${why}`, ""),
     });
-    for (const ep of d.endpoints) this.venues.set(ep.venue, this.makeVenue(ep));
+    const wiring: VenueWiring = {
+      d, publisher: this.publisher, flusher: this.flusher, bucket: this.bucket, checks: this.checks, seqs: this.seqs, tradeIds: this.tradeIds,
+      disposers: this.disposers, reconnects: this.m.reconnects, labels: this.labels, connectBudget: connectBudgets(s, d.clock),
+      feedStatus: (venue, state, reason) => this.feedStatus(venue, state, reason),
+      gap: (v, product, expected, got, resubscribe) => this.gap(v, product, expected, got, resubscribe),
+      frameHandler: (v) => (slot, raw) => this.onFrame(v, slot, raw),
+    };
+    for (const ep of d.endpoints) this.venues.set(ep.venue, makeVenue(wiring, ep));
     this.refresher = d.listProducts && s.PRODUCTS_REFRESH_MS > 0
       ? new ProductRefresher({ intervalMs: s.PRODUCTS_REFRESH_MS, clock: d.clock, list: d.listProducts, current: () => d.products, apply: (l, n) => this.updateProducts(l, n), name: d.shardId })
       : undefined;
@@ -157,93 +125,16 @@ export class ShardLogic {
     });
   }
 
-  private makeVenue(ep: VenueEndpoint): Venue {
-    const s = this.d.settings;
-    const jwt = s.COINBASE_JWT;
-    const names = this.d.symbols?.coinbase;
-    const protocol = ep.venue === "coinbase"
-      ? ep.api === "advanced" ? coinbaseAdvancedProtocol(s.TRADES, jwt ? () => jwt : undefined, names) : coinbaseProtocol(this.d.coinbaseGapCheck ?? true, s.TRADES, names)
-      : binanceProtocol(s.BOOKS, { trades: s.TRADES, market: ep.venue === "binance-usdm" ? "usdm" : "spot", ...(this.d.symbols?.[ep.venue] ? { symbols: this.d.symbols[ep.venue] } : {}) });
-    const { breaker, open } = venuePolicies({
-      baseMs: s.RECONNECT_BASE_MS,
-      maxMs: s.RECONNECT_MAX_MS,
-      breakerFailures: s.BREAKER_FAILURES,
-      halfOpenMs: s.BREAKER_HALF_OPEN_MS,
-    });
-    this.disposers.push(
-      breaker.onBreak(() => this.feedStatus(ep.venue, "down", "circuit breaker open: upstream keeps failing")),
-      breaker.onReset(() => this.feedStatus(ep.venue, "up", "circuit breaker closed")),
-    );
-    const v: Venue = { protocol, labels: { venue: ep.venue }, breaker, sockets: undefined as unknown as VenueSockets };
-    if (protocol.books && ep.restUrl) {
-      v.books = new BinanceBooks({
-        venue: ep.venue,
-        market: protocol.market,
-        restUrl: ep.restUrl,
-        snapshotLimit: s.BOOK_SNAPSHOT_LIMIT,
-        concurrency: s.BOOK_SNAPSHOT_CONCURRENCY,
-        intervalMs: s.BOOK_INTERVAL_MS,
-        depth: s.BOOK_DEPTH,
-        clock: this.d.clock,
-        publisher: this.publisher,
-        symbolOf: protocol.symbolOf,
-        onGap: (product, expected, got) => this.gap(v, product, expected, got, false),
-        // One host's IP budget, split between its shards.
-        weightPerMinute: Math.floor(((protocol.market === "usdm" ? 2400 : 6000) * s.BINANCE_WEIGHT_SHARE) / Math.max(1, s.SHARDS)),
-        minBanMs: s.BINANCE_MIN_BAN_MS,
-      });
-    }
-    v.sockets = new VenueSockets({
-      shardId: this.d.shardId,
-      protocol,
-      url: ep.wsUrl,
-      ...(s.SHARD_LOCAL_ADDRESS ? { localAddress: s.SHARD_LOCAL_ADDRESS } : {}),
-      // Binance allows 1,024 streams per connection (Spot and USD-M futures).
-      cap: ep.venue === "coinbase" ? s.PRODUCTS_PER_CONNECTION : Math.min(s.PRODUCTS_PER_CONNECTION, binanceProductsPerConnection(s.BOOKS, s.TRADES)),
-      staleMs: s.STALE_MS,
-      connectTimeoutMs: s.CONNECT_TIMEOUT_MS,
-      shortSessionPauseMs: s.RECONNECT_BASE_MS,
-      policy: open,
-      clock: this.d.clock,
-      // Binance: session and connection limits. Coinbase: sockets open at the pace of the
-      // subscribe budget, each taking the token of its own first subscribe, so every socket
-      // subscribes right after it opens (within 5 s) at any product count.
-      ...(ep.venue !== "coinbase"
-        ? { maxSessionMs: s.BINANCE_MAX_SESSION_MS, connectBudget: this.connectBudget(ep.venue) }
-        : { connectBudget: this.bucket, prepaidSubscribe: true }),
-      flusher: this.flusher,
-      onFrame: (slot, raw) => this.onFrame(v, slot, raw),
-      onSubscribed: (ps, slot, id) => {
-        this.checks.requested(protocol.venue, slot.id, id, ps);
-        for (const p of ps) {
-          this.seqs.resetBaseline(`${protocol.venue}:${p}`);
-          this.tradeIds.forget(`${protocol.venue}:${p}`);
-          v.books?.reset(p);
-        }
-      },
-      onReconnect: (slot) => {
-        this.checks.closed(slot.id);
-        this.m.reconnects.inc({ venue: protocol.venue, ...this.labels });
-      },
-    });
-    return v;
-  }
-
-  /** Binance: 300 connection attempts per 5 minutes per IP, split between this host's shards. */
-  private connectBudget(venue: string): TokenBucket {
-    const share = Math.max(1, Math.floor(300 / Math.max(1, this.d.settings.SHARDS)));
-    let b = this.connectBudgets.get(venue);
-    if (!b) this.connectBudgets.set(venue, (b = new TokenBucket(share / 300, share, this.d.clock)));
-    return b;
-  }
-
   get id(): string {
     return this.d.shardId;
   }
 
   /** Join the membership and start owning products. */
   async start(): Promise<void> {
-    for (const v of this.venues.values()) v.books?.start();
+    for (const v of this.venues.values()) {
+      v.books?.start();
+      v.l2?.start();
+    }
     await this.membership.start();
     this.reconcile();
     this.refresher?.start();
@@ -296,9 +187,11 @@ export class ShardLogic {
         this.seqs.forget(prefix + p);
         this.gates.delete(prefix + p);
         v.books?.remove(p);
+        v.l2?.remove(p);
       }
       for (const p of added) {
         v.books?.add(p);
+        v.l2?.add(p);
         this.openGate(v, p);
       }
       if (added.length || removed.length) {
@@ -316,6 +209,7 @@ export class ShardLogic {
       for (const p of v.sockets.products()) {
         this.seqs.forget(`${venue}:${p}`);
         v.books?.remove(p);
+        v.l2?.remove(p);
       }
       v.sockets.closeAll();
     }
@@ -366,7 +260,14 @@ export class ShardLogic {
       case "batch": {
         const jump = this.checks.connSeq(venue, slot.id, r.connSeq);
         // Lost messages on this connection: any of its products may have missed something.
-        if (jump) for (const p of slot.products) this.gap(v, p, jump.expected, jump.got, false, "connection_sequence");
+        // With level2 books the lost message may have been a book update: each book waits
+        // for the fresh snapshot its resubscribe brings.
+        if (jump) {
+          for (const p of slot.products) {
+            v.l2?.resync(p);
+            this.gap(v, p, jump.expected, jump.got, v.l2 !== undefined, "connection_sequence");
+          }
+        }
         for (const item of r.items) this.onResult(v, slot, item);
         return;
       }
@@ -390,8 +291,13 @@ export class ShardLogic {
           this.missedTrades(v, r.product, this.tradeIds.onHeartbeat(`${venue}:${r.product}`, r.lastTradeId));
         }
         return;
+      case "l2":
+        if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        return v.l2?.onL2(r);
       case "depth":
         if (!slot.products.has(r.product)) return this.m.unowned.inc(labels);
+        // Event time E within MAX_CLOCK_SKEW_MS of the receive time, as for ticks and trades.
+        r.delta.ts = this.checks.time(venue, r.delta.ts, r.recvTs);
         v.books?.onDepth(r.product, r.event, r.delta);
         return;
       case "shutdown":
@@ -465,6 +371,7 @@ export class ShardLogic {
     for (const v of this.venues.values()) {
       v.sockets.closeAll();
       v.books?.stop();
+      v.l2?.stop();
     }
     for (const d of this.disposers) d.dispose();
     this.asyncJs?.close();

@@ -4,6 +4,7 @@ import { BookDelta, BookSnapshot, GapEvent, TradeBatch } from "../../lib/contrac
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
+import { Metrics } from "../../lib/platform/metrics.ts";
 import { resolveProducts, symbolsOf } from "./products.ts";
 import { ShardLogic } from "./shard.ts";
 import { type IngestSettings, venueEndpoints } from "./settings.ts";
@@ -46,9 +47,9 @@ function usdmSettings(env: Record<string, string> = {}): IngestSettings {
   });
 }
 
-function shardFor(s: IngestSettings, products: Record<string, string[]>, id: string, symbols = {}): ShardLogic {
+function shardFor(s: IngestSettings, products: Record<string, string[]>, id: string, symbols = {}, metrics?: Metrics): ShardLogic {
   return new ShardLogic({
-    shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
+    shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock, ...(metrics ? { metrics } : {}),
     settings: s, endpoints: venueEndpoints(s), products, symbols,
   });
 }
@@ -113,5 +114,28 @@ describe("Binance USD-M futures as venue binance-usdm", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     expect(trades.every((t) => t.price > 0 && t.size > 0 && (t.side === "buy" || t.side === "sell"))).toBe(true);
+  }, 30_000);
+
+  it("a depth event whose E is beyond MAX_CLOCK_SKEW_MS of the receive time is counted and stamped with the receive time", async () => {
+    const metrics = new Metrics();
+    const shard = shardFor(usdmSettings({ TRADES: "false", MAX_CLOCK_SKEW_MS: "5000" }), { "binance-usdm": ["XRPUSDT"] }, "usdm-skew", {}, metrics);
+    const skewed = () => metrics.counter("ingest_clock_skew_total", "").get({ venue: "binance-usdm", shard: "usdm-skew" });
+    const subject = subjects.bookDelta("binance-usdm", "XRP-USDT");
+    await shard.start();
+    let n0 = 0;
+    try {
+      await waitFor("depth events", async () => (await readStored(bus.js, bus.jsm, subject)).length >= 3 || undefined);
+      expect(skewed()).toBe(0);
+      n0 = (await readStored(bus.js, bus.jsm, subject)).length;
+      sim.faults({ clockSkewMs: 120_000 });
+      await waitFor("skewed depth events counted", () => skewed() >= 3 || undefined);
+      await waitFor("deltas stored after the skew", async () => (await readStored(bus.js, bus.jsm, subject)).length >= n0 + 3 || undefined);
+    } finally {
+      sim.faults({ reset: true });
+      await shard.stop();
+    }
+    const deltas = (await readStored<BookDelta>(bus.js, bus.jsm, subject)).map((m) => BookDelta.parse(m.value));
+    // Two minutes ahead at the venue, within a few seconds of now on the bus.
+    for (const d of deltas) expect(Math.abs(d.ts - Date.now())).toBeLessThan(60_000);
   }, 30_000);
 });

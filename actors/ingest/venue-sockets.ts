@@ -6,7 +6,7 @@
  */
 import type { IPolicy } from "cockatiel";
 import type { Clock } from "../runtime/mod.ts";
-import { UpstreamConnection } from "./connection.ts";
+import { type ConnectionOptions, UpstreamConnection } from "./connection.ts";
 import { matchSockets, placeProducts } from "./placement.ts";
 import { Slot, type SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
@@ -32,6 +32,8 @@ export interface VenueSocketsOptions {
   maxSessionMs?: number;
   /** Connection attempts allowed (Binance: 300 per 5 minutes per IP): every open takes one. */
   connectBudget?: TokenBucket;
+  /** The venue's handshake refusals (429/418 + Retry-After), shared by its connections. */
+  gate?: ConnectionOptions["gate"];
   /** The connect budget is the subscribe bucket: the token an open took pays for its first subscribe. */
   prepaidSubscribe?: boolean;
 }
@@ -137,6 +139,7 @@ export class VenueSockets {
       policy: this.o.policy,
       clock: this.o.clock,
       ...(this.o.maxSessionMs ? { maxSessionMs: this.o.maxSessionMs } : {}),
+      ...(this.o.gate ? { gate: this.o.gate } : {}),
       ...(this.o.connectBudget ? { connectBudget: this.connectBudget(this.o.connectBudget) } : {}),
       onOpen: () => {
         slot.opened();

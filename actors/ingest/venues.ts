@@ -6,7 +6,7 @@
 import type { FrameResult } from "./frame-result.ts";
 import { coinbaseSubscribe } from "./coinbase/frames.ts";
 import { parseCoinbase } from "./coinbase/normalise.ts";
-import { ADVANCED_CHANNELS, ADVANCED_CHANNELS_WITH_TRADES, advancedSubscribe } from "./coinbase/advanced-frames.ts";
+import { advancedChannels, advancedSubscribe } from "./coinbase/advanced-frames.ts";
 import { parseAdvanced } from "./coinbase/advanced.ts";
 import { binanceRequest } from "./binance/frames.ts";
 import { type BinanceMarket, binanceSymbol, parseBinance } from "./binance/normalise.ts";
@@ -21,6 +21,8 @@ export interface VenueProtocol {
   readonly maxMessagesPerSecond?: number;
   /** Whether products have a Binance-style order book to sync. */
   readonly books: boolean;
+  /** Coinbase Advanced Trade level2: books from the venue's snapshot + updates, resynced by resubscribing. */
+  readonly l2Books?: boolean;
   /** `spot`, or `usdm` for USD-M futures (the book rule and the `market` field). */
   readonly market: BinanceMarket;
   /** Trade ids consecutive per product, heartbeats with last_trade_id (Coinbase Exchange): holes are missed trades. */
@@ -78,17 +80,18 @@ export function coinbaseProtocol(gapCheck: boolean, trades = false, symbols?: Re
 
 /**
  * Coinbase Advanced Trade (bus venue id stays `coinbase`): ticker + heartbeats (+
- * market_trades), one message per channel, a fresh `jwt` per message when a signer is
+ * market_trades, + level2 with books), one message per channel, a fresh `jwt` per message when a signer is
  * given. Product sequences do not exist here; the connection's `sequence_num` is checked
  * by the shard instead (a `batch` result).
  */
-export function coinbaseAdvancedProtocol(trades = false, jwt?: () => string, symbols?: ReadonlyMap<string, string>): VenueProtocol {
+export function coinbaseAdvancedProtocol(trades = false, jwt?: () => string, symbols?: ReadonlyMap<string, string>, books = false): VenueProtocol {
   const names = coinbaseSymbols(symbols);
-  const channels = trades ? ADVANCED_CHANNELS_WITH_TRADES : ADVANCED_CHANNELS;
+  const channels = advancedChannels(trades, books);
   return {
     venue: "coinbase",
     gapCheck: false,
     books: false,
+    l2Books: books,
     market: "spot",
     messagesPerRequest: channels.length,
     subscribe: (products) => advancedSubscribe("subscribe", products, channels, jwt),

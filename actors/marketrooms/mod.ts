@@ -23,11 +23,10 @@ import { RoomPublisher } from "../coalescer/mod.ts";
 import { BookRooms, TradeRooms } from "./rooms.ts";
 
 export const marketRoomsSettings = {
-  MARKET_ROOMS_INTERVAL: v.duration().pipe(z.number().int().min(50)).default(500),
-  /** Levels per side in `book.<SYMBOL>`. */
-  BOOK_ROOM_DEPTH: v.int(1, 200).default(20),
-  /** Trades kept in `trades.<SYMBOL>`. */
-  TRADES_ROOM_SIZE: v.int(1, 500).default(50),
+  MARKET_ROOMS_INTERVAL: v.duration().pipe(z.number().int().min(50)).default(500)
+    .describe("changed book and trades rooms are published at most this often"),
+  BOOK_ROOM_DEPTH: v.int(1, 200).default(20).describe("levels per side in book.<SYMBOL>"),
+  TRADES_ROOM_SIZE: v.int(1, 500).default(50).describe("trades kept in trades.<SYMBOL> (newest first)"),
 };
 type Config = z.infer<z.ZodObject<typeof marketRoomsSettings>>;
 

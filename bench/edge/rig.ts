@@ -4,8 +4,7 @@
  * `workers` worker processes on one port, and the benchmark publisher. `stop()` (also
  * run on exit) ends every process it started.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -13,8 +12,8 @@ import { ensureStreams } from "../../lib/platform/streams.ts";
 import { freePort, startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { childPids, cpuSeconds, rssBytes } from "./procstat.ts";
 import { BenchPublisher, type PublisherOptions } from "./publisher.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Rig {
@@ -51,10 +50,8 @@ export async function startRig(o: RigOptions): Promise<Rig> {
   const nc = await connect({ servers: natsUrl });
   await ensureStreams(await jetstreamManager(nc));
   const port = await freePort();
-  const edge = spawn(process.execPath, ["--import", "tsx", "edge/main.ts"], {
-    cwd: ROOT,
+  const edge = spawnTsx("edge/main.ts", {
     env: {
-      ...process.env,
       NATS_URL: natsUrl,
       EDGE_PORT: String(port),
       EDGE_WORKERS: String(o.workers),

@@ -7,13 +7,13 @@
  *   npx tsx bench/reference-servers/run.ts --server both --clients 100 --rooms 10 \
  *     --rooms-per-client 10 --rate 10 --duration 10s
  */
-import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseDuration } from "../../lib/platform/duration.ts";
 import { runClients, type ClientResult } from "./client.ts";
 import type { ServerStats } from "./common.ts";
 import { benchArgs } from "../args.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
 export type ReferenceKind = "uws" | "socketio";
 export type ReferenceBenchOptions = {
@@ -30,11 +30,11 @@ export type ReferenceBenchOptions = {
 export type ReferenceBenchResult = { server: ReferenceKind; stats: ServerStats; client: ClientResult };
 
 const FILES: Record<ReferenceKind, string> = { uws: "bare-uws.ts", socketio: "socketio-server.ts" };
-const TSX = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
 
 export async function runReferenceBench(o: ReferenceBenchOptions): Promise<ReferenceBenchResult> {
   const file = fileURLToPath(new URL(`./${FILES[o.server]}`, import.meta.url));
-  const child = spawn(TSX, [file, "--port", "0", "--rooms", String(o.rooms), "--rate", String(o.rate), "--payload", String(o.payloadBytes ?? 100)], {
+  const child = spawnTsx(file, {
+    args: ["--port", "0", "--rooms", String(o.rooms), "--rate", String(o.rate), "--payload", String(o.payloadBytes ?? 100)],
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {

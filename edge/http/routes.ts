@@ -1,6 +1,6 @@
 /**
  * The edge's HTTP surface on the WebSocket port: `/healthz` (alive, NATS connected),
- * `/readyz` (and data fresh), `/metrics`, `/replay` (NDJSON from the lake) and the built dashboard, every response with security headers. The Content-Security-Policy allows
+ * `/readyz` (and data fresh), `/metrics`, `/replay` (NDJSON from the lake), `/candles` (chart history from the lake) and the built dashboard, every response with security headers. The Content-Security-Policy allows
  * only the page's own origin, including its WebSocket (ws:/wss: of the same host,
  * spelled out for browsers whose 'self' does not cover WebSocket schemes).
  */
@@ -20,6 +20,8 @@ export interface RouteDeps {
   files: StaticFiles;
   /** `GET /replay?from=&to=&symbols=` (edge/http/replay.ts); 404 without it. */
   replay?: (query: string, method: string) => HttpReply;
+  /** `GET /candles?symbol=&tf=&limit=&before=` (edge/http/candles.ts); 404 without it. */
+  candles?: (query: string, method: string) => HttpReply;
 }
 
 const HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
@@ -67,6 +69,8 @@ export function routes(d: RouteDeps): HttpHandler {
         };
       } else if (req.path === "/replay" && d.replay) {
         reply = d.replay(req.query ?? "", req.method);
+      } else if (req.path === "/candles" && d.candles) {
+        reply = d.candles(req.query ?? "", req.method);
       } else {
         reply = d.files.serve(req) ??
           { status: 404, headers: [["Content-Type", "text/plain; charset=utf-8"]], body: "not found\n" };

@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode, ClientMsg, ErrorCode } from "../../lib/contracts/protocol.ts";
 import { DEFAULT_SYMBOLS } from "../lib/rooms.js";
+import { parseArgs } from "node:util";
 
 export type MiniEdgeOptions = {
   port?: number;
@@ -190,15 +191,8 @@ export async function startMiniEdge(o: MiniEdgeOptions = {}): Promise<MiniEdge> 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? process.argv[i + 1] : undefined;
-  };
-  const edge = await startMiniEdge({
-    port: Number(arg("port") ?? 0),
-    ratePerRoom: Number(arg("rate") ?? 10),
-    payloadBytes: Number(arg("payload") ?? 0),
-  });
+  const { values: a } = parseArgs({ options: { port: { type: "string", default: "0" }, rate: { type: "string", default: "10" }, payload: { type: "string", default: "0" } } });
+  const edge = await startMiniEdge({ port: Number(a.port), ratePerRoom: Number(a.rate), payloadBytes: Number(a.payload) });
   process.stdout.write(`${JSON.stringify({ url: edge.url, metricsUrl: edge.metricsUrl, pid: process.pid })}\n`);
   const stop = () => void edge.close().then(() => process.exit(0));
   process.on("SIGTERM", stop);

@@ -3,14 +3,13 @@
  * real CLI: `tsx load/runner/main.ts`) and returns its exit code, output and the
  * summary data (via --summary-export).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const MAIN = join(ROOT, "load", "runner", "main.ts");
 
 export type RunResult = { code: number; stdout: string; stderr: string; summary: any; dir: string };
@@ -21,14 +20,9 @@ export async function runScript(
 ): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), "tf-load-"));
   const summaryFile = join(dir, "summary.json");
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
-  delete env.VUS; // the scripts read their size from __ENV, which includes the process env
-  delete env.DURATION;
-  const child = spawn(TSX, [MAIN, script, "--summary-export", summaryFile, ...(o.args ?? [])], {
-    cwd: ROOT,
-    env: { ...env, ...o.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // The scripts read their size from __ENV, which includes the process env.
+  const env = { VUS: undefined, DURATION: undefined, ...o.env };
+  const child = spawnTsx(MAIN, { args: [script, "--summary-export", summaryFile, ...(o.args ?? [])], env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => (stdout += d));

@@ -5,24 +5,22 @@
  * ones are 101, refused ones must be an HTTP error with a reason, never a 101 followed
  * by a close.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient, upgrade, type UpgradeOutcome, waitUntil } from "../../edge/testing.ts";
 import { freePort, type NatsServerHandle, startNatsServer } from "../../test/nats-server.ts";
 import { type NginxHandle, SHIPPED_NGINX_CONF, startNginx } from "../../test/nginx.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 let ns: NatsServerHandle;
 const procs: ChildProcess[] = [];
 
 /** Start edge/main.ts with two workers; resolves when both answer /healthz with 200. */
 async function startEdgeProcess(env: Record<string, string>): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", "edge/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, NATS_URL: ns.url, EDGE_HOST: "127.0.0.1", EDGE_PORT: String(port), EDGE_WORKERS: "2", UI_DIST: "/nonexistent", ...env },
+  const proc = spawnTsx("edge/main.ts", {
+    env: { NATS_URL: ns.url, EDGE_HOST: "127.0.0.1", EDGE_PORT: String(port), EDGE_WORKERS: "2", UI_DIST: "/nonexistent", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
   procs.push(proc);

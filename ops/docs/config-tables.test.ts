@@ -1,7 +1,7 @@
 /**
- * The README configuration tables are the zod shapes: README.md and edge/README.md hold
- * exactly what `npm run docs:config` writes, every documented variable has a
- * description, and a shape change the README does not follow is caught.
+ * The README configuration tables are the zod shapes: README.md and the folders' READMEs
+ * hold exactly what `npm run docs:config` writes, every variable a process reads is in a
+ * table with a description, and a shape change the README does not follow is caught.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { v } from "../../lib/platform/config.ts";
+import { catalog } from "../config-catalog.ts";
 import { isDocsMarkerError, renderFiles, SECTIONS, settingDoc, writeSection } from "./config-tables.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -16,13 +17,30 @@ const tmp = mkdtempSync(join(tmpdir(), "config-tables-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("README configuration tables", () => {
-  it("README.md and edge/README.md match the shapes (run npm run docs:config after changing a setting)", () => {
+  it("README.md and the folders' READMEs match the shapes (run npm run docs:config after changing a setting)", () => {
     for (const r of renderFiles(ROOT)) expect(r.before, `${r.file} is stale: npm run docs:config`).toBe(r.after);
   });
 
   it("every documented variable has a description", () => {
     const missing = SECTIONS.flatMap((s) => Object.entries(s.shape).filter(([, schema]) => !schema.description).map(([k]) => k));
     expect(missing).toEqual([]);
+  });
+
+  it("every variable the host, edge and simulator processes validate is in a table", () => {
+    const documented = new Set(SECTIONS.flatMap((s) => Object.keys(s.shape)));
+    const missing = Object.values(catalog).flat().filter((k) => k !== "TICKFLOW_CONFIG" && !documented.has(k));
+    expect(missing).toEqual([]);
+  });
+
+  it("a changed description in any section's shape makes its README stale", () => {
+    const files = [...new Set(SECTIONS.flatMap((s) => s.files))];
+    for (const f of files) cpSync(join(ROOT, f), join(tmp, f), { recursive: true });
+    for (const section of SECTIONS) {
+      const [k, schema] = Object.entries(section.shape)[0]!;
+      const changed = [{ ...section, shape: { ...section.shape, [k]: schema.describe("changed") } }];
+      const stale = renderFiles(tmp, changed).filter((r) => r.before !== r.after).map((r) => r.file);
+      expect(stale, section.name).toEqual(section.files);
+    }
   });
 
   it("a changed default or description in a shape makes the check fail", () => {

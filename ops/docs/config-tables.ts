@@ -12,6 +12,13 @@ import { z } from "zod";
 import { busSettings, logSettings, natsSettings } from "../../lib/platform/config.ts";
 import { hostSettings } from "../../actors/host.ts";
 import { edgeSettings } from "../../edge/config.ts";
+import { ingestSettings } from "../../actors/ingest/mod.ts";
+import { coalescerSettings } from "../../actors/coalescer/mod.ts";
+import { rankerSettings } from "../../actors/ranker/mod.ts";
+import { archiverSettings } from "../../actors/archiver/mod.ts";
+import { marketRoomsSettings } from "../../actors/marketrooms/mod.ts";
+import { simulatorSettings } from "../../sim/mod.ts";
+import { parseArgs } from "node:util";
 
 type Shape = Record<string, z.ZodType>;
 
@@ -29,6 +36,12 @@ export const SECTIONS: TableSection[] = [
   { name: "nats", files: ["README.md"], shape: { ...natsSettings, ...logSettings } },
   { name: "host", files: ["README.md"], shape: { ...hostOnly, ...busSettings } },
   { name: "edge", files: ["README.md", "edge/README.md"], shape: edgeSettings },
+  { name: "ingest", files: ["actors/ingest/README.md"], shape: ingestSettings },
+  { name: "coalescer", files: ["actors/coalescer/README.md"], shape: coalescerSettings },
+  { name: "ranker", files: ["actors/ranker/README.md"], shape: rankerSettings },
+  { name: "archiver", files: ["actors/archiver/README.md"], shape: archiverSettings },
+  { name: "market-rooms", files: ["actors/marketrooms/README.md"], shape: marketRoomsSettings },
+  { name: "sim", files: ["sim/README.md"], shape: simulatorSettings },
 ];
 
 export interface SettingDoc {
@@ -125,7 +138,7 @@ export function renderFiles(root: string, sections = SECTIONS): FileResult[] {
 
 if (process.argv[1]?.endsWith("config-tables.ts")) {
   const root = join(import.meta.dirname, "..", "..");
-  const check = process.argv.includes("--check");
+  const check = parseArgs({ options: { check: { type: "boolean", default: false } } }).values.check;
   const stale = renderFiles(root).filter((r) => r.before !== r.after);
   for (const r of stale) {
     if (check) console.error(`${r.file}: configuration tables differ from the zod shapes (run npm run docs:config)`);

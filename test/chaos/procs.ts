@@ -9,11 +9,12 @@
  *   await host.kill9();
  *   afterAll(() => procs.cleanup());
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnTsx } from "../tsx-child.ts";
 
-export const ROOT = join(import.meta.dirname, "..", "..");
+export { ROOT } from "../tsx-child.ts";
 
 export class ProcExitedError extends Error {
   override name = "ProcExitedError";
@@ -128,10 +129,9 @@ export class Procs {
   /** `node --import tsx <entry> ...args` from the repository root, with `env` over the test's environment. */
   spawnTs(name: string, entry: string, env: Record<string, string>, args: string[] = []): Proc {
     hookExit();
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: "info", FORCE_COLOR: "0", NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+    const child = spawnTsx(entry, {
+      args,
+      env: { LOG_LEVEL: "info", FORCE_COLOR: "0", NO_COLOR: "1", ...env },
     });
     const p = new Proc(name, child);
     this.all.push(p);

@@ -3,16 +3,16 @@
  * a private nats-server, the exchange simulator, an actor host running every actor
  * (shard → JetStream → coalescer/ranker → rooms; poller, archiver into a temp dir) and
  * an edge serving the built ui/dist. Prices come from simulator ticks; scrolling is
- * checked through the edge's /metrics and the frames the page sends; the edge is then
- * stopped and a new one started on the same port.
+ * checked through the edge's /metrics and the frames the page sends; the watchlist and
+ * holdings survive a reload; switching coins moves the edge's candle room; the grid
+ * works from the keyboard; the edge is then stopped and a new one started on the same
+ * port. (The former fake-edge `dashboard` suite's cases live here, on this one stack.)
  */
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { subjects } from "../../lib/contracts/subjects.ts";
@@ -21,9 +21,8 @@ import { type EdgeHandle, startEdge } from "../../edge/server.ts";
 import { type SimulatorHandle, startSimulator } from "../../sim/mod.ts";
 import { freePort, type NatsServerHandle, startNatsServer } from "../../test/nats-server.ts";
 import { artifact, launch } from "./browser.ts";
+import { connected, ensureUiBuilt, gridPrices, openRecordingPage, pricesMove, subscribedRooms, UI_DIST } from "./stack.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const UI_DIST = join(ROOT, "ui", "dist");
 const COIN = "BTC-USD";
 
 let nats: NatsServerHandle | undefined;
@@ -66,10 +65,7 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Prom
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(UI_DIST, "index.html"))) {
-    const r = spawnSync("npx", ["vite", "build", "--config", "ui/vite.config.ts", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
-    if (r.status !== 0) throw new Error(`vite build failed with ${r.status}`);
-  }
+  ensureUiBuilt();
   work = await mkdtemp(join(tmpdir(), "tf-ui-real-"));
   nats = await startNatsServer();
   // 100 products → 200 symbols (Coinbase X-USD and Binance X-USDT); ~3 ticks/s each.
@@ -125,62 +121,8 @@ afterAll(async () => {
   for (const [name, step] of steps) await step?.().catch((e: unknown) => console.error(`stopping ${name}:`, e));
 }, 40_000);
 
-interface Sent {
-  op: string;
-  rooms?: string[];
-  since?: Record<string, number>;
-}
-
-/** A page that records the frames it sends and the room updates it receives. */
-async function openPage(path: string, opts: { width?: number; height?: number } = {}) {
-  const ctx = await browser!.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, colorScheme: "dark" });
-  const page = await ctx.newPage();
-  const sent: Sent[] = [];
-  const received = new Map<string, number>();
-  page.on("pageerror", (e) => console.error("page error:", e.message));
-  page.on("websocket", (ws) => {
-    ws.on("framesent", (f) => {
-      if (typeof f.payload === "string") sent.push(JSON.parse(f.payload) as Sent);
-    });
-    ws.on("framereceived", (f) => {
-      if (typeof f.payload !== "string") return;
-      const room = /"room":"([^"]+)"/.exec(f.payload)?.[1];
-      if (room) received.set(room, (received.get(room) ?? 0) + 1);
-    });
-  });
-  await page.goto(baseUrl() + path);
-  return { page, sent, received };
-}
-
-const connected = (page: Page, timeout = 30_000) =>
-  page.waitForFunction(() => document.querySelector("[role=status]")?.getAttribute("data-status") === "connected", null, { timeout });
-
-/** Prices of the rendered grid rows, by symbol. */
-const gridPrices = (page: Page) =>
-  page.locator(".grid-body .grid-row").evaluateAll((rows) =>
-    Object.fromEntries(rows.map((r) => [r.getAttribute("data-symbol") ?? "", r.querySelector(".c-price")?.textContent ?? ""])));
-
-/** Resolves when at least `n` of the given rows show a different price than in `before`. */
-const pricesMove = (page: Page, before: Record<string, string>, n: number, timeout = 20_000) =>
-  page.waitForFunction(([prev, want]) => {
-    let moved = 0;
-    for (const row of document.querySelectorAll(".grid-body .grid-row")) {
-      const sym = row.getAttribute("data-symbol") ?? "";
-      const now = row.querySelector(".c-price")?.textContent;
-      if (sym in prev && now && /\d/.test(now) && now !== prev[sym]) moved++;
-    }
-    return moved >= want;
-  }, [before, n] as const, { timeout });
-
-/** Ticker rooms (not ticker.all) that the edge's /metrics lists with subscribers. */
-async function subscribedTickerRooms(): Promise<Set<string>> {
-  const text = await (await fetch(`${baseUrl()}/metrics`)).text();
-  const out = new Set<string>();
-  for (const m of text.matchAll(/^edge_room_subscribers\{[^}]*room="(ticker\.[^"]+)"[^}]*\}\s+(\S+)/gm)) {
-    if (m[1] !== "ticker.all" && Number(m[2]) > 0) out.add(m[1]!);
-  }
-  return out;
-}
+const openPage = (path: string, opts: { width?: number; height?: number } = {}) => openRecordingPage(browser!, baseUrl() + path, opts);
+const subscribedTickerRooms = () => subscribedRooms(baseUrl());
 
 describe("dashboard on the real stack", () => {
   it("loads the simulator's symbols and their prices change", async () => {
@@ -192,6 +134,8 @@ describe("dashboard on the real stack", () => {
     const before = await gridPrices(page);
     expect(Object.values(before).filter((p) => /\d/.test(p)).length).toBeGreaterThan(5);
     await pricesMove(page, before, 3);
+    // Virtual scrolling: only the rows in view (plus overscan) exist.
+    expect(await page.locator(".grid-body .grid-row").count()).toBeLessThan(60);
     await page.screenshot({ path: artifact("real-stack-markets.png") });
     await page.context().close();
   });
@@ -248,7 +192,20 @@ describe("dashboard on the real stack", () => {
       .toEqual([sym]);
     await page.goto(baseUrl() + "/#/portfolio");
     await page.waitForSelector(`[data-testid=watchlist] tr[data-symbol="${sym}"]`, { timeout: 15_000 });
+    await page.context().close();
+  });
+
+  it("keeps a holding across a reload", async () => {
+    const { page } = await openPage("/#/portfolio");
+    await page.locator("input[name=symbol]").fill(COIN);
+    await page.locator("input[name=quantity]").fill("0.25");
+    await page.locator("input[name=cost]").fill("60000");
+    await page.getByRole("button", { name: "Add holding" }).click();
+    await page.waitForSelector("[data-testid=holdings] tbody tr");
     await page.screenshot({ path: artifact("real-stack-portfolio.png") });
+    await page.reload();
+    await page.waitForSelector("[data-testid=holdings] tbody tr", { timeout: 15_000 });
+    expect(await page.locator("[data-testid=holdings] tbody tr").first().textContent()).toContain(COIN);
     await page.context().close();
   });
 
@@ -267,6 +224,22 @@ describe("dashboard on the real stack", () => {
     expect(await page.locator("[data-testid=coin-price]").textContent()).toMatch(/\d/);
     await page.waitForTimeout(1000); // a few more live points for the screenshot
     await page.screenshot({ path: artifact("real-stack-coin.png") });
+    // Another coin: the edge's candle rooms follow (held while shown, released after).
+    await page.selectOption("[data-testid=coin-select]", "ETH-USD");
+    await expect.poll(async () => [...await subscribedRooms(baseUrl(), "candles.")], { timeout: 10_000 }).toEqual(["candles.ETH-USD.1m"]);
+    await page.context().close();
+  });
+
+  it("moves through the grid with the keyboard", async () => {
+    const { page } = await openPage("/#/markets");
+    await page.waitForSelector(".grid-body .grid-row", { timeout: 30_000 });
+    await page.locator("[role=grid]").focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    const active = await page.locator(".grid-row.active").getAttribute("data-symbol");
+    expect(await page.locator("[role=grid]").getAttribute("aria-activedescendant")).toBe(`row-${active}`);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`**/#/coin/${active}`);
     await page.context().close();
   });
 

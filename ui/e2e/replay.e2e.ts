@@ -6,7 +6,6 @@
  * the replay badge's clock runs through the archived range at ~10× wall time, the grid's
  * prices move, and at the end every symbol shows its last archived price.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +17,7 @@ import { type EdgeHandle, startEdge } from "../../edge/server.ts";
 import { startNatsServer, type NatsServerHandle } from "../../test/nats-server.ts";
 import { type ArchivedLake, archiveTicks } from "../../test/archived-lake.ts";
 import { artifact, launch } from "./browser.ts";
+import { spawnTsx } from "../../test/tsx-child.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const UI_DIST = join(ROOT, "ui", "dist");
@@ -52,11 +52,7 @@ afterAll(async () => {
 
 /** `tickflow replay` as a user runs it; resolves with its exit code and output. */
 function runReplayCli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const p = spawn(process.execPath, ["--import", "tsx", join(ROOT, "ops/main.ts"), "replay", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NATS_URL: nats!.url, ARCHIVE_URL: archived.lake, LOG_LEVEL: "warning" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const p = spawnTsx("ops/main.ts", { args: ["replay", ...args], env: { NATS_URL: nats!.url, ARCHIVE_URL: archived.lake, LOG_LEVEL: "warning" } });
   let out = "";
   p.stdout.on("data", (d: Buffer) => (out += d.toString()));
   p.stderr.on("data", (d: Buffer) => (out += d.toString()));

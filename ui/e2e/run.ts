@@ -1,6 +1,6 @@
 /**
  * Runs the browser end-to-end tests: builds ui/dist (skip with --no-build), then
- * vitest with ui/vitest.e2e.config.ts (real headless Chromium + ui/test/fake-edge.ts).
+ * vitest with ui/vitest.e2e.config.ts (real headless Chromium + the real edge).
  * Extra arguments go to vitest (e.g. a file filter). Exit code is vitest's.
  *
  *   npx tsx ui/e2e/run.ts [--no-build] [vitest args…]

@@ -17,6 +17,7 @@ import { encodeRoomUpdate, UPDATE_PREFIX, SNAPSHOT_PREFIX } from "../../lib/cont
 import { isStreamRoom, rooms } from "../../lib/contracts/subjects.ts";
 import { ClientMsg } from "../../lib/contracts/protocol.ts";
 import { MarketSim } from "./market-sim.ts";
+import { parseArgs } from "node:util";
 
 export interface FakeEdgeOptions {
   /** 0 = random free port (default). */
@@ -293,11 +294,8 @@ export class FakeEdge {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const arg = (name: string, dflt: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : dflt;
-  };
-  const edge = new FakeEdge({ port: arg("port", 0), symbols: arg("symbols", 500), hz: arg("hz", 10) });
+  const { values: a } = parseArgs({ options: { port: { type: "string", default: "0" }, symbols: { type: "string", default: "500" }, hz: { type: "string", default: "10" } } });
+  const edge = new FakeEdge({ port: Number(a.port), symbols: Number(a.symbols), hz: Number(a.hz) });
   const port = await edge.start();
   console.log(`fake edge on http://127.0.0.1:${port} (ws /ws)`);
   const bye = () => void edge.close().then(() => process.exit(0));

@@ -211,7 +211,7 @@ export function parseBinance(
       {
       const delta = binanceDelta(venue, d, symbolOf(product), market);
       const event = d.pu !== undefined ? { U: d.U, u: d.u, pu: d.pu, b: delta.bids, a: delta.asks } : { U: d.U, u: d.u, b: delta.bids, a: delta.asks };
-      return { kind: "depth", product, event, delta };
+      return { kind: "depth", product, event, delta, recvTs };
     }
     case "trade":
     case "aggTrade":

@@ -73,9 +73,10 @@ export const AdvancedSubscriptionsEvent = z.object({ subscriptions: z.record(z.s
 /** Error replies (a bad request, a failed subscribe). */
 export const AdvancedError = z.object({ type: z.literal("error"), message: z.string(), reason: z.string().optional() });
 
-/** Channels Tickflow subscribes: ticker for data, heartbeats to keep the socket open; market_trades when trades are on. */
-export const ADVANCED_CHANNELS = ["ticker", "heartbeats"] as const;
-export const ADVANCED_CHANNELS_WITH_TRADES = ["ticker", "market_trades", "heartbeats"] as const;
+/** Channels Tickflow subscribes: ticker for data, heartbeats to keep the socket open; market_trades when trades are on, level2 when books are. */
+export function advancedChannels(trades: boolean, books: boolean): string[] {
+  return ["ticker", ...(trades ? ["market_trades"] : []), ...(books ? ["level2"] : []), "heartbeats"];
+}
 
 /** One message per channel; a `jwt` (optional for market data) is added when a signer is given — a fresh one per message. */
 export function advancedSubscribe(

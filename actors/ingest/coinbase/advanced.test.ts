@@ -3,7 +3,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { FrameResult } from "../frame-result.ts";
 import { parseAdvanced } from "./advanced.ts";
-import { advancedSubscribe } from "./advanced-frames.ts";
+import { advancedChannels, advancedSubscribe } from "./advanced-frames.ts";
+import { CoinbaseBooks, type L2Result } from "./books.ts";
+import type { Publisher } from "../publisher.ts";
+import { systemClock } from "../../runtime/mod.ts";
 
 const DIR = join(import.meta.dirname, "../../../test/fixtures/coinbase-advanced");
 const raw = (name: string) => readFileSync(join(DIR, name), "utf8");
@@ -44,9 +47,15 @@ describe("Coinbase Advanced Trade frames (documented examples, test/fixtures/coi
     expect(batch(parseAdvanced("coinbase", JSON.stringify(j), RECV))).toEqual({ kind: "batch", connSeq: 7, items: [] });
   });
 
-  it("validates the level2 example (epoch event_time in the snapshot is allowed) and skips a bad level", () => {
-    expect(batch(parseAdvanced("coinbase", raw("level2.json"), RECV)).items).toEqual([]);
+  it("parses the level2 example into a book snapshot (epoch event_time allowed), versioned by the envelope time in µs, and skips a bad level", () => {
+    expect(batch(parseAdvanced("coinbase", raw("level2.json"), RECV)).items).toEqual([
+      // timestamp 2023-02-09T20:32:50.714964855Z
+      { kind: "l2", product: "BTC-USD", snapshot: true, bids: [[21921.73, 0.06317902], [21921.3, 0.02]], asks: [], us: Date.parse("2023-02-09T20:32:50Z") * 1000 + 714_964 },
+    ]);
     const j = JSON.parse(raw("level2.json"));
+    j.events[0].type = "update";
+    j.events[0].updates[1] = { ...j.events[0].updates[1], side: "offer", new_quantity: "0" };
+    expect(batch(parseAdvanced("coinbase", JSON.stringify(j), RECV)).items[0]).toMatchObject({ kind: "l2", snapshot: false, bids: [[21921.73, 0.06317902]], asks: [[21921.3, 0]] });
     j.events[0].updates[0].new_quantity = "-1";
     const r = batch(parseAdvanced("coinbase", JSON.stringify(j), RECV));
     expect(r.items[0]).toMatchObject({ kind: "bad", error: expect.stringContaining("new_quantity") });
@@ -82,5 +91,47 @@ describe("Coinbase Advanced Trade frames (documented examples, test/fixtures/coi
     expect(parseAdvanced("coinbase", "{not json", RECV)).toMatchObject({ kind: "bad", error: expect.stringContaining("invalid JSON") });
     expect(parseAdvanced("coinbase", '{"type":"error","message":"Failed to subscribe","reason":"X is not a valid product"}', RECV))
       .toEqual({ kind: "error", message: "Failed to subscribe: X is not a valid product" });
+  });
+
+  it("subscribes level2 when books are on, one message per channel", () => {
+    expect(advancedChannels(true, true)).toEqual(["ticker", "market_trades", "level2", "heartbeats"]);
+    expect(advancedChannels(false, false)).toEqual(["ticker", "heartbeats"]);
+  });
+});
+
+describe("CoinbaseBooks (level2 snapshot + updates)", () => {
+  const l2 = (snapshot: boolean, bids: Array<[number, number]>, asks: Array<[number, number]>, us: number): L2Result => ({ kind: "l2", product: "BTC-USD", snapshot, bids, asks, us });
+  const published: unknown[] = [];
+  const publisher = { publish: async (subject: string, data: Uint8Array) => void published.push([subject, data.length]) } as unknown as Publisher;
+  const books = () => {
+    const b = new CoinbaseBooks({ venue: "coinbase", intervalMs: 1000, depth: 2, clock: systemClock, publisher, symbolOf: (p) => p });
+    b.add("BTC-USD");
+    return b;
+  };
+
+  it("drops updates until a snapshot, then sets each level's size (0 removes it)", () => {
+    const b = books();
+    b.onL2(l2(false, [[100, 1]], [], 1));
+    expect(b.dropped).toBe(1);
+    expect(b.get("BTC-USD")!.synced).toBe(false);
+    b.onL2(l2(true, [[100, 2], [99, 3]], [[101, 4], [102, 5]], 2));
+    b.onL2(l2(false, [[99, 0], [98, 6]], [[101, 7]], 3));
+    expect(b.get("BTC-USD")!.top(10)).toEqual({ bids: [[100, 2], [98, 6]], asks: [[101, 7], [102, 5]] });
+    expect(b.get("BTC-USD")!.version).toBe(3);
+  });
+
+  it("after a resync waits for a fresh snapshot, which replaces the whole book; publishes only synced books that moved", () => {
+    const b = books();
+    b.onL2(l2(true, [[100, 2]], [[101, 4]], 2));
+    b.publishSnapshots();
+    b.publishSnapshots();
+    expect(published).toEqual([["md.book.coinbase.BTC-USD", expect.any(Number)]]);
+    b.resync("BTC-USD");
+    expect(b.resyncs).toBe(1);
+    b.onL2(l2(false, [[100, 9]], [], 3));
+    b.publishSnapshots();
+    expect(published).toHaveLength(1);
+    b.onL2(l2(true, [[90, 1]], [[91, 1]], 4));
+    expect(b.get("BTC-USD")!.top(10)).toEqual({ bids: [[90, 1]], asks: [[91, 1]] });
   });
 });

@@ -85,19 +85,33 @@ function trades(venue: string, events: unknown[], recvTs: number, out: Items): s
   return undefined;
 }
 
-/** level2 is validated (sizes ≥ 0, prices > 0) but not used by the shard: it keeps no Coinbase books. */
-function level2(events: unknown[]): string | undefined {
+/**
+ * level2 events → `l2` results (one per event: a product's snapshot or update). Prices
+ * must be finite and > 0, sizes finite and ≥ 0 ("0" removes the level); `us` is the
+ * envelope time in µs, the version of the book after the event.
+ */
+function level2(events: unknown[], us: number, out: Items): string | undefined {
   for (const e of events) {
     const r = AdvancedL2Event.safeParse(e);
     if (!r.success) return firstIssue(r.error);
+    const bids: Array<[number, number]> = [];
+    const asks: Array<[number, number]> = [];
     for (const u of r.data.updates) {
       const p = Number(u.price_level);
       const q = Number(u.new_quantity);
       if (!positive(p)) return `price_level: ${u.price_level} is not a finite positive number`;
       if (!Number.isFinite(q) || q < 0) return `new_quantity: ${u.new_quantity} is not a finite non-negative number`;
+      (u.side === "bid" ? bids : asks).push([p, q]);
     }
+    out.push({ kind: "l2", product: r.data.product_id, snapshot: r.data.type === "snapshot", bids, asks, us });
   }
   return undefined;
+}
+
+/** RFC 3339 time → µs since the epoch, reading up to 6 fraction digits (Coinbase prints 9). */
+export function microsOf(timestamp: string, ms: number): number {
+  const frac = /\.(\d+)/.exec(timestamp)?.[1] ?? "";
+  return Math.floor(ms / 1000) * 1_000_000 + Number(frac.slice(0, 6).padEnd(6, "0"));
 }
 
 function subscriptions(events: unknown[]): FrameResult | string {
@@ -137,7 +151,7 @@ export function parseAdvanced(venue: string, raw: string, recvTs: number): Frame
       why = trades(venue, events, recvTs, items);
       break;
     case "l2_data":
-      why = level2(events);
+      why = level2(events, microsOf(timestamp, exchTs), items);
       break;
     case "heartbeats":
       for (const e of events) {

@@ -19,6 +19,27 @@ describe("CandleSeries", () => {
     expect(s.list().at(-1)).toMatchObject({ close: 5, final: true });
   });
 
+  it("keeps the better source per minute whatever the arrival order: live/ROOMLOG over lake over venue klines", () => {
+    const venue = (start: number, close: number): CandleData => ({ ...candle(start, close), source: "venue" });
+    const s = new CandleSeries("BTC-USD");
+    // Venue klines first (a fresh start's history), then the lake, then ROOMLOG for the newest minute.
+    for (const m of [0, 1, 2]) s.upsert(venue(m * 60_000, 10 + m));
+    expect(s.upsert(candle(0, 20), "lake")).toBe(true);
+    expect(s.upsert(candle(60_000, 21, false), "lake")).toBe(true);
+    expect(s.upsert(candle(120_000, 32))).toBe(true);
+    expect(s.list().map((c) => c.close)).toEqual([20, 21, 32]);
+    // Late arrivals of worse sources change nothing; a live in-progress candle still beats a final lake one.
+    expect(s.upsert(venue(0, 99))).toBe(false);
+    expect(s.upsert(candle(120_000, 98), "lake")).toBe(false);
+    expect(s.upsert(candle(60_000, 31, false))).toBe(true);
+    expect(s.list().map((c) => c.close)).toEqual([20, 31, 32]);
+    // Within the lake, a final candle is not replaced by an in-progress one; clear() forgets the ranks.
+    expect(s.upsert(candle(0, 97, false), "lake")).toBe(false);
+    s.clear();
+    expect(s.upsert(venue(0, 5))).toBe(true);
+    expect(s.list().map((c) => c.close)).toEqual([5]);
+  });
+
   it("turns closes into chart points, skipping empty minutes", () => {
     const s = new CandleSeries("BTC-USD");
     s.upsert(candle(0, 1));

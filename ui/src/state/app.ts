@@ -1,9 +1,11 @@
 /**
- * Browser wiring of the dashboard: the WebSocket URL (same origin `/ws`, or `?ws=`), a replay (`?replay=`),
+ * Browser wiring of the dashboard: the WebSocket URL (same origin `/ws`, or `?ws=`) and
+ * the lake's `/candles` beside it, a replay (`?replay=`),
  * localStorage, and the browser's online/visibility events. Everything else lives in
  * dashboard.ts.
  */
 import type { SocketLike } from "../core/connection.ts";
+import { candlesUrl, lakeFetcher } from "../core/lake.ts";
 import { createDashboard } from "./dashboard.ts";
 
 /** `?ws=` wins; otherwise ws(s)://<this host>/ws. */
@@ -27,8 +29,10 @@ function storage(): Storage | undefined {
   }
 }
 
+const url = wsUrl();
 export const app = createDashboard({
-  url: wsUrl(),
+  url,
+  fetchLake: lakeFetcher(candlesUrl(url), (u) => fetch(u)),
   replayId: replayId(),
   createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
   storage: storage(),
