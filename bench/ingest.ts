@@ -4,7 +4,8 @@
  * sustained ticks/s acknowledged by JetStream against the ticks/s the simulator sent
  * over the same window, the p50/p99 latency from the exchange timestamp to the
  * JetStream ack (histogram to 120 s, so an overloaded run shows its real p99), the
- * backlog left at the end (queued + in-flight messages, held bytes), and writes the
+ * backlog left at the end (queued + in-flight messages, held bytes), the CPU each process
+ * (shard, nats-server, simulator) spent per acknowledged tick, and writes the
  * "ingest" section of BENCHMARKS.md. Target: ≥ 60,000 ticks/s, p99 ≤ 50 ms.
  *
  * Profile: `node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/ingest.ts`.
@@ -13,6 +14,7 @@
  *          --symbols N (200) --shards N (1) --feed sim|coinbase|binance (coinbase:
  *          one frame per simulated tick) --no-write (do not touch BENCHMARKS.md)
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { startNatsServer } from "../test/nats-server.ts";
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
     await sleep(2000);
     console.log(`warm-up ${((Date.now() - t0) / 1000).toFixed(1)} s: ${owned()} products owned, ${await simActive(simUrl)} active in the simulator`);
     const sentBefore = await simTicksSent(simUrl);
+    // CPU of each process over the window: on a loaded machine CPU per tick says more than ticks/s.
+    const cpu0 = { shard: process.cpuUsage(), nats: cpuUs(ns.pid), sim: cpuUs(sim.pid) };
     measuring = true;
     const start = Date.now();
     let last = 0;
@@ -114,6 +118,9 @@ async function main(): Promise<void> {
     }
     measuring = false;
     const elapsed = (Date.now() - start) / 1000;
+    const shardCpu = process.cpuUsage(cpu0.shard);
+    const perTick = (us: number) => (ticks ? Number((us / ticks).toFixed(2)) : null);
+    const cpu = { shard_us_per_tick: perTick(shardCpu.user + shardCpu.system), nats_us_per_tick: perTick(cpuUs(ns.pid) - cpu0.nats), sim_us_per_tick: perTick(cpuUs(sim.pid) - cpu0.sim) };
     const sentAfter = await simTicksSent(simUrl);
     const offered = Math.round((sentAfter.ticks - sentBefore.ticks) / elapsed);
     const backlog = {
@@ -126,18 +133,18 @@ async function main(): Promise<void> {
     const p99 = lat.pct(99);
     await run.stop();
     const ok = tps >= 60_000 && p99 <= 50;
-    console.log(`\nsustained ${tps} ticks/s of ${offered} offered over ${elapsed.toFixed(1)} s, latency p50 ${p50} ms p99 ${p99} ms, backlog at the end ${JSON.stringify(backlog)} (target ≥ 60,000/s, p99 ≤ 50 ms: ${ok ? "met" : "not met"})`);
+    console.log(`\nsustained ${tps} ticks/s of ${offered} offered over ${elapsed.toFixed(1)} s, latency p50 ${p50} ms p99 ${p99} ms, backlog at the end ${JSON.stringify(backlog)}, CPU per acknowledged tick: shard process ${cpu.shard_us_per_tick} µs, nats-server ${cpu.nats_us_per_tick} µs, simulator ${cpu.sim_us_per_tick} µs (target ≥ 60,000/s, p99 ≤ 50 ms: ${ok ? "met" : "not met"})`);
     if (!a["no-write"]) {
       writeBenchSection(
         "ingest",
         "Ingest: simulator → shards → JetStream",
         `Simulator (own process, ${a.symbols} products, target ${rate} ticks/s, offered ${offered}/s: ticks the simulator sent over the measured window) → ${a.shards} shard(s) in one process (feed ${a.feed}, ≤ 10 products per connection, batched async publishes) → JetStream (file storage, one nats-server). Latency: exchange timestamp (ms) → JetStream ack.\n\n` +
-          table(["seconds", "ticks/s offered (simulator, same window)", "ticks/s sustained", "p50 ms", "p99 ms", "backlog at end (msgs / bytes)", "target"], [[elapsed.toFixed(0), offered, tps, p50, p99, `${backlog.queued} / ${backlog.held_bytes}`, ok ? "met" : "not met"]]),
+          table(["seconds", "ticks/s offered (simulator, same window)", "ticks/s sustained", "p50 ms", "p99 ms", "backlog at end (msgs / bytes)", "CPU µs per tick: shard / nats-server / simulator", "target"], [[elapsed.toFixed(0), offered, tps, p50, p99, `${backlog.queued} / ${backlog.held_bytes}`, `${cpu.shard_us_per_tick} / ${cpu.nats_us_per_tick} / ${cpu.sim_us_per_tick}`, ok ? "met" : "not met"]]),
       );
     }
     reportResult({
       name: "ingest",
-      figures: { ticks_per_s: tps, offered_ticks_per_s: offered, p50_ms: p50, p99_ms: p99, seconds: elapsed, backlog_msgs: backlog.queued, backlog_bytes: backlog.held_bytes, slow_consumer_cuts: backlog.slow_consumer_cuts },
+      figures: { ticks_per_s: tps, offered_ticks_per_s: offered, p50_ms: p50, p99_ms: p99, seconds: elapsed, backlog_msgs: backlog.queued, backlog_bytes: backlog.held_bytes, slow_consumer_cuts: backlog.slow_consumer_cuts, ...cpu },
       targets: { ticks_per_s: "≥ 60000", p99_ms: "≤ 50" },
       met: { ticks_per_s: tps >= 60_000, p99_ms: Number.isFinite(p99) ? p99 <= 50 : null },
     });
@@ -179,6 +186,16 @@ async function simActive(simUrl: string): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** CPU µs (user + system) a process has used, from /proc (0 where there is no /proc). */
+function cpuUs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(f[11]) + Number(f[12])) / 100) * 1e6; // utime + stime in clock ticks (100/s)
+  } catch {
+    return 0;
+  }
+}
 
 await main();
 process.exit(0);

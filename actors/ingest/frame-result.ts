@@ -4,10 +4,11 @@
  */
 import type { BookDelta, Tick, Trade } from "../../lib/contracts/messages.ts";
 import type { DepthEvent } from "./binance/book.ts";
+import type { TickDecimals } from "./tick-json.ts";
 
 export type FrameResult =
-  /** A normalised tick; `product` is the venue's own product id (the ownership key part). */
-  | { kind: "tick"; product: string; tick: Tick }
+  /** A normalised tick; `product` is the venue's own product id (the ownership key part); `dec`: its decimals as received (tick-json.ts). */
+  | { kind: "tick"; product: string; tick: Tick; dec?: TickDecimals }
   /** Proof of life for a product, with the venue sequence if the frame carries one. */
   | { kind: "heartbeat"; product: string; seq?: number; lastTradeId?: number }
   /** A trade (Coinbase match / market_trades, Binance trade / aggTrade). */

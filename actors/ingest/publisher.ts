@@ -15,7 +15,8 @@ import type { PubAck } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
 import { ExponentialBackoff, handleAll, retry } from "cockatiel";
 import { encode } from "../../lib/contracts/codec.ts";
-import type { GapEvent, Tick, TickBatch } from "../../lib/contracts/messages.ts";
+import type { GapEvent, Tick } from "../../lib/contracts/messages.ts";
+import { encodeTickBatch, type TickDecimals } from "./tick-json.ts";
 import { msgIds } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import type { Metrics } from "../../lib/platform/metrics.ts";
@@ -50,6 +51,11 @@ interface Dropped {
 
 export const DEFAULT_HOLD_BYTES = 64 * 1024 * 1024;
 
+interface Pending {
+  ticks: Tick[];
+  decs: Array<TickDecimals | undefined>;
+}
+
 interface Outgoing {
   subject: string;
   data: Uint8Array;
@@ -64,7 +70,8 @@ export interface JsPublish {
 }
 
 export class Publisher {
-  private readonly buffers = new Map<string, Tick[]>();
+  /** Ticks waiting for their linger, per venue and symbol, with their decimals as received (tick-json.ts). */
+  private readonly buffers = new Map<string, Map<string, Pending>>();
   private readonly queue: Outgoing[] = [];
   private qHead = 0;
   private inFlight = 0;
@@ -115,14 +122,19 @@ export class Publisher {
     return this.queue.length - this.qHead;
   }
 
-  /** Add a tick; it is sent with other ticks of its symbol within `lingerMs`. */
-  tick(t: Tick): void {
-    const key = `${t.venue}\u0000${t.symbol}`;
-    let buf = this.buffers.get(key);
-    if (!buf) this.buffers.set(key, (buf = []));
-    buf.push(t);
-    if (buf.length >= this.o.maxBatch) {
-      this.buffers.delete(key);
+  /**
+   * Add a tick; it is sent with other ticks of its symbol within `lingerMs`. `dec`: the
+   * decimal strings its numbers were read from, written into the message as they are.
+   */
+  tick(t: Tick, dec?: TickDecimals): void {
+    let bySymbol = this.buffers.get(t.venue);
+    if (!bySymbol) this.buffers.set(t.venue, (bySymbol = new Map()));
+    let buf = bySymbol.get(t.symbol);
+    if (!buf) bySymbol.set(t.symbol, (buf = { ticks: [], decs: [] }));
+    buf.ticks.push(t);
+    buf.decs.push(dec);
+    if (buf.ticks.length >= this.o.maxBatch) {
+      bySymbol.delete(t.symbol);
       this.enqueueTicks(buf);
       this.pump();
     } else if (this.timer === undefined) {
@@ -216,15 +228,16 @@ export class Publisher {
   }
 
   private drainBuffers(): void {
-    for (const buf of this.buffers.values()) this.enqueueTicks(buf);
-    this.buffers.clear();
+    for (const bySymbol of this.buffers.values()) {
+      for (const buf of bySymbol.values()) this.enqueueTicks(buf);
+      bySymbol.clear();
+    }
     this.pump();
   }
 
-  private enqueueTicks(ticks: Tick[]): void {
+  private enqueueTicks({ ticks, decs }: Pending): void {
     const first = ticks[0]!;
-    const batch: TickBatch = { v: 1, ticks };
-    const data = encode(batch);
+    const data = encodeTickBatch(ticks, decs);
     if (!this.admit(data.length)) return this.drop(ticks, data.length);
     this.queue.push({
       subject: this.tickSubject(first.venue, first.symbol),

@@ -28,6 +28,10 @@ interface Floor {
   exchTs: number;
 }
 
+/** The common answers, shared: `check` runs for every tick and allocates nothing for them. */
+const OK: SeqCheck = Object.freeze({ type: "ok" });
+const DUP: SeqCheck = Object.freeze({ type: "dup" });
+
 export class SeqTracker {
   private readonly expected = new Map<string, number>();
   private readonly last = new Map<string, Floor>();
@@ -36,16 +40,21 @@ export class SeqTracker {
     const last = this.last.get(key);
     if (last !== undefined && seq <= last.seq) {
       const restarted = last.seq - seq >= REPLAY_WINDOW || (seq < last.seq && exchTs > last.exchTs);
-      if (!restarted) return { type: "dup" };
+      if (!restarted) return DUP;
       this.expected.set(key, seq + 1);
       this.last.set(key, { seq, exchTs });
       return { type: "session", previous: last.seq, got: seq };
     }
     const exp = this.expected.get(key);
     this.expected.set(key, seq + 1);
-    this.last.set(key, { seq, exchTs: Math.max(exchTs, last?.exchTs ?? 0) });
+    if (last === undefined) this.last.set(key, { seq, exchTs: Math.max(exchTs, 0) });
+    else {
+      // In place: raiseFloor and the session branch replace the object, nothing else holds it.
+      last.seq = seq;
+      if (exchTs > last.exchTs) last.exchTs = exchTs;
+    }
     if (gapCheck && exp !== undefined && seq > exp) return { type: "gap", expected: exp, got: seq };
-    return { type: "ok" };
+    return OK;
   }
 
   /** The next frame of `key` starts a new baseline (after a (re)subscribe). */

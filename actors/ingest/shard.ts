@@ -323,7 +323,7 @@ export class ShardLogic {
     if (c.type === "gap") this.gap(v, product, c.expected, c.got, true);
     r.tick.exchTs = this.checks.time(venue, r.tick.exchTs, r.tick.recvTs);
     this.freshness.tick(venue, product);
-    this.publisher.tick(r.tick);
+    this.publisher.tick(r.tick, r.dec);
   }
 
   /** Lost trades [from, to): counted, and a GapEvent naming the range. */

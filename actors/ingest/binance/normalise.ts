@@ -5,6 +5,8 @@
  */
 import type { BookDelta, Tick, Trade } from "../../../lib/contracts/messages.ts";
 import { bad, firstIssue, type FrameResult, parseJson } from "../frame-result.ts";
+import { setDecimal, type TickDecimals } from "../tick-json.ts";
+import { binanceTickerOk, binanceTradeOk } from "../fast-checks.ts";
 import {
   BINANCE_EVENTS,
   type BinanceDepthSnapshot,
@@ -54,19 +56,20 @@ export function binanceTickSeq(t: { E: number; L?: number | undefined; e?: strin
 const num = Number;
 const levels = (xs: ReadonlyArray<readonly [string, string]>): Array<[number, number]> => xs.map(([p, q]) => [num(p), num(q)]);
 
-export function binanceTick(venue: string, t: BinanceTicker24h | BinanceMiniTicker, recvTs: number, symbol?: string): Tick {
-  const tick: Tick = { venue, symbol: symbol ?? binanceSymbol(t.s), price: num(t.c), exchTs: t.E, recvTs, seq: binanceTickSeq(t) };
+export function binanceTick(venue: string, t: BinanceTicker24h | BinanceMiniTicker, recvTs: number, symbol?: string, dec: TickDecimals = {}): Tick {
+  const tick: Tick = { venue, symbol: symbol ?? binanceSymbol(t.s), price: 0, exchTs: t.E, recvTs, seq: binanceTickSeq(t) };
+  setDecimal(tick, dec, "price", t.c);
   if (t.e === "24hrTicker") {
-    if (t.b !== undefined) tick.bid = num(t.b);
-    if (t.a !== undefined) tick.ask = num(t.a);
-    if (t.B !== undefined) tick.bidSize = num(t.B);
-    if (t.A !== undefined) tick.askSize = num(t.A);
-    if (t.Q !== undefined) tick.lastSize = num(t.Q);
+    if (t.b !== undefined) setDecimal(tick, dec, "bid", t.b);
+    if (t.a !== undefined) setDecimal(tick, dec, "ask", t.a);
+    if (t.B !== undefined) setDecimal(tick, dec, "bidSize", t.B);
+    if (t.A !== undefined) setDecimal(tick, dec, "askSize", t.A);
+    if (t.Q !== undefined) setDecimal(tick, dec, "lastSize", t.Q);
   }
-  if (t.o !== undefined) tick.open24h = num(t.o);
-  if (t.h !== undefined) tick.high24h = num(t.h);
-  if (t.l !== undefined) tick.low24h = num(t.l);
-  if (t.v !== undefined) tick.volume24h = num(t.v);
+  if (t.o !== undefined) setDecimal(tick, dec, "open24h", t.o);
+  if (t.h !== undefined) setDecimal(tick, dec, "high24h", t.h);
+  if (t.l !== undefined) setDecimal(tick, dec, "low24h", t.l);
+  if (t.v !== undefined) setDecimal(tick, dec, "volume24h", t.v);
   return tick;
 }
 
@@ -184,16 +187,26 @@ export function parseBinance(
   if (type === "serverShutdown") return { kind: "shutdown" };
   if (typeof o.stream !== "string" || typeof type !== "string") return bad("stream/data.e: expected a combined-stream event", raw);
   if (!Object.hasOwn(BINANCE_EVENTS, type)) return { kind: "ignored", type };
-  const r = BINANCE_EVENTS[type as keyof typeof BINANCE_EVENTS].safeParse(data) as ReturnType<typeof BinanceEvent.safeParse>;
-  if (!r.success) return bad(`data.${firstIssue(r.error)}`, raw);
-  const d = r.data;
+  // Hot path: tickers and trades checked in place (fast-checks.ts); what the checks do not
+  // accept goes through its zod schema, which names the fault.
+  let d: BinanceEvent;
+  if ((type === "24hrTicker" && binanceTickerOk(data as Record<string, unknown>)) || ((type === "trade" || type === "aggTrade") && binanceTradeOk(data as Record<string, unknown>))) {
+    d = data as BinanceEvent;
+  } else {
+    const r = BINANCE_EVENTS[type as keyof typeof BINANCE_EVENTS].safeParse(data) as ReturnType<typeof BinanceEvent.safeParse>;
+    if (!r.success) return bad(`data.${firstIssue(r.error)}`, raw);
+    d = r.data;
+  }
   const why = badValues(d);
   if (why !== undefined) return bad(why, raw);
   const product = d.s.toUpperCase();
   switch (d.e) {
     case "24hrTicker":
     case "24hrMiniTicker":
-      return { kind: "tick", product, tick: binanceTick(venue, d, recvTs, symbolOf(product)) };
+      {
+      const dec: TickDecimals = {};
+      return { kind: "tick", product, tick: binanceTick(venue, d, recvTs, symbolOf(product), dec), dec };
+    }
     case "depthUpdate":
       {
       const delta = binanceDelta(venue, d, symbolOf(product), market);
