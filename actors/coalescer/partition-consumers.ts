@@ -11,6 +11,9 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import { nanos, STREAM } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 
+/** Pull request lifetime; idle heartbeats come every half of it (see #add). */
+export const PULL_EXPIRES_MS = 3000;
+
 export interface PartitionConsumersOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -19,7 +22,8 @@ export interface PartitionConsumersOptions {
   ackWaitMs: number;
   maxAckPending: number;
   inactiveMs: number;
-  onMessage(m: JsMsg): void;
+  /** A message of partition `p`'s consumer. */
+  onMessage(m: JsMsg, p: number): void;
   /** A consumer was deleted under us (the actor should crash and restart). */
   onLost(err: Error): void;
 }
@@ -84,7 +88,11 @@ export class PartitionConsumers {
     });
     const messages = await (await js.consumers.get(STREAM.md, name)).consume({
       max_messages: 1000,
-      callback: (m) => this.#o.onMessage(m),
+      // Pull requests live on the consumer's leader: when that node dies they die with it,
+      // and the client only pulls again after two missed idle heartbeats (expires / 2
+      // each; 15 s apiece by default). 3 s keeps that stall short for ~1 idle pull/s.
+      expires: PULL_EXPIRES_MS,
+      callback: (m) => this.#o.onMessage(m, p),
     });
     this.#live.set(p, messages);
     void (async () => {

@@ -19,7 +19,8 @@ import { Coalescer, partitionKey, symbolOfTickSubject, TICKER_ALL_KEY } from "./
 import type { CoalescerConfig } from "./config.ts";
 import { decodeTickBatch } from "./fast-decode.ts";
 import { readLastPerSubject } from "./jetstream-read.ts";
-import { PartitionConsumers } from "./partition-consumers.ts";
+import { PartitionConsumers, PULL_EXPIRES_MS } from "./partition-consumers.ts";
+import { LiveTap } from "./live-tap.ts";
 import { RoomPublisher } from "./room-publisher.ts";
 import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";
 import { tickerData } from "./ticker.ts";
@@ -75,6 +76,8 @@ export class CoalescerService {
   #messages?: ConsumerMessages;
   /** Per-partition consumers (when COALESCER_PARTITIONS = TICK_PARTITIONS); else one consumer in #messages. */
   #parts?: PartitionConsumers;
+  /** Core-NATS ticks for partitions whose consumer is stalled (live-tap.ts); with #parts only. */
+  #tap?: LiveTap;
   #held: Held[] = [];
   #all?: { sub: Subscription; buffer: TickerAllBuffer };
   #timer: TimerHandle | undefined;
@@ -124,11 +127,25 @@ export class CoalescerService {
         ackWaitMs: config.COALESCER_ACK_WAIT,
         maxAckPending: config.COALESCER_MAX_ACK_PENDING,
         inactiveMs,
-        onMessage: (m) => this.#onMessage(m),
+        onMessage: (m, p) => {
+          this.#tap?.delivered(p, () => m.info.pending);
+          this.#onMessage(m);
+        },
         onLost: (err) => {
           if (!this.#stopped) this.#o.onError?.(err);
         },
       });
+      if (config.COALESCER_LIVE_TAP > 0) {
+        this.#tap = new LiveTap({
+          nc: this.#o.nc,
+          clock: this.#o.clock,
+          quietMs: config.COALESCER_LIVE_TAP,
+          onData: (data) => {
+            if (this.#apply(data, this.#o.clock.now()) >= 0) this.#fresh.mark("in");
+          },
+          onSwitch: (p, on) => this.#log.debug("partition {p}: core tap {state}", { p, state: on ? "on (consumer quiet)" : "off" }),
+        });
+      }
     } else {
       // Partitions that are not the subjects' ones: one consumer on md.tick.>, skipping others' symbols by subject.
       await jsm.consumers.add(STREAM.md, {
@@ -142,7 +159,7 @@ export class CoalescerService {
         inactive_threshold: nanos(inactiveMs),
       });
       const consumer = await js.consumers.get(STREAM.md, this.#durable);
-      this.#messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.#onMessage(m) });
+      this.#messages = await consumer.consume({ max_messages: 2000, expires: PULL_EXPIRES_MS, callback: (m) => this.#onMessage(m) });
       void this.#watch(this.#messages);
     }
     this.#membership = new Membership({
@@ -171,6 +188,7 @@ export class CoalescerService {
     this.#o.clock.clearTimeout(this.#retryTimer);
     await this.#messages?.close().catch(() => {});
     await this.#parts?.halt();
+    this.#tap?.close();
     await this.#flushing;
     if (this.#membership?.view().held) await this.#flush().catch(() => {});
     await this.#membership?.stop();
@@ -188,6 +206,7 @@ export class CoalescerService {
       tickerAll: !!this.#all,
       symbols: this.core.latest.size,
       held: this.#held.length,
+      ...(this.#tap ? { tapped: this.#tap.tapped, tapStarts: this.#tap.started, tapMessages: this.#tap.messages } : {}),
       ...this.stats,
       freshness: this.#freshness(),
     };
@@ -331,6 +350,7 @@ export class CoalescerService {
   /** Publish changed tickers (and ticker.all), then ack the tick messages they cover. */
   async #flush(): Promise<void> {
     const { clock } = this.#o;
+    this.#tap?.check(this.core.ownedPartitions());
     const updates = this.core.take();
     const held = this.#held;
     this.#held = [];

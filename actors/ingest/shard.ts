@@ -23,7 +23,7 @@ import { BinanceBooks } from "./binance/books.ts";
 import { breakerState, venuePolicies } from "./connection.ts";
 import type { FrameResult } from "./frame-result.ts";
 import { AsyncJetStream } from "./js-async.ts";
-import { type JsPublish, Publisher } from "./publisher.ts";
+import { type JsPublish, parseFault, Publisher } from "./publisher.ts";
 import { SeqTracker } from "./sequence.ts";
 import type { IngestSettings, VenueEndpoint } from "./settings.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
@@ -128,6 +128,7 @@ export class ShardLogic {
       maxBatch: s.PUBLISH_MAX_BATCH,
       maxInFlight: s.PUBLISH_MAX_IN_FLIGHT,
       holdBytes: s.PUBLISH_HOLD_BYTES,
+      fault: parseFault(s.INGEST_FAULT),
       clock: d.clock,
       metrics,
       labels: this.labels,
