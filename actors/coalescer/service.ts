@@ -86,6 +86,7 @@ export class CoalescerService {
   #dueAt = 0;
   #takeovers: Promise<void> = Promise.resolve();
   #retryTimer: TimerHandle | undefined;
+  #tapTimer: TimerHandle | undefined;
   #stopped = false;
   readonly #keys: string[];
   readonly #m;
@@ -178,6 +179,14 @@ export class CoalescerService {
     await this.#membership.start(signal);
     this.#rebalance();
     this.#schedule();
+    if (this.#tap) this.#checkTap(Math.max(50, Math.floor(config.COALESCER_LIVE_TAP / 4)));
+  }
+
+  /** Tap quiet partitions on their own timer: a flush can wait for PubAcks (ROOMS electing) and must not delay it. */
+  #checkTap(everyMs: number): void {
+    if (this.#stopped) return;
+    this.#tap?.check(this.core.ownedPartitions());
+    this.#tapTimer = this.#o.clock.setTimeout(() => this.#checkTap(everyMs), everyMs);
   }
 
   /** Stop consuming, publish and ack what is held, give the lease up, delete the consumer. */
@@ -186,6 +195,7 @@ export class CoalescerService {
     this.#stopped = true;
     this.#o.clock.clearTimeout(this.#timer);
     this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#o.clock.clearTimeout(this.#tapTimer);
     await this.#messages?.close().catch(() => {});
     await this.#parts?.halt();
     this.#tap?.close();
@@ -350,7 +360,6 @@ export class CoalescerService {
   /** Publish changed tickers (and ticker.all), then ack the tick messages they cover. */
   async #flush(): Promise<void> {
     const { clock } = this.#o;
-    this.#tap?.check(this.core.ownedPartitions());
     const updates = this.core.take();
     const held = this.#held;
     this.#held = [];
