@@ -63,6 +63,18 @@ export class AsyncJetStream {
     });
     this.sweep = setInterval(() => this.expire(), Math.max(100, Math.floor(timeoutMs / 4)));
     (this.sweep as { unref?: () => void }).unref?.();
+    // After a reconnect, what was awaiting an ack was sent before the break or into a server
+    // that was still starting: fail it now, so it is retried at once, instead of after the timeout.
+    void (async () => {
+      for await (const st of nc.status()) if (st.type === "reconnect") this.failPending("connection re-established before its ack came");
+    })().catch(() => {});
+  }
+
+  /** Reject every publish awaiting its ack (the caller retries with the same msgID: stored once). */
+  private failPending(why: string): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(new PublishAckError(`JetStream publish failed: ${why}`));
   }
 
   /** Publish and resolve with the PubAck; rejects with PublishAckError on a JetStream error or timeout. */

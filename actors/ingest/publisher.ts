@@ -176,16 +176,17 @@ export class Publisher {
     for (const w of [...this.wakers]) w();
   }
 
-  /** Wait `ms` on the clock, or until {@link wakeAll}. */
-  private sleep(ms: number): Promise<void> {
+  /** Wait `ms` on the clock, or until {@link wakeAll}; true if woken. */
+  private sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         this.o.clock.clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
+        this.wakers.delete(wake);
+        resolve(woken);
       };
-      const timer = this.o.clock.setTimeout(done, ms);
-      this.wakers.add(done);
+      const wake = () => done(true);
+      const timer = this.o.clock.setTimeout(() => done(false), ms);
+      this.wakers.add(wake);
     });
   }
 
@@ -326,7 +327,8 @@ export class Publisher {
         backoff = backoff ? backoff.next(undefined) : this.backoff.next();
         this.sleeping++;
         this.pump(); // the ack window has room again while this one waits
-        await this.sleep(backoff.duration);
+        // Woken by an ack: the path is back, so a failure now starts the backoff afresh (100 ms).
+        if (await this.sleep(backoff.duration)) backoff = undefined;
         this.sleeping--;
         if (this.abort.signal.aborted) throw err;
       }
