@@ -307,9 +307,12 @@ export class CoalescerService {
   /** Queue a takeover of the pending partitions (serialised; retried after a failure). */
   #takeover(): void {
     this.#takeovers = this.#takeovers.then(async () => {
+      const t0 = this.#o.clock.now();
       // Consume the owned partitions before reading their last ticks: nothing falls between.
       await this.#parts?.set(this.core.ownedPartitions());
-      await this.#loadPending();
+      const t1 = this.#o.clock.now();
+      const n = await this.#loadPending();
+      if (n > 0) this.#log.info("{n} partitions active after {ms} ms (consumers {c} ms, last ticks and rooms {l} ms)", { n, ms: this.#o.clock.now() - t0, c: t1 - t0, l: this.#o.clock.now() - t1 });
     }).catch((err) => {
       if (this.#stopped) return;
       this.#log.warn("partition takeover failed, retrying: {err}", { err: String(err) });
@@ -318,9 +321,9 @@ export class CoalescerService {
   }
 
   /** Load latest ticks (MD, last per subject) and each room's last seq (ROOMS), then activate. */
-  async #loadPending(): Promise<void> {
+  async #loadPending(): Promise<number> {
     const pending = new Set(this.core.ownedPartitions().filter((p) => !this.core.isActive(p)));
-    if (this.#stopped || pending.size === 0) return;
+    if (this.#stopped || pending.size === 0) return 0;
     this.stats.takeovers++;
     await readLastPerSubject(this.#o.js, STREAM.md, subjects.allTicks, (m) => {
       if (pending.has(this.core.partition(symbolOfTickSubject(m.subject)))) this.#apply(m.data, this.#o.clock.now());
@@ -337,6 +340,7 @@ export class CoalescerService {
       }));
       this.core.activate(p);
     }
+    return pending.size;
   }
 
   /**

@@ -139,13 +139,13 @@ export function bucketConfigs(o: BucketOptions): Array<{ name: string; opts: Par
   // renewals: the key reads as missing, a live host as gone, and slots move (seen once in
   // test/chaos/cluster-leader.test.ts). Gets through the leader are consistent; these
   // buckets are read a few times per lease period.
-  const lease = { ttl: o.leaseMs, history: 1, replicas: o.replicas, storage: StorageType.File, allow_direct: false };
+  const lease = { ttl: o.leaseMs, history: 1, replicas: o.replicas, storage: StorageType.File };
   return [
     { name: BUCKET.shards, opts: lease },
     { name: BUCKET.coalescers, opts: lease },
     { name: BUCKET.leaders, opts: lease },
     { name: BUCKET.hosts, opts: lease },
-    { name: BUCKET.desired, opts: { history: 5, replicas: o.replicas, storage: StorageType.File, allow_direct: false } },
+    { name: BUCKET.desired, opts: { history: 5, replicas: o.replicas, storage: StorageType.File } },
   ];
 }
 
