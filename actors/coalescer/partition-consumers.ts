@@ -50,12 +50,24 @@ export class PartitionConsumers {
    * what came before is read by the takeover from the last message per subject), stop
    * and delete those given up. Resolves when the new ones are consuming.
    */
-  async set(parts: readonly number[]): Promise<void> {
+  async set(parts: readonly number[], opts: { keepRemoved?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     const want = new Set(parts);
+    const removed = [...this.#live.keys()].filter((p) => !want.has(p));
+    if (opts.keepRemoved) {
+      // The lease was lost (NATS away): stop delivering but leave the consumers. Deleting
+      // them waited out a 5 s API timeout while NATS was down, and held up the takeover
+      // once it was back; the same member re-adds them (same name and config) or the
+      // server removes them after inactive_threshold.
+      for (const p of removed) {
+        const messages = this.#live.get(p);
+        this.#live.delete(p);
+        void messages?.close().catch(() => {});
+      }
+    }
     // In parallel: after an outage all 16 come back at once, and one after another (three
     // requests each) is seconds of ticker silence on a busy machine.
-    await Promise.all([...this.#live.keys()].filter((p) => !want.has(p)).map((p) => this.#drop(p)));
+    else await Promise.all(removed.map((p) => this.#drop(p)));
     const added = await Promise.allSettled([...want].filter((p) => !this.#live.has(p)).map((p) => this.#add(p)));
     const failed = added.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;

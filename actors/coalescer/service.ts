@@ -309,7 +309,7 @@ export class CoalescerService {
     this.#takeovers = this.#takeovers.then(async () => {
       const t0 = this.#o.clock.now();
       // Consume the owned partitions before reading their last ticks: nothing falls between.
-      await this.#parts?.set(this.core.ownedPartitions());
+      await this.#parts?.set(this.core.ownedPartitions(), { keepRemoved: !this.#membership?.view().held });
       const t1 = this.#o.clock.now();
       const n = await this.#loadPending();
       if (n > 0) this.#log.info("{n} partitions active after {ms} ms (consumers {c} ms, last ticks and rooms {l} ms)", { n, ms: this.#o.clock.now() - t0, c: t1 - t0, l: this.#o.clock.now() - t1 });
