@@ -74,18 +74,18 @@ describe("publishing through a NATS outage", () => {
     p.setOnAck((ticks, at) => {
       for (const t of ticks) ackedAt.set(t.seq, at);
     });
-    // 5 s down: backoffs of the messages held since the kill have grown to seconds by then; ticks keep coming after the restart.
+    // 3 s down: backoffs of the messages held since the kill have grown to seconds by then; ticks keep coming after the restart.
     const sentAt: number[] = [];
-    const restartedAt = await outage(p, "WAKE-USD", 6000, 300, 5000, sentAt);
-    await waitFor("all ticks acked", () => ackedAt.size >= 6000 || undefined, 30_000, 100);
+    const restartedAt = await outage(p, "WAKE-USD", 4000, 300, 3000, sentAt);
+    await waitFor("all ticks acked", () => ackedAt.size >= 4000 || undefined, 30_000, 100);
     await p.flush();
     // Every tick sent before NATS was back (held in the publisher): when was it acked?
-    // Measured from the first ack after the restart (JetStream answering again; its start-up is not ours to time).
     const held = [...ackedAt].filter(([seq]) => sentAt[seq]! < restartedAt);
     const backAt = Math.min(...[...ackedAt.values()].filter((at) => at >= restartedAt));
-    const lateness = Math.max(...held.map(([, at]) => at)) - backAt;
-    console.log(`publisher: ${held.length} ticks held through a 5 s outage; JetStream acked again ${backAt - restartedAt} ms after the restart, the last held tick ${lateness} ms after that`);
-    expect(lateness, `held ticks acked ${lateness} ms after JetStream was back`).toBeLessThan(1000);
+    const lateness = Math.max(...held.map(([, at]) => at)) - restartedAt;
+    console.log(`publisher: ${held.length} ticks held through a 3 s outage; JetStream acked again ${backAt - restartedAt} ms after the restart, the last held tick ${lateness} ms after the restart`);
+    // Without failing what awaited an ack at the reconnect: ≥ the 2 s ack timeout.
+    expect(lateness, `held ticks acked ${lateness} ms after the restart`).toBeLessThan(1500);
     p.close();
     ajs.close();
   }, 60_000);
