@@ -122,7 +122,7 @@ export class ShardLogic {
     metrics.gauge("ingest_frame_turn_pauses", "sockets paused because an event-loop turn ran past FRAME_TURN_BUDGET_MS (overload)").set(() => frameTurns.pauses);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
     this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
-    if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
+    if (d.nc) this.asyncJs = new AsyncJetStream(d.nc, 5_000, d.shardId);
     this.publisher = new Publisher(this.asyncJs ?? d.js, {
       lingerMs: s.PUBLISH_LINGER_MS,
       maxBatch: s.PUBLISH_MAX_BATCH,
