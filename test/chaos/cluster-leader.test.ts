@@ -64,8 +64,10 @@ beforeAll(async () => {
   nc = await connect({ servers: cluster.url.split(","), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   jsm = await waitUntil("JetStream ready (meta leader elected)", () => jetstreamManager(nc, { timeout: 2000 }).then(async (m) => (await m.getAccountInfo(), m)).catch(() => undefined), 30_000, 200);
   js = jetstream(nc);
-  await ensureStreams(jsm, { ...defaultStreamOptions, replicas: 3 });
-  const kv = await ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 3 });
+  // A meta leader can be elected before every peer has joined: R3 placement then fails with
+  // "no suitable peers for placement" for a moment (seen once on the loaded machine).
+  await waitUntil("R3 streams created (every peer joined)", () => ensureStreams(jsm, { ...defaultStreamOptions, replicas: 3 }).then(() => true, () => false), 30_000, 500);
+  const kv = (await waitUntil("R3 buckets created", () => ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 3 }).catch(() => undefined), 30_000, 500))!;
   for (const kind of ["shard", "coalescer"]) await kv[BUCKET.desired]!.put(kind, encode({ v: 1, count: 2, ts: Date.now() }));
   dir = await mkdtemp(join(tmpdir(), "tf-chaos-cluster-"));
   lake = join(dir, "lake");
