@@ -5,8 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["actors/**/*.test.ts", "edge/**/*.test.ts", "ops/**/*.test.ts", "load/**/*.test.ts", "lib/**/*.test.ts", "sim/**/*.test.ts", "bench/**/*.test.ts", "test/**/*.test.ts"],
-    // The cluster chaos test runs on its own (`npm run test:cluster`, vitest.cluster.config.ts) until it is reliable.
-    exclude: ["**/node_modules/**", "test/chaos/cluster-leader.test.ts"],
+    exclude: ["**/node_modules/**"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -21,8 +21,16 @@ export const coalescerSettings = {
    * flush waits for its publishes, so during a room stream's leader election (cluster)
    * this is how long ticker rooms wait before the next try.
    */
-  COALESCER_PUBLISH_TIMEOUT: v.duration().pipe(z.number().int().min(100).max(60_000)).default(1500)
+  COALESCER_PUBLISH_TIMEOUT: v.duration().pipe(z.number().int().min(100).max(60_000)).default(750)
     .describe("PubAck timeout of a room publish and bound on reading a room's last message: a flush waits at most this long, e.g. while the room stream elects a leader; the next flush tries the same seq again"),
+  /**
+   * A partition's consumer quiet this long starts a core-NATS subscription to its tick
+   * subject, so rooms keep showing new ticks while MD elects a leader (4-9 s on
+   * nats-server 2.9) or the consumer's leader moves; it ends when the consumer is caught
+   * up. 0 = off. Only with COALESCER_PARTITIONS = 16 (per-partition consumers).
+   */
+  COALESCER_LIVE_TAP: v.duration().pipe(z.number().int().min(0).max(60_000)).default(1000)
+    .describe("consumer quiet this long: take the partition's ticks from core NATS too (MD leader election); 0 = off"),
   COALESCER_DEGRADED_AFTER: v.duration().default(15_000)
     .describe("a live venue's tick keeps a degraded (CoinGecko) one out for this long"),
 };

@@ -11,6 +11,9 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, 
 import { nanos, STREAM } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 
+/** Pull request lifetime; idle heartbeats come every half of it (see #add). */
+export const PULL_EXPIRES_MS = 3000;
+
 export interface PartitionConsumersOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -19,7 +22,8 @@ export interface PartitionConsumersOptions {
   ackWaitMs: number;
   maxAckPending: number;
   inactiveMs: number;
-  onMessage(m: JsMsg): void;
+  /** A message of partition `p`'s consumer. */
+  onMessage(m: JsMsg, p: number): void;
   /** A consumer was deleted under us (the actor should crash and restart). */
   onLost(err: Error): void;
 }
@@ -46,12 +50,24 @@ export class PartitionConsumers {
    * what came before is read by the takeover from the last message per subject), stop
    * and delete those given up. Resolves when the new ones are consuming.
    */
-  async set(parts: readonly number[]): Promise<void> {
+  async set(parts: readonly number[], opts: { keepRemoved?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     const want = new Set(parts);
+    const removed = [...this.#live.keys()].filter((p) => !want.has(p));
+    if (opts.keepRemoved) {
+      // The lease was lost (NATS away): stop delivering but leave the consumers. Deleting
+      // them waited out a 5 s API timeout while NATS was down, and held up the takeover
+      // once it was back; the same member re-adds them (same name and config) or the
+      // server removes them after inactive_threshold.
+      for (const p of removed) {
+        const messages = this.#live.get(p);
+        this.#live.delete(p);
+        void messages?.close().catch(() => {});
+      }
+    }
     // In parallel: after an outage all 16 come back at once, and one after another (three
     // requests each) is seconds of ticker silence on a busy machine.
-    await Promise.all([...this.#live.keys()].filter((p) => !want.has(p)).map((p) => this.#drop(p)));
+    else await Promise.all(removed.map((p) => this.#drop(p)));
     const added = await Promise.allSettled([...want].filter((p) => !this.#live.has(p)).map((p) => this.#add(p)));
     const failed = added.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
@@ -84,7 +100,11 @@ export class PartitionConsumers {
     });
     const messages = await (await js.consumers.get(STREAM.md, name)).consume({
       max_messages: 1000,
-      callback: (m) => this.#o.onMessage(m),
+      // Pull requests live on the consumer's leader: when that node dies they die with it,
+      // and the client only pulls again after two missed idle heartbeats (expires / 2
+      // each; 15 s apiece by default). 3 s keeps that stall short for ~1 idle pull/s.
+      expires: PULL_EXPIRES_MS,
+      callback: (m) => this.#o.onMessage(m, p),
     });
     this.#live.set(p, messages);
     void (async () => {

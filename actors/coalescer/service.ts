@@ -19,7 +19,8 @@ import { Coalescer, partitionKey, symbolOfTickSubject, TICKER_ALL_KEY } from "./
 import type { CoalescerConfig } from "./config.ts";
 import { decodeTickBatch } from "./fast-decode.ts";
 import { readLastPerSubject } from "./jetstream-read.ts";
-import { PartitionConsumers } from "./partition-consumers.ts";
+import { PartitionConsumers, PULL_EXPIRES_MS } from "./partition-consumers.ts";
+import { LiveTap } from "./live-tap.ts";
 import { RoomPublisher } from "./room-publisher.ts";
 import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";
 import { tickerData } from "./ticker.ts";
@@ -75,6 +76,8 @@ export class CoalescerService {
   #messages?: ConsumerMessages;
   /** Per-partition consumers (when COALESCER_PARTITIONS = TICK_PARTITIONS); else one consumer in #messages. */
   #parts?: PartitionConsumers;
+  /** Core-NATS ticks for partitions whose consumer is stalled (live-tap.ts); with #parts only. */
+  #tap?: LiveTap;
   #held: Held[] = [];
   #all?: { sub: Subscription; buffer: TickerAllBuffer };
   #timer: TimerHandle | undefined;
@@ -83,6 +86,7 @@ export class CoalescerService {
   #dueAt = 0;
   #takeovers: Promise<void> = Promise.resolve();
   #retryTimer: TimerHandle | undefined;
+  #tapTimer: TimerHandle | undefined;
   #stopped = false;
   readonly #keys: string[];
   readonly #m;
@@ -124,11 +128,25 @@ export class CoalescerService {
         ackWaitMs: config.COALESCER_ACK_WAIT,
         maxAckPending: config.COALESCER_MAX_ACK_PENDING,
         inactiveMs,
-        onMessage: (m) => this.#onMessage(m),
+        onMessage: (m, p) => {
+          this.#tap?.delivered(p, () => m.info.pending);
+          this.#onMessage(m);
+        },
         onLost: (err) => {
           if (!this.#stopped) this.#o.onError?.(err);
         },
       });
+      if (config.COALESCER_LIVE_TAP > 0) {
+        this.#tap = new LiveTap({
+          nc: this.#o.nc,
+          clock: this.#o.clock,
+          quietMs: config.COALESCER_LIVE_TAP,
+          onData: (data) => {
+            if (this.#apply(data, this.#o.clock.now()) >= 0) this.#fresh.mark("in");
+          },
+          onSwitch: (p, on) => this.#log.debug("partition {p}: core tap {state}", { p, state: on ? "on (consumer quiet)" : "off" }),
+        });
+      }
     } else {
       // Partitions that are not the subjects' ones: one consumer on md.tick.>, skipping others' symbols by subject.
       await jsm.consumers.add(STREAM.md, {
@@ -142,7 +160,7 @@ export class CoalescerService {
         inactive_threshold: nanos(inactiveMs),
       });
       const consumer = await js.consumers.get(STREAM.md, this.#durable);
-      this.#messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.#onMessage(m) });
+      this.#messages = await consumer.consume({ max_messages: 2000, expires: PULL_EXPIRES_MS, callback: (m) => this.#onMessage(m) });
       void this.#watch(this.#messages);
     }
     this.#membership = new Membership({
@@ -161,6 +179,14 @@ export class CoalescerService {
     await this.#membership.start(signal);
     this.#rebalance();
     this.#schedule();
+    if (this.#tap) this.#checkTap(Math.max(50, Math.floor(config.COALESCER_LIVE_TAP / 4)));
+  }
+
+  /** Tap quiet partitions on their own timer: a flush can wait for PubAcks (ROOMS electing) and must not delay it. */
+  #checkTap(everyMs: number): void {
+    if (this.#stopped) return;
+    this.#tap?.check(this.core.ownedPartitions());
+    this.#tapTimer = this.#o.clock.setTimeout(() => this.#checkTap(everyMs), everyMs);
   }
 
   /** Stop consuming, publish and ack what is held, give the lease up, delete the consumer. */
@@ -169,8 +195,10 @@ export class CoalescerService {
     this.#stopped = true;
     this.#o.clock.clearTimeout(this.#timer);
     this.#o.clock.clearTimeout(this.#retryTimer);
+    this.#o.clock.clearTimeout(this.#tapTimer);
     await this.#messages?.close().catch(() => {});
     await this.#parts?.halt();
+    this.#tap?.close();
     await this.#flushing;
     if (this.#membership?.view().held) await this.#flush().catch(() => {});
     await this.#membership?.stop();
@@ -188,6 +216,7 @@ export class CoalescerService {
       tickerAll: !!this.#all,
       symbols: this.core.latest.size,
       held: this.#held.length,
+      ...(this.#tap ? { tapped: this.#tap.tapped, tapStarts: this.#tap.started, tapMessages: this.#tap.messages } : {}),
       ...this.stats,
       freshness: this.#freshness(),
     };
@@ -278,9 +307,12 @@ export class CoalescerService {
   /** Queue a takeover of the pending partitions (serialised; retried after a failure). */
   #takeover(): void {
     this.#takeovers = this.#takeovers.then(async () => {
+      const t0 = this.#o.clock.now();
       // Consume the owned partitions before reading their last ticks: nothing falls between.
-      await this.#parts?.set(this.core.ownedPartitions());
-      await this.#loadPending();
+      await this.#parts?.set(this.core.ownedPartitions(), { keepRemoved: !this.#membership?.view().held });
+      const t1 = this.#o.clock.now();
+      const n = await this.#loadPending();
+      if (n > 0) this.#log.info("{n} partitions active after {ms} ms (consumers {c} ms, last ticks and rooms {l} ms)", { n, ms: this.#o.clock.now() - t0, c: t1 - t0, l: this.#o.clock.now() - t1 });
     }).catch((err) => {
       if (this.#stopped) return;
       this.#log.warn("partition takeover failed, retrying: {err}", { err: String(err) });
@@ -289,9 +321,9 @@ export class CoalescerService {
   }
 
   /** Load latest ticks (MD, last per subject) and each room's last seq (ROOMS), then activate. */
-  async #loadPending(): Promise<void> {
+  async #loadPending(): Promise<number> {
     const pending = new Set(this.core.ownedPartitions().filter((p) => !this.core.isActive(p)));
-    if (this.#stopped || pending.size === 0) return;
+    if (this.#stopped || pending.size === 0) return 0;
     this.stats.takeovers++;
     await readLastPerSubject(this.#o.js, STREAM.md, subjects.allTicks, (m) => {
       if (pending.has(this.core.partition(symbolOfTickSubject(m.subject)))) this.#apply(m.data, this.#o.clock.now());
@@ -308,6 +340,7 @@ export class CoalescerService {
       }));
       this.core.activate(p);
     }
+    return pending.size;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encode } from "../../lib/contracts/codec.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
-import { AsyncJetStream, isPublishAckError } from "./js-async.ts";
+import { AsyncJetStream, isPublishAckError, PUBLISHER_HEADER } from "./js-async.ts";
 import { type Bus, startBus } from "./testkit.ts";
 
 let bus: Bus;
@@ -25,6 +25,24 @@ describe("AsyncJetStream", () => {
       expect(again.duplicate).toBe(true);
       expect(again.seq).toBe(acks[1]!.seq);
       expect(js.inFlight()).toBe(0);
+    } finally {
+      js.close();
+    }
+  });
+
+  it("writes the publisher id into every stored message (Tf-Publisher header), next to its msgID", async () => {
+    const js = new AsyncJetStream(bus.nc, 5000, "host-a-shard-0-x1");
+    try {
+      const subj = subjects.tick("test", "PUB-ID");
+      const ack = await js.publish(subj, encode({ i: 1 }), { msgID: "p-1" });
+      const m = await bus.jsm.streams.getMessage("MD", { seq: ack.seq });
+      expect(m?.header.get(PUBLISHER_HEADER)).toBe("host-a-shard-0-x1");
+      expect(m?.header.get("Nats-Msg-Id")).toBe("p-1");
+      // Without an id, no header: nothing else changes.
+      const plain = new AsyncJetStream(bus.nc);
+      const ack2 = await plain.publish(subj, encode({ i: 2 }), { msgID: "p-2" });
+      expect((await bus.jsm.streams.getMessage("MD", { seq: ack2.seq }))?.header.get(PUBLISHER_HEADER)).toBe("");
+      plain.close();
     } finally {
       js.close();
     }

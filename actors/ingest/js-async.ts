@@ -12,6 +12,9 @@
 import { createInbox, headers, type NatsConnection, type Subscription } from "@nats-io/nats-core";
 import type { PubAck } from "@nats-io/jetstream";
 
+/** Header naming the publisher of a market-data message (the shard's lease member id). */
+export const PUBLISHER_HEADER = "Tf-Publisher";
+
 /** nats-server writes `"duplicate": true` (with a space); accept either spelling. */
 const DUPLICATE = /"duplicate":\s*true/;
 
@@ -33,8 +36,13 @@ export class AsyncJetStream {
   private readonly sub: Subscription;
   private readonly sweep: ReturnType<typeof setInterval>;
 
-  /** @param timeoutMs how long an ack may take before the publish fails (default 5000). */
-  constructor(private readonly nc: NatsConnection, private readonly timeoutMs = 5_000) {
+  /**
+   * @param timeoutMs how long an ack may take before the publish fails (default 5000).
+   * @param publisherId written into every message as the `Tf-Publisher` header (who
+   *   published it: a shard's lease member id), so two publishers of one product at once
+   *   can be seen in MD.
+   */
+  constructor(private readonly nc: NatsConnection, private readonly timeoutMs = 5_000, private readonly publisherId?: string) {
     const cut = this.prefix.length + 1;
     this.sub = nc.subscribe(`${this.prefix}.*`, {
       callback: (_err, m) => {
@@ -63,6 +71,18 @@ export class AsyncJetStream {
     });
     this.sweep = setInterval(() => this.expire(), Math.max(100, Math.floor(timeoutMs / 4)));
     (this.sweep as { unref?: () => void }).unref?.();
+    // After a reconnect, what was awaiting an ack was sent before the break or into a server
+    // that was still starting: fail it now, so it is retried at once, instead of after the timeout.
+    void (async () => {
+      for await (const st of nc.status()) if (st.type === "reconnect") this.failPending("connection re-established before its ack came");
+    })().catch(() => {});
+  }
+
+  /** Reject every publish awaiting its ack (the caller retries with the same msgID: stored once). */
+  private failPending(why: string): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(new PublishAckError(`JetStream publish failed: ${why}`));
   }
 
   /** Publish and resolve with the PubAck; rejects with PublishAckError on a JetStream error or timeout. */
@@ -71,8 +91,9 @@ export class AsyncJetStream {
     return new Promise<PubAck>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, at: Date.now() });
       try {
-        const h = opts?.msgID ? headers() : undefined;
-        if (h) h.set("Nats-Msg-Id", opts!.msgID!);
+        const h = opts?.msgID || this.publisherId ? headers() : undefined;
+        if (opts?.msgID) h!.set("Nats-Msg-Id", opts.msgID);
+        if (this.publisherId) h!.set(PUBLISHER_HEADER, this.publisherId);
         this.nc.publish(subject, data, { reply: `${this.prefix}.${id}`, ...(h ? { headers: h } : {}) });
       } catch (err) {
         this.pending.delete(id);

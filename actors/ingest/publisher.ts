@@ -5,7 +5,10 @@
  * bounded number awaiting their ack (a queue absorbs bursts). A failed publish is
  * retried with the same msgID (safe: JetStream drops the duplicate) with backoff up to
  * 10 s, for as long as it takes: a NATS outage or a JetStream leader election holds
- * messages, it does not lose them. What is held (queued + awaiting ack) is bounded by a
+ * messages, it does not lose them. Any ack ends every retry wait at once (the path is
+ * back: waiting out a 10 s backoff would only delay the backlog and, with it, the rooms),
+ * and a message waiting for its retry does not count against `maxInFlight` (acks
+ * awaited), so new ticks keep going out, and reaching core subscribers, meanwhile. What is held (queued + awaiting ack) is bounded by a
  * byte budget (PUBLISH_HOLD_BYTES, 64 MiB); only a message that would overflow it is
  * dropped, counted per symbol, and reported as one `md.gap` event per symbol
  * (reason "hold_overflow", with counts) once publishing works again.
@@ -13,7 +16,7 @@
  */
 import type { PubAck } from "@nats-io/jetstream";
 import { getLogger } from "@logtape/logtape";
-import { ExponentialBackoff, handleAll, retry } from "cockatiel";
+import { ExponentialBackoff, type IBackoff } from "cockatiel";
 import { encode } from "../../lib/contracts/codec.ts";
 import type { GapEvent, Tick } from "../../lib/contracts/messages.ts";
 import { encodeTickBatch, type TickDecimals } from "./tick-json.ts";
@@ -37,6 +40,17 @@ export interface PublisherOptions {
   retryMaxDelayMs?: number;
   /** Bytes that may be held (queued + awaiting ack) before new messages are dropped. Default 64 MiB. */
   holdBytes?: number;
+  /**
+   * Tests only (INGEST_FAULT): `afterMs` after the first tick, one tick message is
+   * dropped unsent, or published twice under two msgIDs (stored twice). Once.
+   */
+  fault?: { kind: "drop" | "duplicate"; afterMs: number };
+}
+
+/** Parse INGEST_FAULT (`drop:<ms>`, `duplicate:<ms>`). */
+export function parseFault(s: string | undefined): PublisherOptions["fault"] {
+  const m = s ? /^(drop|duplicate):(\d+)$/.exec(s) : null;
+  return m ? { kind: m[1] as "drop" | "duplicate", afterMs: Number(m[2]) } : undefined;
 }
 
 /** What budget overflow dropped for one symbol, until it is reported. */
@@ -78,7 +92,10 @@ export class Publisher {
   private timer: TimerHandle | undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly log = getLogger(["tickflow", "ingest", "publisher"]);
-  private readonly policy;
+  private readonly backoff: ExponentialBackoff<unknown>;
+  /** Messages waiting for their retry (part of inFlight, not of the ack window). */
+  private sleeping = 0;
+  private readonly wakers = new Set<() => void>();
   private readonly m;
   /** Clock time of the newest acknowledged publish (freshness of the shard's output). */
   lastAckAt: number | undefined;
@@ -86,13 +103,12 @@ export class Publisher {
   private heldBytes = 0;
   private readonly dropped = new Map<string, Dropped>();
   private readonly holdBytes: number;
+  /** Clock time of the first tick (for `fault`), then whether the fault was injected. */
+  private faultFrom: number | undefined;
+  private faultDone = false;
 
   constructor(private readonly js: JsPublish, private readonly o: PublisherOptions) {
-    this.policy = retry(handleAll, {
-      // The first attempt is made outside the policy (publishOnce).
-      maxAttempts: o.attempts === undefined ? Infinity : Math.max(0, o.attempts - 2),
-      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: o.retryMaxDelayMs ?? 10_000 }),
-    });
+    this.backoff = new ExponentialBackoff({ initialDelay: 100, maxDelay: o.retryMaxDelayMs ?? 10_000 });
     this.holdBytes = o.holdBytes ?? DEFAULT_HOLD_BYTES;
     const metrics = o.metrics;
     this.m = metrics && {
@@ -109,7 +125,6 @@ export class Publisher {
     metrics?.gauge("ingest_publish_queue", "messages waiting to be published").set(() => this.queued(), o.labels);
     metrics?.gauge("ingest_publish_in_flight", "publishes awaiting their ack").set(() => this.inFlight, o.labels);
     metrics?.gauge("ingest_publish_held_bytes", "bytes held for JetStream (queued + awaiting ack)").set(() => this.heldBytes, o.labels);
-    if (this.m) this.policy.onRetry(() => this.m!.retries.inc(this.o.labels));
   }
 
   /** Replace the ack hook (the benchmark measures latency through it). */
@@ -165,6 +180,26 @@ export class Publisher {
   /** Stop retrying (process exit): what is still held is given up. */
   close(): void {
     this.abort.abort();
+    this.wakeAll();
+  }
+
+  /** End every retry wait now (an ack came, or close). */
+  private wakeAll(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
+  /** Wait `ms` on the clock, or until {@link wakeAll}; true if woken. */
+  private sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (woken: boolean) => {
+        this.o.clock.clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve(woken);
+      };
+      const wake = () => done(true);
+      const timer = this.o.clock.setTimeout(() => done(false), ms);
+      this.wakers.add(wake);
+    });
   }
 
   /** Take `bytes` from the hold budget, or refuse when it would overflow. */
@@ -238,13 +273,28 @@ export class Publisher {
   private enqueueTicks({ ticks, decs }: Pending): void {
     const first = ticks[0]!;
     const data = encodeTickBatch(ticks, decs);
+    const fault = this.o.fault && this.injectFault(ticks);
+    if (fault === "drop") return;
     if (!this.admit(data.length)) return this.drop(ticks, data.length);
-    this.queue.push({
+    const msg = {
       subject: this.tickSubject(first.venue, first.symbol),
       data,
       msgID: msgIds.ticks(first.venue, first.symbol, first.seq, ticks[ticks.length - 1]!.seq, first.exchTs),
       ticks,
-    });
+    };
+    this.queue.push(msg);
+    if (fault === "duplicate" && this.admit(data.length)) this.queue.push({ ...msg, msgID: `${msg.msgID}:fault` });
+  }
+
+  /** The configured fault, when it is due for this message (once). */
+  private injectFault(ticks: Tick[]): "drop" | "duplicate" | undefined {
+    const f = this.o.fault!;
+    const now = this.o.clock.now();
+    this.faultFrom ??= now;
+    if (this.faultDone || now - this.faultFrom < f.afterMs) return undefined;
+    this.faultDone = true;
+    this.log.warn("INGEST_FAULT: {kind} of {symbol} ticks {from}..{to}", { kind: f.kind, symbol: ticks[0]!.symbol, from: ticks[0]!.seq, to: ticks.at(-1)!.seq });
+    return f.kind;
   }
 
   /** Tick subjects, built (validated, partition hashed) once per symbol. */
@@ -257,7 +307,7 @@ export class Publisher {
   }
 
   private pump(): void {
-    while (this.inFlight < this.o.maxInFlight && this.qHead < this.queue.length) {
+    while (this.inFlight - this.sleeping < this.o.maxInFlight && this.qHead < this.queue.length) {
       const msg = this.queue[this.qHead++]!;
       this.inFlight++;
       void this.send(msg);
@@ -273,14 +323,28 @@ export class Publisher {
     }
   }
 
-  /** First attempt straight away; only a failed one goes through the retry policy (a policy run per message costs more than the publish). */
+  /**
+   * Publish until acked (or `attempts` tries), with exponential backoff between tries
+   * (cockatiel's ExponentialBackoff: 100 ms doubling up to retryMaxDelayMs, jittered).
+   * Not a cockatiel retry policy: its delays cannot be cut short, and an ack elsewhere
+   * must end them (wakeAll).
+   */
   private async publishOnce(msg: Outgoing): Promise<PubAck> {
-    try {
-      return await this.js.publish(msg.subject, msg.data, { msgID: msg.msgID });
-    } catch (err) {
-      if (this.abort.signal.aborted || this.o.attempts === 1) throw err;
-      this.m?.retries.inc(this.o.labels);
-      return await this.policy.execute(() => this.js.publish(msg.subject, msg.data, { msgID: msg.msgID }), this.abort.signal);
+    let backoff: IBackoff<unknown> | undefined;
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.js.publish(msg.subject, msg.data, { msgID: msg.msgID });
+      } catch (err) {
+        if (this.abort.signal.aborted || (this.o.attempts !== undefined && attempt >= this.o.attempts)) throw err;
+        this.m?.retries.inc(this.o.labels);
+        backoff = backoff ? backoff.next(undefined) : this.backoff.next();
+        this.sleeping++;
+        this.pump(); // the ack window has room again while this one waits
+        // Woken by an ack: the path is back, so a failure now starts the backoff afresh (100 ms).
+        if (await this.sleep(backoff.duration)) backoff = undefined;
+        this.sleeping--;
+        if (this.abort.signal.aborted) throw err;
+      }
     }
   }
 
@@ -289,6 +353,7 @@ export class Publisher {
       const ack = await this.publishOnce(msg);
       const now = this.o.clock.now();
       this.lastAckAt = now;
+      if (this.sleeping > 0) this.wakeAll(); // JetStream answers again: retry the backlog now
       // Report once the backlog has drained to half the budget: the overflow episode is over by then.
       if (this.dropped.size && this.heldBytes - msg.data.length < this.holdBytes / 2) this.reportDropped();
       if (this.m) {

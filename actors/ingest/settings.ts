@@ -74,8 +74,10 @@ export const ingestSettings = {
   FRAME_TURN_BUDGET_MS: v.int(1, 10_000).default(20).describe("ms of upstream frames per event-loop turn; past it sockets pause until timers and other I/O had their turn (lease renewals stay on time under overload)"),
   PUBLISH_LINGER_MS: v.duration().default(20).describe("ticks (and trades) of one symbol wait this long to share a message: 20 ms puts ~6 ticks in a message at 300 ticks/s per symbol (5 ms: 1.5), cutting the shard's and nats-server's CPU per tick"),
   PUBLISH_MAX_BATCH: v.int(1, 10_000).default(200).describe("ticks in one published message at most"),
+  INGEST_FAULT: z.string().regex(/^(drop|duplicate):\d+$/, "drop:<ms> or duplicate:<ms>").optional()
+    .describe("tests only: <ms> after its first tick the publisher drops one tick message (drop) or stores one twice (duplicate), so loss and duplicate checks can be seen to fail"),
   VALIDATE_PUBLISHED: v.bool().default(false).describe("debug: check every published trade against its bus schema first"),
-  PUBLISH_MAX_IN_FLIGHT: v.int(1, 100_000).default(1024).describe("JetStream publishes awaiting their ack"),
+  PUBLISH_MAX_IN_FLIGHT: v.int(1, 100_000).default(8192).describe("JetStream publishes awaiting their ack (not counting retries waiting out their backoff); while a leader election swallows acks (5 s ack timeout), what a shard sends before new ticks queue"),
   PUBLISH_HOLD_BYTES: v.bytes().pipe(z.number().int().min(1024)).default(64 * 1024 * 1024).describe("bytes a shard holds for JetStream while NATS is unreachable; beyond it new ticks are dropped and reported as md.gap"),
   COINGECKO_INTERVAL_MS: v.duration().default(60_000).describe("poll period (30-90 s against the real API)"),
   COINGECKO_PER_PAGE: v.int(1, 250).default(250).describe("coins per /coins/markets page"),

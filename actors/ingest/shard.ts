@@ -19,7 +19,7 @@ import { Metrics } from "../../lib/platform/metrics.ts";
 import { breakerState } from "./connection.ts";
 import type { FrameResult } from "./frame-result.ts";
 import { AsyncJetStream } from "./js-async.ts";
-import { Publisher } from "./publisher.ts";
+import { parseFault, Publisher } from "./publisher.ts";
 import { SeqTracker } from "./sequence.ts";
 import { type Slot, SubscriptionFlusher } from "./subscriptions.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
@@ -83,12 +83,13 @@ export class ShardLogic {
     metrics.gauge("ingest_frame_turn_pauses", "sockets paused because an event-loop turn ran past FRAME_TURN_BUDGET_MS (overload)").set(() => frameTurns.pauses);
     this.bucket = d.bucket ?? new TokenBucket(s.SUBSCRIBE_RATE, s.SUBSCRIBE_BURST, d.clock);
     this.flusher = new SubscriptionFlusher(this.bucket, s.SUBSCRIBE_BATCH_MS, d.clock);
-    if (d.nc) this.asyncJs = new AsyncJetStream(d.nc);
+    if (d.nc) this.asyncJs = new AsyncJetStream(d.nc, 5_000, d.shardId);
     this.publisher = new Publisher(this.asyncJs ?? d.js, {
       lingerMs: s.PUBLISH_LINGER_MS,
       maxBatch: s.PUBLISH_MAX_BATCH,
       maxInFlight: s.PUBLISH_MAX_IN_FLIGHT,
       holdBytes: s.PUBLISH_HOLD_BYTES,
+      fault: parseFault(s.INGEST_FAULT),
       clock: d.clock,
       metrics,
       labels: this.labels,

@@ -23,7 +23,7 @@ import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { startNatsCluster, type NatsClusterHandle } from "../nats-server.ts";
 import { type Proc, Procs, report, secs, sleep, waitUntil } from "./procs.ts";
 import { ownershipOfHosts, shardHostEnv } from "./shards.ts";
-import { CoinbaseTap, leaderOf, longestSilence, longestStaleness, moveLeader, replicasCurrent } from "./cluster.ts";
+import { CoinbaseTap, leaderOf, longestSilence, longestWaitToShow, moveLeader, replicasCurrent } from "./cluster.ts";
 import { collectStatus } from "../../ops/cli/status.ts";
 
 /**
@@ -64,8 +64,10 @@ beforeAll(async () => {
   nc = await connect({ servers: cluster.url.split(","), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   jsm = await waitUntil("JetStream ready (meta leader elected)", () => jetstreamManager(nc, { timeout: 2000 }).then(async (m) => (await m.getAccountInfo(), m)).catch(() => undefined), 30_000, 200);
   js = jetstream(nc);
-  await ensureStreams(jsm, { ...defaultStreamOptions, replicas: 3 });
-  const kv = await ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 3 });
+  // A meta leader can be elected before every peer has joined: R3 placement then fails with
+  // "no suitable peers for placement" for a moment (seen once on the loaded machine).
+  await waitUntil("R3 streams created (every peer joined)", () => ensureStreams(jsm, { ...defaultStreamOptions, replicas: 3 }).then(() => true, () => false), 30_000, 500);
+  const kv = (await waitUntil("R3 buckets created", () => ensureBuckets(nc, { leaseMs: LEASE_MS, replicas: 3 }).catch(() => undefined), 30_000, 500))!;
   for (const kind of ["shard", "coalescer"]) await kv[BUCKET.desired]!.put(kind, encode({ v: 1, count: 2, ts: Date.now() }));
   dir = await mkdtemp(join(tmpdir(), "tf-chaos-cluster-"));
   lake = join(dir, "lake");
@@ -110,12 +112,23 @@ describe("chaos: the MD stream leader of a 3-node cluster is killed with -9", ()
     // Watch rooms from a connection to the surviving nodes only (no reconnect of our own in the way).
     const watcher = await connect({ servers: cluster.nodes.filter((n) => n !== victim).map((n) => n.url), maxReconnectAttempts: -1 });
     const arrivals = new Map<string, number[]>();
+    /** What each room showed, per symbol: `ticker.X` → [time, exchTs], `ticker.all/X` → the same from ticker.all. */
+    const shown = new Map<string, Array<[number, number]>>();
+    const show = (key: string, t: number, exchTs: number) => (shown.get(key) ?? shown.set(key, []).get(key)!).push([t, exchTs]);
+    const trace: unknown[] = [];
+    const tracing = !!process.env.CLUSTER_TRACE;
     watcher.subscribe(subjects.room("ticker.>"), {
       callback: (_e, m) => {
         const room = m.subject.slice("room.".length);
-        (arrivals.get(room) ?? arrivals.set(room, []).get(room)!).push(Date.now());
+        const now = Date.now();
+        (arrivals.get(room) ?? arrivals.set(room, []).get(room)!).push(now);
+        const b = JSON.parse(m.string()) as { seq: number; data: { exchTs?: number; tickers?: Array<{ symbol: string; exchTs: number }> } };
+        if (room === "ticker.all") for (const t of b.data.tickers ?? []) show(`ticker.all/${t.symbol}`, now, t.exchTs);
+        else if (typeof b.data.exchTs === "number") show(room, now, b.data.exchTs);
+        if (tracing) trace.push({ t: now, room, seq: b.seq, exchTs: b.data.exchTs });
       },
     });
+    const jsmW = await jetstreamManager(watcher, { timeout: 500 });
     const rooms = ["ticker.all", ...products.map((p) => `ticker.${p}`)];
     await waitUntil("every ticker room live", () => rooms.every((r) => (arrivals.get(r)?.length ?? 0) > 3), 30_000, 100);
 
@@ -125,9 +138,21 @@ describe("chaos: the MD stream leader of a 3-node cluster is killed with -9", ()
     const logFrom = hosts.map((h) => h.output().length);
     const killedAt = Date.now();
     await victim.kill();
+    // When each led stream has a leader again (polled from the survivors).
+    const elected = new Map<string, number>();
+    const polling = (async () => {
+      while (elected.size < LED.length && Date.now() - killedAt < 20_000) {
+        await Promise.all(LED.filter((s) => !elected.has(s)).map(async (s) => {
+          const l = await leaderOf(jsmW, s);
+          if (l && l !== victimName) elected.set(s, Date.now() - killedAt);
+        }));
+        await sleep(100);
+      }
+    })();
     await sleep(DOWN_MS);
     await victim.restart();
     const restartedAt = Date.now();
+    await polling;
     const caughtUpAt = await waitUntil("the restarted node current on MD again", async () => ((await replicasCurrent(jsm, STREAM.md)) ? Date.now() : undefined), 30_000, 200);
     await sleep(3000);
     await tap.close();
@@ -139,12 +164,18 @@ describe("chaos: the MD stream leader of a 3-node cluster is killed with -9", ()
     // tick leaves its room quiet for good reason; ticker.all waits for any product).
     const from = killedAt - 500;
     const silences = rooms.map((r) => ({ room: r, ms: longestSilence(arrivals.get(r) ?? [], from, endAt) })).sort((a, b) => b.ms - a.ms);
-    const allInputs = [...tap.arrivals.values()].flat().sort((a, b) => a - b);
+    const sentOf = (product: string) => tap.frames.filter((f) => f[1] === product).map((f) => [f[0], f[3]] as const);
     const stale = rooms.map((r) => {
-      const inputs = r === "ticker.all" ? allInputs : tap.arrivals.get(r.slice("ticker.".length)) ?? [];
-      return { room: r, ms: longestStaleness(inputs, arrivals.get(r) ?? [], from, endAt - 1000, endAt) };
+      const wait = (key: string, product: string) => longestWaitToShow(sentOf(product), shown.get(key) ?? [], from, endAt - 1000, endAt);
+      // ticker.all: the longest wait of any product's tick to appear in it.
+      const ms = r === "ticker.all" ? Math.max(...products.map((p) => wait(`ticker.all/${p}`, p))) : wait(r, r.slice("ticker.".length));
+      return { room: r, ms };
     }).sort((a, b) => b.ms - a.ms);
     await watcher.close();
+    if (tracing) {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(process.env.CLUSTER_TRACE!, JSON.stringify({ killedAt, elected: Object.fromEntries(elected), stale: stale.slice(0, 5), rooms: trace, frames: tap.frames }));
+    }
 
     // Until the lake holds every tick the tap saw (or 30 s): what is missing then is lost.
     const readLake = async () => (await queryLocalLake(lake, "SELECT symbol, venue_seq::BIGINT AS s FROM ticks"))
@@ -168,8 +199,9 @@ describe("chaos: the MD stream leader of a 3-node cluster is killed with -9", ()
     const moves = logs.flatMap((l) => l.split("\n").filter((x) => /moves away|lease .* lost/.test(x)));
 
     report(
-      `cluster MD leader kill -9 (${victimName} also leading ${colocated.length - 1} of ${LED.length - 1} others, down ${secs(restartedAt - killedAt)}, current again ${secs(caughtUpAt - restartedAt)} after restart) → ` +
-        `longest wait of a sent tick for its room ${secs(stale[0]!.ms)} (${stale[0]!.room}; ticker.all ${secs(stale.find((s) => s.room === "ticker.all")!.ms)}), ` +
+      `cluster MD leader kill -9 (${victimName} also leading ${colocated.length - 1} of ${LED.length - 1} others, down ${secs(restartedAt - killedAt)}, current again ${secs(caughtUpAt - restartedAt)} after restart; ` +
+        `new leaders after ${LED.map((s) => `${s} ${elected.has(s) ? secs(elected.get(s)!) : "none"}`).join(", ")}) → ` +
+        `longest wait of a sent tick until its room shows it ${secs(stale[0]!.ms)} (${stale[0]!.room}; ticker.all ${secs(stale.find((s) => s.room === "ticker.all")!.ms)}), ` +
         `longest ticker silence ${secs(silences[0]!.ms)} (${silences[0]!.room}; ticker.all ${secs(silences.find((s) => s.room === "ticker.all")!.ms)}), ` +
         `sent ${tap.keys.size} ticks, lost ${lost.length}, lake rows ${lakeKeys.length} (archiver consumer: ${archiverState}; duplicates ${lakeKeys.length - lakeSet.size}), ` +
         `MD ticks ${stored.length} (duplicates ${stored.length - new Set(stored).size}), actor restarts ${restarts.length}, lease losses/slot moves ${moves.length}`,

@@ -53,6 +53,8 @@ export class CoinbaseTap {
   readonly keys = new Set<string>();
   /** Arrival times of ticker frames, per product. */
   readonly arrivals = new Map<string, number[]>();
+  /** Every ticker frame in arrival order: [arrival, product, sequence, exchange time] (for traces). */
+  readonly frames: Array<[number, string, number, number]> = [];
   private readonly ws: WebSocket;
   readonly ready: Promise<void>;
 
@@ -66,10 +68,12 @@ export class CoinbaseTap {
       });
     });
     this.ws.on("message", (d) => {
-      const m = JSON.parse(String(d)) as { type?: string; product_id?: string; sequence?: number };
+      const m = JSON.parse(String(d)) as { type?: string; product_id?: string; sequence?: number; time?: string };
       if (m.type !== "ticker" || !m.product_id || typeof m.sequence !== "number") return;
       this.keys.add(`${m.product_id}/${m.sequence}`);
-      (this.arrivals.get(m.product_id) ?? this.arrivals.set(m.product_id, []).get(m.product_id)!).push(Date.now());
+      const now = Date.now();
+      (this.arrivals.get(m.product_id) ?? this.arrivals.set(m.product_id, []).get(m.product_id)!).push(now);
+      this.frames.push([now, m.product_id, m.sequence, Date.parse(m.time ?? "")]);
     });
   }
 
@@ -83,17 +87,18 @@ export class CoinbaseTap {
 }
 
 /**
- * How long news waited for its room: for each input time in `[from, to]`, the time until
- * the first output at or after it (or until `end`, default `to`, when none came). The maximum is the
- * room's longest staleness: a room with nothing new to say is not counted as silent.
+ * How long news waited for its room to show it: for each input `[time, exchTs]` with
+ * time in `[from, to]`, the time until the first output `[time, exchTs]` at or after it
+ * that carries this tick or a newer one (exchTs at least the input's), or until `end`
+ * (default `to`) when none came. A re-publish of an older price does not count. The
+ * maximum is the room's longest staleness: a room with nothing new to say is not silent.
  */
-export function longestStaleness(inputs: readonly number[], outputs: readonly number[], from: number, to: number, end = to): number {
+export function longestWaitToShow(inputs: ReadonlyArray<readonly [number, number]>, outputs: ReadonlyArray<readonly [number, number]>, from: number, to: number, end = to): number {
   let worst = 0;
-  let j = 0;
-  for (const t of inputs) {
+  for (const [t, ex] of inputs) {
     if (t < from || t > to) continue;
-    while (j < outputs.length && outputs[j]! < t) j++;
-    worst = Math.max(worst, (j < outputs.length ? Math.min(outputs[j]!, end) : end) - t);
+    const hit = outputs.find(([ot, oex]) => ot >= t && oex >= ex);
+    worst = Math.max(worst, (hit ? Math.min(hit[0], end) : end) - t);
   }
   return worst;
 }
