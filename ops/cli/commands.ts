@@ -4,9 +4,9 @@ import { withNats } from "./nats-conn.ts";
 import { refreshCmd, streamsCmd } from "./streams.ts";
 import { drainCmd, scaleCmd } from "./scale.ts";
 import { runCommands } from "./run.ts";
-import { LAKE_HELP, lakeCommand, REPLAY_HELP, replayCommand } from "../lake/mod.ts";
+import { LAKE_HELP, REPLAY_HELP } from "../lake/help.ts";
 import { collectStatus, formatStatus } from "./status.ts";
-import { up, upHelp } from "./up.ts";
+import { upHelp } from "./up-help.ts";
 import type { Command } from "./command.ts";
 export type { Command } from "./command.ts";
 
@@ -32,21 +32,22 @@ const upCmd: Command = {
   name: "up",
   summary: "run the local stack (what npm start runs): nats, simulator, hosts, edge",
   help: upHelp,
-  run: up,
+  // The stack and lake code load only when their command runs (help and the other commands start faster).
+  run: async (argv) => (await import("./up.ts")).up(argv),
 };
 
 const lakeCmd: Command = {
   name: "lake",
   summary: "query the archive lake with DuckDB SQL; compact a day's files",
   help: LAKE_HELP,
-  run: (argv) => lakeCommand(argv),
+  run: async (argv) => (await import("../lake/mod.ts")).lakeCommand(argv),
 };
 
 const replayCmd: Command = {
   name: "replay",
   summary: "republish a past range of the lake to replay rooms (dashboard ?replay=<id>)",
   help: REPLAY_HELP,
-  run: (argv) => replayCommand(argv, { out: (t) => console.log(t), err: (t) => console.error(t), withNats }),
+  run: async (argv) => (await import("../lake/mod.ts")).replayCommand(argv, { out: (t) => console.log(t), err: (t) => console.error(t), withNats }),
 };
 
 export const commands: Command[] = [status, scaleCmd, drainCmd, streamsCmd, refreshCmd, lakeCmd, replayCmd, upCmd, ...runCommands];

@@ -5,6 +5,7 @@
  * when it exits unexpectedly (logged, counted in the status line). The stack stops only
  * on Ctrl-C/SIGTERM: edge, hosts, simulator, then nats-server, each given time to flush.
  */
+import { upHelp } from "./up-help.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -22,17 +23,6 @@ const SPIN = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "�
 /** Whole-stack stop budget: the issue's 10 s, less the time `up` itself needs to exit. */
 const STOP_BUDGET_MS = Number(process.env.TF_STOP_BUDGET ?? 9500);
 
-export const upHelp = `Usage: tickflow up [--hosts N] [--cluster N] [--no-sim] [--port P] [--quiet]
-
-Starts the local stack: NATS (reuses NATS_URL if a server answers at any of its
-entries, else starts nats-server with JetStream in ./data/nats; --cluster 3 starts a
-3-node JetStream cluster on the NATS_URL port and the next two, routes on port+10..,
-and runs every stream with 3 replicas), the exchange simulator, N actor hosts
-(default 1; the archiver runs in one more host of its own unless ACTORS is set or
-TICKFLOW_ARCHIVER=shared, its metrics on METRICS_PORT + 1) and the edge with the dashboard on --port (default EDGE_PORT or 8080).
-A child that exits unexpectedly is restarted with backoff (0.5 s doubling to 10 s).
-Logs of every process are prefixed with its name (--quiet hides them). Ctrl-C stops
-the edge, the hosts, the simulator and NATS, in that order, within 10 s.`;
 
 const tsSpec = (name: string, entry: string, env: Record<string, string | undefined>, quiet: boolean, index: number): ProcSpec => ({
   name,
@@ -246,3 +236,5 @@ function statusLine(nc: NatsConnection, stack: Stack, restarts: () => number, ur
     else console.log(line);
   }, quiet ? 2000 : 30_000);
 }
+
+export { upHelp };

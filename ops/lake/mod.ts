@@ -13,6 +13,7 @@
  * returns the exit code: 0 ok, 1 failed, 2 bad usage.
  */
 import { parseArgs } from "node:util";
+import { LAKE_HELP } from "./help.ts";
 import { getLogger } from "@logtape/logtape";
 import { isDatasetName, type DatasetName } from "../../lib/lake/partition.ts";
 import { isConfigError, readEnv } from "../../lib/platform/config.ts";
@@ -26,43 +27,10 @@ import { lakeCoverage, lakeStats } from "./stats.ts";
 export { compactDay, type CompactReport } from "./compact.ts";
 export { openLake, syncMirror, type Lake } from "./lake.ts";
 export { formatJson, formatTable, queryLake } from "./query.ts";
-export { REPLAY_HELP, replayCommand, type ReplayIo } from "./replay-cmd.ts";
+export { LAKE_HELP, REPLAY_HELP } from "./help.ts";
+export { replayCommand, type ReplayIo } from "./replay-cmd.ts";
 export { publishReplay, runReplay, type ReplayReport } from "./replay.ts";
 
-export const LAKE_HELP = `Usage: tickflow lake <command> [options]
-
-Commands:
-  query "SQL" [--json]          Run DuckDB SQL over the lake. Views: ticks, book, bookdelta,
-                                trades, gaps (columns plus date, hour, exchange; symbol and
-                                market are columns). With --from/--to/--exchange only those
-                                days' (and that venue's) files are read, and from S3 only those
-                                objects are downloaded; otherwise an S3 lake is mirrored whole.
-  export "SQL" --format F       Write a query's result as csv, parquet or ndjson to --out FILE
-          [--out FILE]          (csv/ndjson: stdout without --out), streamed by DuckDB.
-  compact --date YYYY-MM-DD     Merge each hour partition's files of that day into files of up
-          [--dataset NAME]...   to ARCHIVE_FILE_BYTES, sorted by symbol and time (verified row
-                                counts, then the originals are deleted).
-  stats [--dataset NAME]...     Files, rows and bytes per partition.
-  coverage --from T --to T      Per symbol: first and last tick, ticks, and the holes: silences
-          [--symbol S]          longer than --max-silence (default 60s) and the venue sequence
-          [--max-silence D]     gaps reported on md.gap.
-  retention [--days N]          Delete days older than N days (default ARCHIVE_RETENTION_DAYS).
-
-Options:
-  --lake URL    Lake location (default ARCHIVE_URL, else ./data/lake): a path, file:///path
-                or s3://bucket/prefix (AWS_ENDPOINT_URL_S3, AWS_REGION, AWS_S3_FORCE_PATH_STYLE,
-                AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
-  --json        Print query results as a JSON array of row objects.
-  --from/--to   ISO times, e.g. 2025-11-22T06:00Z (or dates).
-  -h, --help    Show this help.
-
-Examples:
-  tickflow lake query "SELECT symbol, count(*) AS n FROM ticks GROUP BY symbol ORDER BY n DESC"
-  tickflow lake query "SELECT * FROM book WHERE symbol = 'BTC-USDT' AND level = 0 LIMIT 5" --json
-  tickflow lake compact --date 2025-11-22
-  tickflow lake export "SELECT * FROM trades" --from 2025-11-22 --to 2025-11-22 --format csv > trades.csv
-  tickflow lake coverage --from 2025-11-22T00:00Z --to 2025-11-23T00:00Z --symbol BTC-USD
-`;
 
 class UsageError extends Error {
   override name = "UsageError";

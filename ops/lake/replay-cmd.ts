@@ -2,6 +2,7 @@
  * `tickflow replay`: argument parsing, the NATS connection and the printed report
  * around ops/lake/replay.ts. Returns the exit code: 0 done, 1 failed, 2 bad usage.
  */
+import { REPLAY_HELP } from "./help.ts";
 import { parseArgs } from "node:util";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { isConfigError, readEnv } from "../../lib/platform/config.ts";
@@ -9,24 +10,6 @@ import { REPLAY_ID } from "../../lib/lake/replay.ts";
 import { openLake } from "./lake.ts";
 import { newReplayId, runReplay } from "./replay.ts";
 
-export const REPLAY_HELP = `Usage: tickflow replay --from T1 --to T2 [--symbols A,B] [--speed 10] [--id ID]
-
-Reads the ticks of [T1, T2) from the lake and republishes them as the live coalescer
-did: every --interval (default 100ms) one ticker.<SYMBOL> update per symbol that ticked
-and one ticker.all update, in the live wire format, to the rooms replay.<ID>.ticker.*.
-Open the dashboard with ?replay=<ID> to watch it (marked as a replay). The edge's
-GET /replay?from=&to=&symbols= streams the same windows as NDJSON without pacing.
-
-Options:
-  --from, --to T   ISO times, e.g. 2025-11-22T06:00Z (or dates)
-  --symbols LIST   comma-separated symbols (default: all)
-  --speed N        lake time per wall time (default 1; 10 plays 5 minutes in 30 s)
-  --id ID          replay id, [a-z0-9]{1,16} (default: random)
-  --interval D     wall time between publishes (default 100ms)
-  --delay D        wait before the first publish (default 0), time to open the dashboard
-  --lake URL       lake location (default ARCHIVE_URL, else ./data/lake)
-
-NATS settings come from NATS_URL and the other NATS_* variables.`;
 
 class UsageError extends Error {
   override name = "UsageError";
