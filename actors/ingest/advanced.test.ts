@@ -5,7 +5,7 @@ import { GapEvent, TickBatch, type Trade, TradeBatch } from "../../lib/contracts
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -28,7 +28,7 @@ function advancedShard(products: string[], env: Record<string, string> = {}) {
   const endpoints = venueEndpoints(s);
   const metrics = new Metrics();
   const id = `adv-${++n}`;
-  const shard = new ShardLogic({
+  const shard = new ShardService({
     shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock, metrics,
     settings: s, endpoints, products: { coinbase: products },
   });
@@ -105,7 +105,7 @@ describe("Coinbase Advanced Trade end to end (simulator /coinbase-advanced)", ()
   it("Exchange API too: a product missing from the subscriptions reply is reported refused", async () => {
     sim.faults({ refuseProducts: ["AVAX-USD"] });
     const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, TRADES: "false", ACK_TIMEOUT_MS: "1000" });
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: "ack-exchange", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["AVAX-USD", "DOT-USD"] },
     });

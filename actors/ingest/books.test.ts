@@ -4,7 +4,7 @@ import { BookSnapshot } from "../../lib/contracts/messages.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -33,7 +33,7 @@ describe("Binance order books", () => {
     const s = testSettings({
       FEED: "binance", BINANCE_WS_URL: sim.urls.binanceWs, BINANCE_REST_URL: sim.urls.binanceRest, BOOK_DEPTH: "10", STALE_MS: "10000",
     });
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: "books-1", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints: venueEndpoints(s), products: { binance: ["BTCUSDT", "ETHUSDT", "SOLUSDT"] },
     });

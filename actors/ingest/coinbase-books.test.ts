@@ -6,7 +6,7 @@ import { subjects } from "../../lib/contracts/subjects.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import { systemClock } from "../runtime/mod.ts";
 import type { LevelBook } from "./coinbase/books.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -49,7 +49,7 @@ describe("Coinbase Advanced Trade level2 books (simulator /coinbase-advanced)", 
       BOOK_DEPTH: String(DEPTH), BOOK_INTERVAL_MS: "100", VALIDATE_PUBLISHED: "true",
     });
     const metrics = new Metrics();
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: "cb-books", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock, metrics,
       settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["BTC-USD", "ETH-USD"] },
     });

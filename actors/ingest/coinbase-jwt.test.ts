@@ -7,7 +7,7 @@ import { TickBatch } from "../../lib/contracts/messages.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
 import { cdpJwtSigner, CoinbaseKeyError } from "./coinbase/jwt.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -60,7 +60,7 @@ describe("Advanced Trade ES256 JWTs from a CDP key", () => {
       FEED: "sim,coinbase", SIM_URL: sim.urls.binanceRest, COINBASE_API: "advanced", TRADES: "false", BOOKS: "false", ACK_TIMEOUT_MS: "1000",
       COINBASE_API_KEY_NAME: NAME, COINBASE_API_PRIVATE_KEY: privateKey,
     });
-    return new ShardLogic({
+    return new ShardService({
       shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints: venueEndpoints(s), products: { coinbase: products },
     });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -26,18 +26,18 @@ interface Conns { refused: number; banned: number; attemptsDuringBan: number; at
 const spotConns = () => (sim.stats() as { binanceConnections: { spot: Conns } }).binanceConnections.spot;
 const PRODUCTS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT", "AVAXUSDT", "DOTUSDT"];
 
-function shard(id: string, products: string[]): ShardLogic {
+function shard(id: string, products: string[]): ShardService {
   // One product per connection: 8 sockets for a venue that takes 3 handshakes a second.
   const s = testSettings({
     FEED: "binance", BINANCE_WS_URL: sim.urls.binanceWs, BINANCE_REST_URL: sim.urls.binanceRest, BOOKS: "false", TRADES: "false",
     PRODUCTS_PER_CONNECTION: "1", STALE_MS: "10000", BINANCE_MIN_BAN_MS: "2500",
   });
-  return new ShardLogic({
+  return new ShardService({
     shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
     settings: s, endpoints: venueEndpoints(s), products: { binance: products },
   });
 }
-const open = (sh: ShardLogic) => (sh.status().binance as { open: number }).open;
+const open = (sh: ShardService) => (sh.status().binance as { open: number }).open;
 
 describe("Binance WebSocket connection limit through the simulator (429 / 418 on the handshake, Retry-After)", () => {
   it("after a 429 no socket tries again before Retry-After: every socket opens, never banned", async () => {

@@ -1,7 +1,7 @@
 /**
  * Micro-benchmark of one shard's per-frame path, without sockets or the simulator:
  * Coinbase `ticker` + `match` frames shaped like the simulator's (one of each per tick,
- * 200 products) → ShardLogic.onFrame (parse, validate, normalise, replay check,
+ * 200 products) → ShardService.onFrame (parse, validate, normalise, replay check,
  * batch, encode) → AsyncJetStream → a private nats-server (file storage), acks back.
  * Prints CPU µs per tick of this process and of nats-server, ticks/s and the
  * messages/ticks ratio. Profile: `node --cpu-prof --import tsx actors/ingest/hot-path-bench.ts`.
@@ -16,7 +16,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import type { ShardLogic } from "./shard.ts";
+import type { ShardService } from "./shard.ts";
 import { startBus } from "./testkit.ts";
 import { configureLogging } from "../../lib/platform/log.ts";
 import type { Slot } from "./subscriptions.ts";
@@ -56,7 +56,7 @@ interface Figures {
 /** One measured run of the shard code under `root` (a checkout), on `bus`. */
 async function runOnce(root: string, bus: Awaited<ReturnType<typeof startBus>>): Promise<Figures> {
   const m = async <T>(p: string): Promise<T> => (await import(join(root, p))) as T;
-  const { ShardLogic: Shard } = await m<{ ShardLogic: typeof ShardLogic }>("actors/ingest/shard.ts");
+  const { ShardService: Shard } = await m<{ ShardService: typeof ShardService }>("actors/ingest/shard.ts");
   const { testSettings } = await m<typeof import("./testkit.ts")>("actors/ingest/testkit.ts");
   const { FakeClock } = await m<typeof import("../runtime/mod.ts")>("actors/runtime/mod.ts");
   const { Metrics } = await m<typeof import("../../lib/platform/metrics.ts")>("lib/platform/metrics.ts");

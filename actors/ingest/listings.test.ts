@@ -7,7 +7,7 @@ import { TickBatch } from "../../lib/contracts/messages.ts";
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
 import { resolveProducts, symbolsOf } from "./products.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
 import { coinbaseAdvancedProtocol, coinbaseProtocol } from "./venues.ts";
@@ -59,7 +59,7 @@ describe("listings and delistings without a restart", () => {
     const endpoints = venueEndpoints(s);
     const products = await resolveProducts(s, endpoints);
     expect(products.coinbase).not.toContain("XRP-USD");
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: "listings-1", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints, products, symbols: symbolsOf(products), listProducts: () => resolveProducts(s, endpoints),
     });

@@ -11,14 +11,14 @@ import { BUCKET } from "../../lib/platform/streams.ts";
 import { loadConfig } from "../../lib/platform/config.ts";
 import type { HostContext } from "../host-context.ts";
 import { type ChildSpec, serviceActor } from "../runtime/mod.ts";
-import { PollerLogic } from "./coingecko/poller.ts";
+import { PollerService } from "./coingecko/poller.ts";
 import { type ProductLists, resolveProducts, symbolsOf } from "./products.ts";
 import { coingeckoUrl, ingestSettings, type IngestSettings, isSimFeed, venueEndpoints } from "./settings.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 
-export { ShardLogic } from "./shard.ts";
-export { PollerLogic } from "./coingecko/poller.ts";
+export { ShardService } from "./shard.ts";
+export { PollerService } from "./coingecko/poller.ts";
 export { ingestSettings, type IngestSettings } from "./settings.ts";
 
 const rand = () => Math.random().toString(36).slice(2, 8);
@@ -30,8 +30,8 @@ function requireBucket(host: HostContext, name: string) {
 }
 
 /** Build one shard's logic (used by the actor, run.ts and tests). */
-export function makeShard(host: HostContext, s: IngestSettings, products: ProductLists, index: number, bucket?: TokenBucket, publishNc?: NatsConnection): ShardLogic {
-  return new ShardLogic({
+export function makeShard(host: HostContext, s: IngestSettings, products: ProductLists, index: number, bucket?: TokenBucket, publishNc?: NatsConnection): ShardService {
+  return new ShardService({
     shardId: `${host.hostId}-shard-${index}-${rand()}`,
     js: host.js,
     // A connection of its own for the tick stream (run.ts) keeps the lease renewals on
@@ -114,7 +114,7 @@ export function pollerChild(host: HostContext): ChildSpec {
     actor: () =>
       serviceActor({
         create: (_ctx, fail) =>
-          new PollerLogic({
+          new PollerService({
             holderId: `${host.hostId}-poller-${rand()}`,
             js: host.js,
             kv: requireBucket(host, BUCKET.leaders),

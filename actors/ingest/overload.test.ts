@@ -12,7 +12,7 @@ import type { ChildProcess } from "node:child_process";
 import { GapEvent } from "../../lib/contracts/messages.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import type { VenueProtocol } from "./venues.ts";
 import { BUCKET, type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
@@ -62,7 +62,7 @@ function simulatorProcess(env: Record<string, string>): Promise<ChildProcess> {
  * frames then arrive in long I/O turns, as 60,000 frames/s do to one shard process. (No
  * real part makes a frame this expensive on demand, hence the busy wait in parse.)
  */
-function overload(shard: ShardLogic, ms: number): () => void {
+function overload(shard: ShardService, ms: number): () => void {
   const protocol = shard.venues.get("coinbase")!.protocol as { parse: VenueProtocol["parse"] };
   const parse = protocol.parse;
   protocol.parse = (raw, recvTs) => {
@@ -85,7 +85,7 @@ describe("connection shard under overload", () => {
     const metrics = new Metrics();
     const rows = (await (await fetch(`${simUrl}/_sim/products?limit=1000`)).json()) as Array<{ coinbase: string }>;
     const products = rows.map((r) => r.coinbase);
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: `overload-${Math.random().toString(36).slice(2, 6)}`,
       js: bus.js, nc: publishNc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock, metrics,
       settings: s, endpoints, products: { coinbase: products }, coinbaseGapCheck: false,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -29,7 +29,7 @@ describe("Coinbase connection pacing", () => {
       // A loaded test machine may fail a few of the 200+ handshakes: do not let that open the breaker.
       CONNECT_TIMEOUT_MS: "20000", BREAKER_FAILURES: "1000" });
     const products = sim.universe.products.map((p) => p.cbId).sort();
-    const sh = new ShardLogic({
+    const sh = new ShardService({
       shardId: "pacing-1", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints: venueEndpoints(s), products: { coinbase: products }, coinbaseGapCheck: true,
     });
@@ -56,7 +56,7 @@ describe("Coinbase connection pacing", () => {
       STALE_MS: "60000", TRADES: "true", BOOKS: "false", CONNECT_TIMEOUT_MS: "20000", BREAKER_FAILURES: "1000", ACK_TIMEOUT_MS: "30000" });
     const products = sim.universe.products.map((p) => p.cbId).sort();
     const before = cb().disconnects.subscribeTimeout;
-    const sh = new ShardLogic({
+    const sh = new ShardService({
       shardId: "pacing-adv", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints: venueEndpoints(s), products: { coinbase: products },
     });

@@ -6,7 +6,7 @@ import { subjects } from "../../lib/contracts/subjects.ts";
 import type { TickBatch } from "../../lib/contracts/messages.ts";
 import { systemClock } from "../runtime/mod.ts";
 import { Publisher } from "./publisher.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -43,10 +43,10 @@ afterAll(async () => {
   await bus.close();
 });
 
-function shard(id: string, fastPublish = false): ShardLogic {
+function shard(id: string, fastPublish = false): ShardService {
   // The scripted upstream's exchange times are fixed 2023 instants: no clock-skew check here (it would stamp them with the receive time).
   const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/coinbase`, STALE_MS: "60000", MAX_CLOCK_SKEW_MS: "100000h" });
-  return new ShardLogic({
+  return new ShardService({
     shardId: id, js: bus.js, ...(fastPublish ? { nc: bus.nc } : {}), jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
     settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["BTC-USD"] }, coinbaseGapCheck: true,
   });

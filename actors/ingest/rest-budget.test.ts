@@ -3,7 +3,7 @@ import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { FakeClock, systemClock } from "../runtime/mod.ts";
 import { depthWeight, RateLimitedError, RestBudget } from "./binance/rest-budget.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -22,12 +22,12 @@ afterAll(async () => {
 interface Weight { requestsDuringBan: number; requestsBeforeRetryAfter: number; banned: number; throttled: number }
 const usdmWeight = () => (sim.stats() as { binanceWeight: { usdm: Weight } }).binanceWeight.usdm;
 
-function shard(id: string, env: Record<string, string> = {}): ShardLogic {
+function shard(id: string, env: Record<string, string> = {}): ShardService {
   const s = testSettings({
     FEED: "binance-usdm", BINANCE_USDM_WS_URL: sim.urls.binanceUsdmWs, BINANCE_USDM_REST_URL: sim.urls.binanceUsdmRest,
     STALE_MS: "10000", BINANCE_MIN_BAN_MS: "2500", TRADES: "false", ...env,
   });
-  return new ShardLogic({
+  return new ShardService({
     shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
     settings: s, endpoints: venueEndpoints(s), products: { "binance-usdm": ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"] },
   });

@@ -23,11 +23,11 @@ import { Metrics } from "../../lib/platform/metrics.ts";
 import { connectNats } from "../../lib/platform/nats.ts";
 import { systemClock } from "../runtime/mod.ts";
 import type { Tick } from "../../lib/contracts/messages.ts";
-import { PollerLogic } from "./coingecko/poller.ts";
+import { PollerService } from "./coingecko/poller.ts";
 import { makeShard } from "./mod.ts";
 import { resolveProducts } from "./products.ts";
 import { coingeckoUrl, ingestSettings, venueEndpoints } from "./settings.ts";
-import type { ShardLogic } from "./shard.ts";
+import type { ShardService } from "./shard.ts";
 import { TokenBucket } from "../../lib/platform/token-bucket.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 
@@ -41,8 +41,8 @@ export const runSettings = {
 };
 
 export interface IngestRun {
-  readonly shards: ShardLogic[];
-  readonly poller?: PollerLogic;
+  readonly shards: ShardService[];
+  readonly poller?: PollerService;
   readonly metrics: Metrics;
   stop(): Promise<void>;
 }
@@ -74,9 +74,9 @@ export async function runIngest(env: Record<string, string | undefined> = readEn
     const shards = Array.from({ length: cfg.SHARDS }, (_, i) => makeShard(host, cfg, products, i, bucket, pub));
     if (o.onAck) for (const sh of shards) sh.publisher.setOnAck(o.onAck);
     await Promise.all(shards.map((s) => s.start()));
-    let poller: PollerLogic | undefined;
+    let poller: PollerService | undefined;
     if (cfg.POLLER) {
-      poller = new PollerLogic({
+      poller = new PollerService({
         holderId: `${hostId}-poller`, js: host.js, kv: kv[BUCKET.leaders]!, leaseMs: cfg.LEASE_MS, clock: systemClock,
         settings: cfg, url: coingeckoUrl(cfg), metrics,
       });

@@ -3,7 +3,7 @@ import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import type { TickBatch } from "../../lib/contracts/messages.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -25,11 +25,11 @@ describe("scaling shards", () => {
     const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, STALE_MS: "10000" });
     let n = 0;
     const make = () =>
-      new ShardLogic({
+      new ShardService({
         shardId: `scale-${n++}`, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
         settings: s, endpoints: venueEndpoints(s), products: { coinbase: products }, coinbaseGapCheck: true,
       });
-    const shards: ShardLogic[] = [];
+    const shards: ShardService[] = [];
     const violations: string[] = [];
     const unownedSince = new Map<string, number>();
     let maxUnowned = 0;

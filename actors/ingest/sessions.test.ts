@@ -3,7 +3,7 @@ import { startSimulator, type SimulatorHandle } from "../../sim/mod.ts";
 import { BUCKET } from "../../lib/platform/streams.ts";
 import { systemClock } from "../runtime/mod.ts";
 import { sessionLifetime } from "./connection.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -24,12 +24,12 @@ const usdm = () => (sim.stats() as { venues: Record<string, { disconnects: Disco
 const conns = async () =>
   ((await (await fetch(`${sim.urls.control}/connections`)).json()) as Array<{ id: number; venue: string }>).filter((c) => c.venue === "binance-usdm").map((c) => c.id);
 
-function shard(id: string, env: Record<string, string>): ShardLogic {
+function shard(id: string, env: Record<string, string>): ShardService {
   const s = testSettings({
     FEED: "binance-usdm", BINANCE_USDM_WS_URL: sim.urls.binanceUsdmWs, BINANCE_USDM_REST_URL: sim.urls.binanceUsdmRest,
     PRODUCTS_PER_CONNECTION: "1", STALE_MS: "10000", BOOKS: "false", ...env,
   });
-  return new ShardLogic({
+  return new ShardService({
     shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
     settings: s, endpoints: venueEndpoints(s), products: { "binance-usdm": ["BTCUSDT", "ETHUSDT", "SOLUSDT"] },
   });

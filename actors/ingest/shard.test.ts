@@ -6,7 +6,7 @@ import { FeedStatus, GapEvent, type Tick, TickBatch } from "../../lib/contracts/
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import { systemClock } from "../runtime/mod.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { type IngestSettings, venueEndpoints } from "./settings.ts";
 import { productsFromList } from "./products.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
@@ -35,9 +35,9 @@ function settings(env: Record<string, string> = {}): IngestSettings {
 }
 
 let n = 0;
-function makeShard(s: IngestSettings, products: string[], metrics = new Metrics()): ShardLogic {
+function makeShard(s: IngestSettings, products: string[], metrics = new Metrics()): ShardService {
   const endpoints = venueEndpoints(s);
-  return new ShardLogic({
+  return new ShardService({
     shardId: `test-${++n}-${Math.random().toString(36).slice(2, 6)}`,
     js: bus.js,
     nc: bus.nc,

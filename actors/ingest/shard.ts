@@ -5,7 +5,7 @@
  * resubscribe, or a Binance book resync), publishes ticks / books / feed status to
  * JetStream, and stops its connections the moment its lease cannot be renewed.
  *
- * `ShardLogic` has no actor-runtime dependency (tests drive it directly); mod.ts wraps
+ * `ShardService` has no actor-runtime dependency (tests drive it directly); mod.ts wraps
  * it as a supervised actor. Its dependencies and the assembly of each venue's parts
  * are in shard-venue.ts.
  */
@@ -34,7 +34,7 @@ import { connectBudgets, makeVenue, type ShardDeps, type Venue, type VenueWiring
 
 export type { ShardDeps } from "./shard-venue.ts";
 
-export class ShardLogic {
+export class ShardService {
   readonly membership: Membership;
   readonly publisher: Publisher;
   readonly trades: TradePublisher;

@@ -5,7 +5,7 @@ import { GapEvent, type Trade, TradeBatch } from "../../lib/contracts/messages.t
 import { subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
 import { productsFromList, resolveProducts } from "./products.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { TradeIdTracker } from "./trades.ts";
 import { venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "./testkit.ts";
@@ -32,7 +32,7 @@ describe("trades end to end", () => {
       BINANCE_REST_URL: sim.urls.binanceRest, BOOKS: "false", VALIDATE_PUBLISHED: "true",
     });
     const endpoints = venueEndpoints(s);
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: "trades-1", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints, products: productsFromList(["BTC", "ETH"], endpoints.map((e) => e.venue)), coinbaseGapCheck: true,
     });
@@ -68,7 +68,7 @@ describe("trades end to end", () => {
 
   it("counts lost Coinbase matches (trade ids skipped, or a heartbeat last_trade_id ahead of them) with a GapEvent for the missing range", async () => {
     const s = testSettings({ FEED: "coinbase", COINBASE_WS_URL: sim.urls.coinbaseWs, STALE_MS: "10000" });
-    const shard = new ShardLogic({
+    const shard = new ShardService({
       shardId: "trades-2", js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock,
       settings: s, endpoints: venueEndpoints(s), products: { coinbase: ["SOL-USD"] }, coinbaseGapCheck: true,
     });

@@ -50,5 +50,5 @@ const afterIo = (fn: () => void): void => {
   else setTimeout(fn, 0);
 };
 
-/** The process's budget; ShardLogic sets `budgetMs` from FRAME_TURN_BUDGET_MS. */
+/** The process's budget; ShardService sets `budgetMs` from FRAME_TURN_BUDGET_MS. */
 export const frameTurns = new TurnBudget(20);

@@ -6,7 +6,7 @@ import { subjects } from "../../lib/contracts/subjects.ts";
 import { systemClock } from "../runtime/mod.ts";
 import { Metrics } from "../../lib/platform/metrics.ts";
 import { resolveProducts, symbolsOf } from "./products.ts";
-import { ShardLogic } from "./shard.ts";
+import { ShardService } from "./shard.ts";
 import { type IngestSettings, venueEndpoints } from "./settings.ts";
 import { type Bus, readStored, sleep, startBus, testSettings, waitFor } from "./testkit.ts";
 
@@ -47,8 +47,8 @@ function usdmSettings(env: Record<string, string> = {}): IngestSettings {
   });
 }
 
-function shardFor(s: IngestSettings, products: Record<string, string[]>, id: string, symbols = {}, metrics?: Metrics): ShardLogic {
-  return new ShardLogic({
+function shardFor(s: IngestSettings, products: Record<string, string[]>, id: string, symbols = {}, metrics?: Metrics): ShardService {
+  return new ShardService({
     shardId: id, js: bus.js, nc: bus.nc, jsm: bus.jsm, kv: bus.kv[BUCKET.shards]!, leaseMs: LEASE, clock: systemClock, ...(metrics ? { metrics } : {}),
     settings: s, endpoints: venueEndpoints(s), products, symbols,
   });

@@ -6,7 +6,7 @@ import type { FeedStatus, MarketSnapshot, TickBatch } from "../../../lib/contrac
 import { subjects } from "../../../lib/contracts/subjects.ts";
 import { systemClock } from "../../runtime/mod.ts";
 import { type Bus, readStored, startBus, testSettings, waitFor } from "../testkit.ts";
-import { parseRetryAfter, PollerLogic } from "./poller.ts";
+import { parseRetryAfter, PollerService } from "./poller.ts";
 
 const LEASE = 2000;
 let bus: Bus;
@@ -27,7 +27,7 @@ function poller(id: string, calls: Array<{ at: number; status: number }> = []) {
     calls.push({ at: Date.now(), status: res.status });
     return res;
   };
-  return new PollerLogic({ holderId: id, js: bus.js, kv: bus.kv[BUCKET.leaders]!, leaseMs: LEASE, clock: systemClock, settings: s, url: sim.urls.coingecko, fetch: f });
+  return new PollerService({ holderId: id, js: bus.js, kv: bus.kv[BUCKET.leaders]!, leaseMs: LEASE, clock: systemClock, settings: s, url: sim.urls.coingecko, fetch: f });
 }
 
 describe("CoinGecko poller", () => {

@@ -77,7 +77,7 @@ export interface PollerDeps {
   onError?: (err: unknown) => void;
 }
 
-export class PollerLogic {
+export class PollerService {
   readonly leader: LeaderLease;
   readonly publisher: Publisher;
   /** Feed state per venue, from the latest FeedStatus. */
