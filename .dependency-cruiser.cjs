@@ -60,6 +60,11 @@ const DEEP_IMPORT_EXCEPTIONS = [
     to: "^actors/coalescer/(ticker|fast-decode|jetstream-read)\\.ts$",
     why: "the ranker reads the same streams as the coalescer and computes change and degraded venues the same way; it shares those helpers instead of copying them",
   },
+  {
+    from: "^ops/cli/commands\\.ts$",
+    to: "^ops/lake/help\\.ts$",
+    why: "the CLI prints the lake and replay help without loading the lake code (DuckDB); the commands themselves load ops/lake/mod.ts when they run",
+  },
 ];
 
 /**
