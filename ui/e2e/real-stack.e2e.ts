@@ -237,6 +237,8 @@ describe("dashboard on the real stack", () => {
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("ArrowDown");
     const active = await page.locator(".grid-row.active").getAttribute("data-symbol");
+    // Two rows down from the first: the third row (aria-rowindex counts the header as 1).
+    expect(await page.locator(".grid-row.active").getAttribute("aria-rowindex")).toBe("4");
     expect(await page.locator("[role=grid]").getAttribute("aria-activedescendant")).toBe(`row-${active}`);
     await page.keyboard.press("Enter");
     await page.waitForURL(`**/#/coin/${active}`);
