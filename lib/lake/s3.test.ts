@@ -16,6 +16,7 @@ describe("S3Lake.upload through lib-storage (s3rver)", () => {
   let dir: string;
   let client: S3Client;
   const sent: string[] = [];
+  const failed = new Map<string, unknown>();
 
   const file = async (name: string, bytes: number) => {
     const path = join(dir, name);
@@ -30,8 +31,12 @@ describe("S3Lake.upload through lib-storage (s3rver)", () => {
     dir = await mkdtemp(join(tmpdir(), "tf-s3lake-"));
     client = s3Client({ ...s3.env, AWS_S3_FORCE_PATH_STYLE: true });
     client.middlewareStack.add((next, ctx) => (args) => {
-      sent.push(String(ctx.commandName).replace(/Command$/, ""));
-      return next(args);
+      const name = String(ctx.commandName).replace(/Command$/, "");
+      sent.push(name);
+      return next(args).catch((e: unknown) => {
+        failed.set(name, e);
+        throw e;
+      });
     }, { step: "initialize", name: "countCommands" });
   });
   afterAll(async () => {
@@ -98,6 +103,8 @@ describe("S3Lake.upload through lib-storage (s3rver)", () => {
     // S3 goes away after the first part: part 2 fails, the abort fails too, part 2's error is reported.
     const err = await hooked.upload(path, "down.bin").then(() => undefined, (e: unknown) => e as Error & { code?: string });
     expect(err?.code).toBe("ECONNREFUSED");
+    expect(failed.get("AbortMultipartUpload")).toBeDefined();
+    expect(err).toBe(failed.get("UploadPart"));
     expect(sent).toEqual(["CreateMultipartUpload", "UploadPart", "UploadPart", "AbortMultipartUpload"]);
     await s3.start();
     await lake.upload(path, "down.bin");
