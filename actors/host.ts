@@ -7,7 +7,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import type { Service } from "@nats-io/services";
-import { getLogger } from "@logtape/logtape";
+import { getLogger, type Logger } from "@logtape/logtape";
 import { z } from "zod";
 import { busSettings, loadConfig, natsSettings, readEnv, v } from "../lib/platform/config.ts";
 import { connectNats } from "../lib/platform/nats.ts";
@@ -79,13 +79,8 @@ function pid(): number | undefined {
   return g.Deno?.pid ?? g.process?.pid;
 }
 
-export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
-  const env = opts.env ?? readEnv();
-  const cfg = loadConfig(hostSettings, env);
-  const id = cfg.HOST_ID ?? `host-${crypto.randomUUID().slice(0, 8)}`;
-  const log = getLogger(["tickflow", "host", id]);
-  const startedAt = Date.now();
-
+/** Connect to NATS and ensure the streams (with the configured limits) and the KV buckets. */
+async function connectBus(cfg: HostSettings, id: string, log: Logger) {
   const nc = await connectNats(cfg, `tickflow ${id}`);
   log.info("connected to NATS at {server}", { server: nc.getServer() });
   const jsm = await jetstreamManager(nc);
@@ -100,20 +95,15 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
     mdBytes: cfg.MD_MAX_BYTES, mdAge: cfg.MD_MAX_AGE, rlBytes: cfg.ROOMLOG_MAX_BYTES, rlAge: cfg.ROOMLOG_MAX_AGE, replicas: cfg.STREAM_REPLICAS,
   });
   const kv = await ensureBuckets(nc, { leaseMs: cfg.LEASE_MS, replicas: cfg.STREAM_REPLICAS });
-  const metrics = new Metrics();
-  const ctx: HostContext = {
-    hostId: id,
-    nc,
-    js: jetstream(nc),
-    jsm,
-    kv,
-    clock: systemClock,
-    metrics,
-    env,
-    leaseMs: cfg.LEASE_MS,
-    staleAfterMs: cfg.STALE_AFTER,
-  };
+  return { nc, jsm, kv };
+}
 
+/**
+ * Start the root supervisor: the configured singletons, then `placed` and `placement`
+ * (pooled kinds), then the extra children. Throws (after closing `ctx.nc`) when the root
+ * gives up while starting; a later give-up goes to `opts.onGiveUp` (default: exit 1).
+ */
+async function startRoot(cfg: HostSettings, ctx: HostContext, opts: StartHostOptions): Promise<Supervisor> {
   const singletons = cfg.ACTORS.filter((name) => name in registry).map((name) => registry[name]!(ctx));
   const hostPools = [...cfg.ACTORS.filter((name) => name in pools).map((name) => pools[name]!), ...(opts.extraPools ?? [])];
   // Pooled instances run under `placed`; the placement actor adds and removes them. It
@@ -152,15 +142,19 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
   rootRef = root;
   starting = false;
   if (startError !== undefined) {
-    await nc.close();
+    await ctx.nc.close();
     throw new Error(`actors failed to start: ${startError instanceof Error ? startError.message : String(startError)}`, { cause: startError });
   }
+  return root;
+}
 
+/** The host's status report; each call also refreshes the per-actor gauges. */
+function hostStatus(root: Supervisor, metrics: Metrics, nc: NatsConnection, id: string, startedAt: number): () => HostStatus {
   const restarts = metrics.gauge("tickflow_actor_restarts", "Restarts of an actor since the host started");
   const mailbox = metrics.gauge("tickflow_actor_mailbox_depth", "Messages waiting in an actor's mailbox");
   const freshness = freshnessMetrics(metrics);
   const natsLink = watchNatsLink(nc, metrics);
-  const status = (): HostStatus => {
+  return (): HostStatus => {
     const actors = root.status();
     for (const a of actors) {
       restarts.set(a.restarts, { actor: a.path });
@@ -179,6 +173,32 @@ export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
       actors,
     };
   };
+}
+
+export async function startHost(opts: StartHostOptions = {}): Promise<Host> {
+  const env = opts.env ?? readEnv();
+  const cfg = loadConfig(hostSettings, env);
+  const id = cfg.HOST_ID ?? `host-${crypto.randomUUID().slice(0, 8)}`;
+  const log = getLogger(["tickflow", "host", id]);
+  const startedAt = Date.now();
+
+  const { nc, jsm, kv } = await connectBus(cfg, id, log);
+  const metrics = new Metrics();
+  const ctx: HostContext = {
+    hostId: id,
+    nc,
+    js: jetstream(nc),
+    jsm,
+    kv,
+    clock: systemClock,
+    metrics,
+    env,
+    leaseMs: cfg.LEASE_MS,
+    staleAfterMs: cfg.STALE_AFTER,
+  };
+
+  const root = await startRoot(cfg, ctx, opts);
+  const status = hostStatus(root, metrics, nc, id, startedAt);
 
   const metricsServer =
     cfg.METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, cfg.METRICS_PORT, cfg.METRICS_HOST, () => !nc.isClosed(), () => void status());

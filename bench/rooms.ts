@@ -147,6 +147,61 @@ function startChild(url: string, k: number): Child {
   return c;
 }
 
+/** Wait until the children's active partitions add up to all of them, each holding some (60 s at most). */
+async function settle(children: Child[]): Promise<void> {
+  const partitions = loadConfig(coalescerSettings, env).COALESCER_PARTITIONS;
+  const pumps = children.map((c) => c.next("never").catch(() => undefined));
+  const t0 = Date.now();
+  while (!(children.every((c) => c.owned > 0) && children.reduce((x, c) => x + c.owned, 0) === partitions)) {
+    if (Date.now() - t0 > 60_000) throw new Error(`coalescers did not settle: ${children.map((c) => c.owned).join(",")}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  void pumps;
+  await new Promise((r) => setTimeout(r, 1000)); // given-up partitions' consumers are deleted
+}
+
+/** The table row and RESULT figures of one run: the load sent, the children's reports and the end-to-end latencies seen. */
+function summarise(n: number, load: { msgs: number; elapsed: number; errors: number; e2e: Array<[number, number]> }, res: Array<Record<string, any>>): { row: Array<string | number>; figures: Record<string, number> } {
+  const { msgs, elapsed, errors, e2e } = load;
+  const totalTicks = msgs * PER_MSG;
+  const cpuMs = res.map((r) => r.cpuUs / 1000);
+  const perCoalescer = cpuMs.map((ms) => ms / (totalTicks / 1000));
+  const mean = perCoalescer.reduce((x, y) => x + y, 0) / n;
+  const decoded = res.reduce((x, r) => x + (r.stats.ticks as number), 0);
+  const received = res.map((r) => r.stats.messages as number);
+  const sentLat = res.flatMap((r) => r.sent as Array<[number, number]>);
+  const ackLat = res.flatMap((r) => r.acked as Array<[number, number]>);
+  const achieved = totalTicks / (elapsed / 1000);
+  const p99 = percentile(sentLat, 0.99);
+  const ackP99 = ackLat.length ? percentile(ackLat, 0.99) : Infinity;
+  const row = [
+    n,
+    `${RATE.toLocaleString("en")} → ${Math.round(achieved).toLocaleString("en")}`,
+    PER_MSG,
+    SYMBOLS,
+    mean.toFixed(3),
+    Math.max(...perCoalescer).toFixed(3),
+    (cpuMs.reduce((x, y) => x + y, 0) / (totalTicks / 1000)).toFixed(3),
+    `${Math.round((Math.min(...received) / msgs) * 100)}–${Math.round((Math.max(...received) / msgs) * 100)} %`,
+    percentile(sentLat, 0.5).toFixed(0),
+    p99.toFixed(0),
+    percentile(ackLat, 0.99).toFixed(0),
+    percentile(e2e, 0.99).toFixed(0),
+    errors,
+  ];
+  return {
+    row,
+    figures: {
+      [`c${n}_cpu_ms_per_1k_ticks_per_coalescer`]: Number(mean.toFixed(4)),
+      [`c${n}_cpu_ms_per_1k_ticks_total`]: Number((cpuMs.reduce((x, y) => x + y, 0) / (totalTicks / 1000)).toFixed(4)),
+      [`c${n}_p99_ms`]: Math.round(p99),
+      [`c${n}_p99_to_puback_ms`]: Math.round(ackP99),
+      [`c${n}_ticks_per_s`]: Math.round(achieved),
+      [`c${n}_decoded_share`]: Number((decoded / totalTicks).toFixed(3)),
+    },
+  };
+}
+
 /** One run with `n` coalescer processes; returns the table row and RESULT figures. */
 async function runWith(n: number): Promise<{ row: Array<string | number>; figures: Record<string, number> }> {
   const ns = await startNatsServer();
@@ -156,16 +211,7 @@ async function runWith(n: number): Promise<{ row: Array<string | number>; figure
     await ensureStreams(await jetstreamManager(nc));
     await ensureBuckets(nc, { leaseMs: 10_000, replicas: 1 });
     for (let k = 0; k < n; k++) children.push(startChild(ns.url, k));
-    // Wait until the members' active partitions add up to all of them, each holding some.
-    const partitions = loadConfig(coalescerSettings, env).COALESCER_PARTITIONS;
-    const pumps = children.map((c) => c.next("never").catch(() => undefined));
-    const t0 = Date.now();
-    while (!(children.every((c) => c.owned > 0) && children.reduce((x, c) => x + c.owned, 0) === partitions)) {
-      if (Date.now() - t0 > 60_000) throw new Error(`coalescers did not settle: ${children.map((c) => c.owned).join(",")}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    void pumps;
-    await new Promise((r) => setTimeout(r, 1000)); // given-up partitions' consumers are deleted
+    await settle(children);
     const e2e: Array<[number, number]> = [];
     let measuring = false;
     nc.subscribe("room.ticker.*", {
@@ -233,43 +279,7 @@ async function runWith(n: number): Promise<{ row: Array<string | number>; figure
     const res = await Promise.all(results);
     await Promise.race([Promise.all(children.map((c) => new Promise((r) => c.proc.once("exit", r)))), new Promise((r) => setTimeout(r, 5000))]);
 
-    const totalTicks = msgs * PER_MSG;
-    const cpuMs = res.map((r) => r.cpuUs / 1000);
-    const perCoalescer = cpuMs.map((ms) => ms / (totalTicks / 1000));
-    const mean = perCoalescer.reduce((x, y) => x + y, 0) / n;
-    const decoded = res.reduce((x, r) => x + (r.stats.ticks as number), 0);
-    const received = res.map((r) => r.stats.messages as number);
-    const sentLat = res.flatMap((r) => r.sent as Array<[number, number]>);
-    const ackLat = res.flatMap((r) => r.acked as Array<[number, number]>);
-    const achieved = totalTicks / (elapsed / 1000);
-    const p99 = percentile(sentLat, 0.99);
-    const ackP99 = ackLat.length ? percentile(ackLat, 0.99) : Infinity;
-    const row = [
-      n,
-      `${RATE.toLocaleString("en")} → ${Math.round(achieved).toLocaleString("en")}`,
-      PER_MSG,
-      SYMBOLS,
-      mean.toFixed(3),
-      Math.max(...perCoalescer).toFixed(3),
-      (cpuMs.reduce((x, y) => x + y, 0) / (totalTicks / 1000)).toFixed(3),
-      `${Math.round((Math.min(...received) / msgs) * 100)}–${Math.round((Math.max(...received) / msgs) * 100)} %`,
-      percentile(sentLat, 0.5).toFixed(0),
-      p99.toFixed(0),
-      percentile(ackLat, 0.99).toFixed(0),
-      percentile(e2e, 0.99).toFixed(0),
-      errors,
-    ];
-    return {
-      row,
-      figures: {
-        [`c${n}_cpu_ms_per_1k_ticks_per_coalescer`]: Number(mean.toFixed(4)),
-        [`c${n}_cpu_ms_per_1k_ticks_total`]: Number((cpuMs.reduce((x, y) => x + y, 0) / (totalTicks / 1000)).toFixed(4)),
-        [`c${n}_p99_ms`]: Math.round(p99),
-        [`c${n}_p99_to_puback_ms`]: Math.round(ackP99),
-        [`c${n}_ticks_per_s`]: Math.round(achieved),
-        [`c${n}_decoded_share`]: Number((decoded / totalTicks).toFixed(3)),
-      },
-    };
+    return summarise(n, { msgs, elapsed, errors, e2e }, res);
   } finally {
     for (const c of children) c.proc.kill();
     await nc.close().catch(() => {});

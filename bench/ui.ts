@@ -21,7 +21,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Page } from "playwright-core";
+import type { CDPSession, Page } from "playwright-core";
 import { reportResult, table, writeBenchSection } from "./report.ts";
 import { launch } from "../ui/e2e/browser.ts";
 import { FakeEdge } from "../ui/test/fake-edge.ts";
@@ -132,6 +132,67 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const pctl = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : 0);
 const mb = (b: number) => b / 2 ** 20;
 
+/**
+ * The measured run: a simulated user scrolls the grid every 2 s and rotates through the
+ * views for `durationMs`, with the heap sampled after forced GCs (their windows are
+ * recorded, so tasks inside them can be told apart) and the main thread's task time
+ * read at both ends.
+ */
+async function userSession(page: Page, cdp: CDPSession) {
+  // The bench's own forced GCs block the main thread; tasks inside them are not the page's.
+  const gcWindows: Array<[number, number]> = [];
+  const heap = async () => {
+    const from = await page.evaluate(() => performance.now());
+    await cdp.send("HeapProfiler.collectGarbage");
+    const used = (await cdp.send("Runtime.getHeapUsage")).usedSize;
+    gcWindows.push([from, await page.evaluate(() => performance.now())]);
+    return used;
+  };
+  const taskTime = async () => {
+    const m = (await cdp.send("Performance.getMetrics")).metrics;
+    return m.find((x) => x.name === "TaskDuration")?.value ?? 0;
+  };
+  const t0 = await page.evaluate(() => performance.now());
+  const heap0 = await heap();
+  const busy0 = await taskTime();
+  const wall0 = Date.now();
+  const framesBefore = await page.evaluate(() => (window as unknown as { __tf: { frames: number[] } }).__tf.frames.length);
+  const switches: number[] = [];
+  const scrolls: number[] = [];
+  const views = ["#/overview", "#/coin/BTC-USD", "#/markets"];
+  const rotateMs = Math.min(60_000, Math.max(5000, durationMs / 3));
+  const samples: Array<[number, number]> = [[0, heap0]];
+  const sampleMs = Math.max(10_000, durationMs / 10);
+  let nextRotate = rotateMs, nextSample = sampleMs, v = 0;
+  console.log(`ui bench: ${symbols} symbols × ${hz} Hz for ${(durationMs / 1000).toFixed(0)} s`);
+  while (Date.now() - wall0 < durationMs) {
+    await page.waitForTimeout(2000);
+    const elapsed = Date.now() - wall0;
+    scrolls.push(await page.evaluate(() => {
+      const el = document.querySelector<HTMLElement>("[data-testid=grid-body]");
+      if (el) el.scrollTop = Math.random() * el.scrollHeight;
+      return performance.now();
+    }));
+    if (elapsed >= nextRotate) {
+      switches.push(await page.evaluate(() => performance.now()));
+      await page.evaluate((h) => { location.hash = h; }, views[v++ % views.length]!);
+      nextRotate += rotateMs;
+    }
+    if (elapsed >= nextSample) {
+      samples.push([elapsed, await heap()]);
+      console.log(`  ${(elapsed / 1000).toFixed(0)} s: heap ${mb(samples.at(-1)![1]).toFixed(1)} MB`);
+      nextSample += sampleMs;
+    }
+  }
+  // End on the same view as the start so the heap compares like with like.
+  await page.evaluate(() => { location.hash = "#/markets"; });
+  await page.waitForTimeout(2000);
+  const heap1 = await heap();
+  const busy1 = await taskTime();
+  const wall = Date.now() - wall0;
+  return { t0, heap0, heap1, busy0, busy1, wall, framesBefore, switches, scrolls, samples, gcWindows, rotateMs };
+}
+
 async function main(): Promise<void> {
   build();
   const size = jsSize();
@@ -151,57 +212,7 @@ async function main(): Promise<void> {
     await page.goto(`${edge.url}/#/markets`);
     await page.waitForSelector(".grid-body .grid-row");
     await page.waitForTimeout(3000); // warm-up: JIT, first snapshots
-    // The bench's own forced GCs block the main thread; tasks inside them are not the page's.
-    const gcWindows: Array<[number, number]> = [];
-    const heap = async () => {
-      const from = await page.evaluate(() => performance.now());
-      await cdp.send("HeapProfiler.collectGarbage");
-      const used = (await cdp.send("Runtime.getHeapUsage")).usedSize;
-      gcWindows.push([from, await page.evaluate(() => performance.now())]);
-      return used;
-    };
-    const taskTime = async () => {
-      const m = (await cdp.send("Performance.getMetrics")).metrics;
-      return m.find((x) => x.name === "TaskDuration")?.value ?? 0;
-    };
-    const t0 = await page.evaluate(() => performance.now());
-    const heap0 = await heap();
-    const busy0 = await taskTime();
-    const wall0 = Date.now();
-    const framesBefore = await page.evaluate(() => (window as unknown as { __tf: { frames: number[] } }).__tf.frames.length);
-    const switches: number[] = [];
-    const scrolls: number[] = [];
-    const views = ["#/overview", "#/coin/BTC-USD", "#/markets"];
-    const rotateMs = Math.min(60_000, Math.max(5000, durationMs / 3));
-    const samples: Array<[number, number]> = [[0, heap0]];
-    const sampleMs = Math.max(10_000, durationMs / 10);
-    let nextRotate = rotateMs, nextSample = sampleMs, v = 0;
-    console.log(`ui bench: ${symbols} symbols × ${hz} Hz for ${(durationMs / 1000).toFixed(0)} s`);
-    while (Date.now() - wall0 < durationMs) {
-      await page.waitForTimeout(2000);
-      const elapsed = Date.now() - wall0;
-      scrolls.push(await page.evaluate(() => {
-        const el = document.querySelector<HTMLElement>("[data-testid=grid-body]");
-        if (el) el.scrollTop = Math.random() * el.scrollHeight;
-        return performance.now();
-      }));
-      if (elapsed >= nextRotate) {
-        switches.push(await page.evaluate(() => performance.now()));
-        await page.evaluate((h) => { location.hash = h; }, views[v++ % views.length]!);
-        nextRotate += rotateMs;
-      }
-      if (elapsed >= nextSample) {
-        samples.push([elapsed, await heap()]);
-        console.log(`  ${(elapsed / 1000).toFixed(0)} s: heap ${mb(samples.at(-1)![1]).toFixed(1)} MB`);
-        nextSample += sampleMs;
-      }
-    }
-    // End on the same view as the start so the heap compares like with like.
-    await page.evaluate(() => { location.hash = "#/markets"; });
-    await page.waitForTimeout(2000);
-    const heap1 = await heap();
-    const busy1 = await taskTime();
-    const wall = Date.now() - wall0;
+    const { t0, heap0, heap1, busy0, busy1, wall, framesBefore, switches, scrolls, samples, gcWindows, rotateMs } = await userSession(page, cdp);
     const tf = await page.evaluate(() => (window as unknown as { __tf: { long: Array<[number, number]>; frames: number[] } }).__tf);
     // A view fills in over a second or two as its rooms' snapshots arrive: that is view-switch work.
     const nearSwitch = (t: number) => switches.some((s) => t >= s - 50 && t <= s + 2000);

@@ -55,6 +55,57 @@ export interface EdgeHandle {
 /** Frames up to 4× the error threshold are answered with `too_large`; bigger ones close the socket with 1009. */
 const HARD_PAYLOAD_FACTOR = 4;
 
+/**
+ * `/healthz` (`health`: hub ready, not closing, NATS live) and `/readyz` (`ready`: health
+ * plus a ticker.all message younger than EDGE_STALE_AFTER). `bus` and `transport` are
+ * read at each call: both appear while the edge starts.
+ */
+function healthChecks(cfg: EdgeConfig, hub: EdgeHub, started: number, bus: () => EdgeBus | undefined, transport: () => Transport | undefined) {
+  const health = (): Health => {
+    const b = bus();
+    const nats = b === undefined ? "connecting" : b.nc.isClosed() ? "closed" : b.live ? "connected" : "disconnected";
+    const ok = hub.ready && !hub.closing && b?.live === true;
+    return {
+      ok,
+      body: {
+        status: ok ? "ok" : "unavailable",
+        server: cfg.id,
+        pid: process.pid,
+        transport: cfg.transport,
+        build: transport()?.build,
+        binary: transport()?.detail,
+        why: transport()?.why,
+        nats,
+        roomsLive: hub.ready,
+        connections: hub.sessions.size,
+        rooms: hub.rooms.size,
+        uptimeSec: Math.round((Date.now() - started) / 1000),
+      },
+    };
+  };
+  /** Age of the newest live ticker.all message; before the first one, time since start. */
+  const dataAgeMs = (): number => Date.now() - (bus()?.lastTickerAllAt ?? started);
+  const ready = (): Health => {
+    const h = health();
+    const ageMs = dataAgeMs();
+    const seen = bus()?.lastTickerAllAt !== undefined;
+    const fresh = seen && ageMs <= cfg.staleAfterMs;
+    const ok = h.ok && fresh;
+    const reason = !h.ok ? "unhealthy" : !seen ? "no ticker.all message yet" : fresh ? undefined : `no ticker.all message for ${Math.round(ageMs / 1000)} s`;
+    return {
+      ok,
+      body: {
+        ...h.body,
+        status: ok ? "ready" : "unavailable",
+        ...(reason ? { reason } : {}),
+        dataAgeSec: Math.round(ageMs / 100) / 10,
+        staleAfterSec: cfg.staleAfterMs / 1000,
+      },
+    };
+  };
+  return { health, ready, dataAgeMs };
+}
+
 export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle> {
   const log = getLogger(["tickflow", "edge"]);
   // Permission to serve without native uWS is the process's (npm test sets it on Node
@@ -83,47 +134,7 @@ export async function startEdge(opts: StartEdgeOptions = {}): Promise<EdgeHandle
 
   const files = new StaticFiles(cfg.uiDist);
   let transport: Transport | undefined;
-  const health = (): Health => {
-    const nats = bus === undefined ? "connecting" : bus.nc.isClosed() ? "closed" : bus.live ? "connected" : "disconnected";
-    const ok = hub.ready && !hub.closing && bus?.live === true;
-    return {
-      ok,
-      body: {
-        status: ok ? "ok" : "unavailable",
-        server: cfg.id,
-        pid: process.pid,
-        transport: cfg.transport,
-        build: transport?.build,
-        binary: transport?.detail,
-        why: transport?.why,
-        nats,
-        roomsLive: hub.ready,
-        connections: hub.sessions.size,
-        rooms: hub.rooms.size,
-        uptimeSec: Math.round((Date.now() - started) / 1000),
-      },
-    };
-  };
-  /** Age of the newest live ticker.all message; before the first one, time since start. */
-  const dataAgeMs = (): number => Date.now() - (bus?.lastTickerAllAt ?? started);
-  const ready = (): Health => {
-    const h = health();
-    const ageMs = dataAgeMs();
-    const seen = bus?.lastTickerAllAt !== undefined;
-    const fresh = seen && ageMs <= cfg.staleAfterMs;
-    const ok = h.ok && fresh;
-    const reason = !h.ok ? "unhealthy" : !seen ? "no ticker.all message yet" : fresh ? undefined : `no ticker.all message for ${Math.round(ageMs / 1000)} s`;
-    return {
-      ok,
-      body: {
-        ...h.body,
-        status: ok ? "ready" : "unavailable",
-        ...(reason ? { reason } : {}),
-        dataAgeSec: Math.round(ageMs / 100) / 10,
-        staleAfterSec: cfg.staleAfterMs / 1000,
-      },
-    };
-  };
+  const { health, ready, dataAgeMs } = healthChecks(cfg, hub, started, () => bus, () => transport);
   const lakeDir = cfg.lakeDir ?? "data/lake";
   const transportOpts = {
     host: cfg.host,

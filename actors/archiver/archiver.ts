@@ -17,37 +17,24 @@
  * with its consumer state behind what it delivered, and deliver messages again with a
  * delivery count of 1.
  */
-import { mkdir, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir } from "node:fs/promises";
 import type { TimerHandle } from "../runtime/mod.ts";
 import { PartitionBuffer } from "./buffer.ts";
 import type { Dataset, Part } from "../../lib/lake/datasets.ts";
 import { type Decoder, InlineDecoder } from "./decoder.ts";
 import { type Durable, DurableIndex, lookupKey } from "./durable-index.ts";
-import { moveDurably, removeQuietly } from "../../lib/lake/fsutil.ts";
 import { type Delivery, Held } from "./held.ts";
-import { fileName, tmpName } from "../../lib/lake/partition.ts";
 import { PauseKnob } from "./pause.ts";
-import { recoverStaged, StagedFile } from "./staging.ts";
+import { recoverStaged, type StagedFile, stageBuffer } from "./staging.ts";
 import { Uploader } from "./uploader.ts";
-import { type ArchiverOptions, EMPTY, sleep } from "./options.ts";
+import { type ArchiverOptions, EMPTY } from "./options.ts";
+import { Capacity } from "./capacity.ts";
+import { datasetLabels as labels } from "./metrics.ts";
 
 export type { ArchiverOptions } from "./options.ts";
 
 /** Partitions written at once by the final flush at stop. */
 const STOP_WRITERS = 16;
-
-/**
- * One label object per dataset: the registry caches a series key per label object, so a
- * fresh `{ dataset }` per message cost a sort and a string build each time (4 % of the
- * archiver's main-thread CPU in a profile of bench:archive).
- */
-const LABELS = new Map<string, { dataset: string }>();
-const labels = (dataset: string): { dataset: string } => {
-  let l = LABELS.get(dataset);
-  if (!l) LABELS.set(dataset, (l = { dataset }));
-  return l;
-};
 
 export class Archiver {
   #buffers = new Map<string, PartitionBuffer>();
@@ -60,17 +47,16 @@ export class Archiver {
   /** Estimated bytes of rows in open buffers, and in sealed buffers not yet written out. */
   #openBytes = 0;
   #sealedBytes = 0;
-  #memoryWait = false;
   #flushChain: Promise<void> = Promise.resolve();
   #timer: TimerHandle | undefined;
   #lastKeepAlive = 0;
-  #paused = false;
   #stopped = false;
   #failed = false;
   readonly index: DurableIndex;
   readonly uploader: Uploader;
   private readonly pause: PauseKnob;
   private readonly decoder: Decoder;
+  readonly #capacity: Capacity;
 
   private constructor(private readonly o: ArchiverOptions) {
     this.pause = o.pause ?? new PauseKnob();
@@ -83,6 +69,13 @@ export class Archiver {
       onDurable: (f) => this.#durable(f),
       onFailure: () => o.metrics.uploadFailures.inc(),
       onFatal: (e) => this.#fatal(e),
+    });
+    this.#capacity = new Capacity(o, this.uploader, {
+      bufferedBytes: () => this.bufferedBytes,
+      budget: () => this.#budget,
+      stopped: () => this.#stopped,
+      failed: () => this.#failed,
+      flushAll: () => void this.#flushAll(),
     });
   }
 
@@ -252,27 +245,14 @@ export class Archiver {
     return this.#flushChain;
   }
 
-  /** COPY → fsync → rename into staging → queue the upload. */
+  /** COPY → fsync → rename into staging (staging.ts) → queue the upload. */
   async #write(buf: PartitionBuffer): Promise<void> {
-    if (buf.n > 0) buf.pushChunk();
-    const key = `${buf.key}/${fileName(buf.firstSeq, buf.lastSeq)}`;
-    const final = join(this.o.stagingDir, key);
-    await mkdir(dirname(final), { recursive: true });
-    const tmp = tmpName(final);
-    try {
-      await this.o.writer.copyAndDrop(buf.table, tmp);
+    const f = await stageBuffer(buf, this.o.stagingDir, this.o.writer, () => {
       this.#sealedBytes -= buf.bytes;
-      await this.pause.at("copy");
-      await moveDurably(tmp, final);
-    } catch (e) {
-      await removeQuietly(tmp);
-      throw e;
-    }
-    const bytes = (await stat(final)).size;
-    const f = new StagedFile(key, final, bytes, buf.seqs(), buf.firstSeq, buf.lastSeq);
-    f.held.push(...buf.held); // each already holds one count for this buffer
+      return this.pause.at("copy");
+    });
     this.o.metrics.filesWritten.inc(labels(buf.dataset.name));
-    this.o.metrics.bytesWritten.inc(labels(buf.dataset.name), bytes);
+    this.o.metrics.bytesWritten.inc(labels(buf.dataset.name), f.bytes);
     this.index.addStaged(f);
     this.uploader.enqueue(f);
     this.#gauges();
@@ -296,47 +276,9 @@ export class Archiver {
     return this.#openBytes + this.#sealedBytes;
   }
 
-  /** Wait while buffers are at the memory budget: flush them and fetch nothing meanwhile. */
-  async #waitForMemory(signal: AbortSignal): Promise<void> {
-    while (this.bufferedBytes >= this.#budget && !signal.aborted && !this.#stopped && !this.#failed) {
-      if (!this.#memoryWait) {
-        this.#memoryWait = true;
-        this.o.metrics.backpressure.set(1);
-        this.o.log.info("buffers at the memory budget ({bytes} of {max} bytes): pulling waits for the flush", {
-          bytes: this.bufferedBytes,
-          max: this.#budget,
-        });
-      }
-      void this.#flushAll();
-      await sleep(20, signal);
-    }
-    if (this.#memoryWait) {
-      this.#memoryWait = false;
-      if (!this.#paused) this.o.metrics.backpressure.set(0);
-    }
-  }
-
   /** Wait while the memory or the staging budget is full (JetStream keeps the data meanwhile). */
-  async waitForCapacity(signal: AbortSignal): Promise<void> {
-    await this.#waitForMemory(signal);
-    while (this.uploader.stagedBytes >= this.o.stagingMaxBytes && !signal.aborted && !this.#stopped) {
-      if (!this.#paused) {
-        this.#paused = true;
-        this.o.metrics.backpressure.set(1);
-        this.o.log.warn("staging budget full ({bytes} of {max} bytes, {files} files pending for {target}): pulling paused", {
-          bytes: this.uploader.stagedBytes,
-          max: this.o.stagingMaxBytes,
-          files: this.uploader.pending,
-          target: this.o.target.description,
-        });
-      }
-      await sleep(200, signal);
-    }
-    if (this.#paused) {
-      this.#paused = false;
-      this.o.metrics.backpressure.set(0);
-      this.o.log.info("staging below budget again: pulling resumed");
-    }
+  waitForCapacity(signal: AbortSignal): Promise<void> {
+    return this.#capacity.wait(signal);
   }
 
   #schedule(): void {
@@ -440,7 +382,7 @@ export class Archiver {
       unackedMessages: this.#held.size,
       pendingUploads: this.uploader.pending,
       stagingBytes: this.uploader.stagedBytes,
-      backpressure: this.#paused,
+      backpressure: this.#capacity.paused,
     };
   }
 }

@@ -6,12 +6,14 @@
  * target), so a staged file that cannot be read may be deleted without losing
  * anything: its messages are redelivered and written again.
  */
-import { join } from "node:path";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Logger } from "@logtape/logtape";
+import type { PartitionBuffer } from "./buffer.ts";
 import type { DuckWriter } from "../../lib/lake/duck.ts";
-import { listFiles, removeQuietly } from "../../lib/lake/fsutil.ts";
+import { listFiles, moveDurably, removeQuietly } from "../../lib/lake/fsutil.ts";
 import type { Held } from "./held.ts";
-import { isTmpName, parseFileName } from "../../lib/lake/partition.ts";
+import { fileName, isTmpName, parseFileName, tmpName } from "../../lib/lake/partition.ts";
 
 export type StagedState = "staged" | "uploading" | "done";
 
@@ -46,6 +48,32 @@ export class StagedFile {
     this.held.push(held);
     return true;
   }
+}
+
+/**
+ * Write a sealed buffer out as a staged file: COPY to a temporary name, fsync, rename to
+ * `<partition>/<first>-<last>.parquet` in `dir`. `onCopied` runs once the rows have left
+ * DuckDB, before the rename. The temporary file is removed when any step throws.
+ * The file takes over the buffer's held messages (each already holds one count for it).
+ */
+export async function stageBuffer(buf: PartitionBuffer, dir: string, writer: DuckWriter, onCopied: () => Promise<void>): Promise<StagedFile> {
+  if (buf.n > 0) buf.pushChunk();
+  const key = `${buf.key}/${fileName(buf.firstSeq, buf.lastSeq)}`;
+  const final = join(dir, key);
+  await mkdir(dirname(final), { recursive: true });
+  const tmp = tmpName(final);
+  try {
+    await writer.copyAndDrop(buf.table, tmp);
+    await onCopied();
+    await moveDurably(tmp, final);
+  } catch (e) {
+    await removeQuietly(tmp);
+    throw e;
+  }
+  const bytes = (await stat(final)).size;
+  const f = new StagedFile(key, final, bytes, buf.seqs(), buf.firstSeq, buf.lastSeq);
+  f.held.push(...buf.held);
+  return f;
 }
 
 /**

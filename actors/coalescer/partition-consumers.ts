@@ -124,3 +124,36 @@ export class PartitionConsumers {
     await this.#o.jsm.consumers.delete(STREAM.md, this.name(p)).catch(() => {});
   }
 }
+
+/**
+ * The fallback when COALESCER_PARTITIONS is not the subjects' TICK_PARTITIONS: one
+ * durable consumer on all of `md.tick.>` (the caller skips others' symbols by subject),
+ * created and consumed; `onLost` when it is deleted under us. A member that dies without
+ * deleting it leaves it to the server to clean up after `inactiveMs`.
+ */
+export async function consumeAllTicks(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  o: Omit<PartitionConsumersOptions, "js" | "jsm" | "onMessage"> & { onMessage(m: JsMsg): void },
+): Promise<ConsumerMessages> {
+  await jsm.consumers.add(STREAM.md, {
+    durable_name: o.durable,
+    filter_subject: subjects.allTicks,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.New,
+    ack_wait: nanos(o.ackWaitMs),
+    max_ack_pending: o.maxAckPending,
+    inactive_threshold: nanos(o.inactiveMs),
+  });
+  const consumer = await js.consumers.get(STREAM.md, o.durable);
+  const messages = await consumer.consume({ max_messages: 2000, expires: PULL_EXPIRES_MS, callback: o.onMessage });
+  void (async () => {
+    for await (const s of messages.status()) {
+      if (s.type === "consumer_deleted" || s.type === "consumer_not_found" || s.type === "stream_not_found") {
+        o.onLost(new Error(`tick consumer ${o.durable}: ${s.type}`));
+        return;
+      }
+    }
+  })();
+  return messages;
+}

@@ -5,11 +5,11 @@
  * `ticker.all` writer. The logic it drives lives in coalescer.ts; the runtime wrapper
  * in mod.ts. See README.md for why the consumer is per member and when acks are sent.
  */
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import { type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { KV } from "@nats-io/kv";
 import { getLogger } from "@logtape/logtape";
-import { nanos, STREAM } from "../../lib/platform/streams.ts";
+import { STREAM } from "../../lib/platform/streams.ts";
 import { rooms, subjects, TICK_PARTITIONS } from "../../lib/contracts/subjects.ts";
 import { Membership } from "../lease/mod.ts";
 import type { Clock, TimerHandle } from "../runtime/mod.ts";
@@ -17,13 +17,14 @@ import type { Metrics } from "../../lib/platform/metrics.ts";
 import type { TickerData } from "../../lib/contracts/protocol.ts";
 import { Coalescer, partitionKey, symbolOfTickSubject, TICKER_ALL_KEY } from "./coalescer.ts";
 import type { CoalescerConfig } from "./config.ts";
+import { type CoalescerMetrics, coalescerMetrics } from "./metrics.ts";
 import { decodeTickBatch } from "./fast-decode.ts";
 import { readLastPerSubject } from "./jetstream-read.ts";
-import { PartitionConsumers, PULL_EXPIRES_MS } from "./partition-consumers.ts";
+import { consumeAllTicks, PartitionConsumers } from "./partition-consumers.ts";
 import { LiveTap } from "./live-tap.ts";
 import { RoomPublisher } from "./room-publisher.ts";
 import { TickerAllBuffer, tickerOfRoomMessage } from "./ticker-all.ts";
-import { tickerData } from "./ticker.ts";
+import { sameTicker, tickerData } from "./ticker.ts";
 import { Freshness } from "../freshness.ts";
 
 export interface CoalescerServiceOptions {
@@ -60,11 +61,6 @@ interface Held {
 /** Consumer names allow no `.`, `*`, `>` or whitespace. */
 export const durableName = (memberId: string): string => `coalescer_${memberId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 
-const sameTicker = (room: unknown, d: TickerData): boolean => {
-  const r = room as Partial<TickerData> | undefined;
-  return !!r && r.symbol === d.symbol && r.venue === d.venue && r.exchTs === d.exchTs && r.price === d.price;
-};
-
 export class CoalescerService {
   readonly core: Coalescer;
   readonly publisher: RoomPublisher;
@@ -89,7 +85,7 @@ export class CoalescerService {
   #tapTimer: TimerHandle | undefined;
   #stopped = false;
   readonly #keys: string[];
-  readonly #m;
+  readonly #m: CoalescerMetrics | undefined;
   /** `in`: last tick message received; `out`: last flush whose room messages were all acked. */
   readonly #fresh: Freshness;
 
@@ -101,14 +97,7 @@ export class CoalescerService {
     this.#fresh = new Freshness("coalescer", o.clock, o.staleAfterMs ?? 10_000);
     this.#log = getLogger(["tickflow", "coalescer", o.memberId]);
     this.#keys = [TICKER_ALL_KEY, ...Array.from({ length: this.core.partitions }, (_, i) => partitionKey(i))];
-    const m = o.metrics;
-    this.#m = m && {
-      ticks: m.counter("tickflow_coalescer_ticks_total", "Ticks applied by the coalescer"),
-      rooms: m.counter("tickflow_coalescer_room_messages_total", "Room messages published by the coalescer"),
-      bad: m.counter("tickflow_coalescer_bad_messages_total", "Tick messages that failed validation"),
-      latency: m.histogram("tickflow_coalescer_tick_to_publish_ms", "Tick receipt to room PubAck, ms"),
-      owned: m.gauge("tickflow_coalescer_partitions_owned", "Partitions this coalescer publishes"),
-    };
+    this.#m = o.metrics && coalescerMetrics(o.metrics);
   }
 
   get memberId(): string {
@@ -149,19 +138,16 @@ export class CoalescerService {
       }
     } else {
       // Partitions that are not the subjects' ones: one consumer on md.tick.>, skipping others' symbols by subject.
-      await jsm.consumers.add(STREAM.md, {
-        durable_name: this.#durable,
-        filter_subject: subjects.allTicks,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.New,
-        ack_wait: nanos(config.COALESCER_ACK_WAIT),
-        max_ack_pending: config.COALESCER_MAX_ACK_PENDING,
-        // A member that dies without deleting its consumer leaves it to the server to clean up.
-        inactive_threshold: nanos(inactiveMs),
+      this.#messages = await consumeAllTicks(js, jsm, {
+        durable: this.#durable,
+        ackWaitMs: config.COALESCER_ACK_WAIT,
+        maxAckPending: config.COALESCER_MAX_ACK_PENDING,
+        inactiveMs,
+        onMessage: (m) => this.#onMessage(m),
+        onLost: (err) => {
+          if (!this.#stopped) this.#o.onError?.(err);
+        },
       });
-      const consumer = await js.consumers.get(STREAM.md, this.#durable);
-      this.#messages = await consumer.consume({ max_messages: 2000, expires: PULL_EXPIRES_MS, callback: (m) => this.#onMessage(m) });
-      void this.#watch(this.#messages);
     }
     this.#membership = new Membership({
       kv: this.#o.kv,
@@ -228,15 +214,6 @@ export class CoalescerService {
     if (this.core.ownedPartitions().length > 0 || this.#all) f.expect("out");
     else f.unexpect("out");
     return f.report();
-  }
-
-  async #watch(messages: ConsumerMessages): Promise<void> {
-    for await (const s of messages.status()) {
-      if (s.type === "consumer_deleted" || s.type === "consumer_not_found" || s.type === "stream_not_found") {
-        if (!this.#stopped) this.#o.onError?.(new Error(`tick consumer ${this.#durable}: ${s.type}`));
-        return;
-      }
-    }
   }
 
   #onMessage(m: JsMsg): void {

@@ -105,3 +105,9 @@ export class LatestTicks {
     return this.#latest.size;
   }
 }
+
+/** Whether a room message's data shows this ticker already (same symbol, venue, exchange time and price). */
+export const sameTicker = (room: unknown, d: TickerData): boolean => {
+  const r = room as Partial<TickerData> | undefined;
+  return !!r && r.symbol === d.symbol && r.venue === d.venue && r.exchTs === d.exchTs && r.price === d.price;
+};

@@ -112,6 +112,66 @@ class UwsConn implements Conn {
 }
 
 /**
+ * The `/ws` upgrade step: read what is needed from the request while it is valid, ask
+ * the hub for admission (maybe asynchronously), then upgrade or answer the refusal.
+ */
+function upgradeHandler<S>(opts: TransportOptions<S>) {
+  return (res: UWS.HttpResponse, req: UWS.HttpRequest, context: UWS.us_socket_context_t): void => {
+    // Everything needed later is read now: `req` is valid only during this call.
+    const peer = dec.decode(res.getRemoteAddressAsText());
+    const request = {
+      peer,
+      origin: req.getHeader("origin"),
+      host: req.getHeader("host"),
+      xForwardedFor: req.getHeader("x-forwarded-for"),
+      forwarded: req.getHeader("forwarded"),
+    };
+    const key = req.getHeader("sec-websocket-key");
+    const protocol = req.getHeader("sec-websocket-protocol");
+    const extensions = req.getHeader("sec-websocket-extensions");
+    const answer = (a: Admission) => {
+      if (!a.ok) {
+        res.writeStatus(statusLine(a.status)).writeHeader("Content-Type", "text/plain");
+        if (a.status !== 403) res.writeHeader("Retry-After", "1");
+        res.end(`${a.reason}\n`, true);
+        return;
+      }
+      const ud: UserData<S> = { ip: a.ip, origin: request.origin, host: request.host };
+      res.upgrade(ud, key, protocol, extensions, context);
+    };
+    const a = opts.sockets.admit(request);
+    if (!(a instanceof Promise)) return answer(a);
+    // Asynchronous decision (the host-wide count): the client may leave meanwhile.
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void a.then((r) => {
+      if (aborted) {
+        if (r.ok) opts.sockets.abandon(r.ip);
+        return;
+      }
+      res.cork(() => answer(r));
+    });
+  };
+}
+
+/** Plain HTTP: the routes' reply, written corked, or streamed when it is a stream. */
+function httpHandler<S>(opts: TransportOptions<S>) {
+  return (res: UWS.HttpResponse, req: UWS.HttpRequest): void => {
+    const method = req.getMethod().toUpperCase();
+    const reply = opts.http({ method, path: req.getUrl(), query: req.getQuery() ?? "", header: (n) => req.getHeader(n) });
+    if (reply.stream && method !== "HEAD") return void streamReply(res, reply.status, reply.headers, reply.stream);
+    res.cork(() => {
+      res.writeStatus(statusLine(reply.status));
+      for (const [k, v] of reply.headers) res.writeHeader(k, v);
+      if (method === "HEAD") res.endWithoutBody(typeof reply.body === "string" ? Buffer.byteLength(reply.body) : reply.body.byteLength);
+      else res.end(reply.body);
+    });
+  };
+}
+
+/**
  * Start a uWS transport on a native build (see {@link loadUws}).
  */
 export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuild): Promise<Transport> {
@@ -129,44 +189,7 @@ export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuil
     idleTimeout: idle,
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
-    upgrade: (res, req, context) => {
-      // Everything needed later is read now: `req` is valid only during this call.
-      const peer = dec.decode(res.getRemoteAddressAsText());
-      const request = {
-        peer,
-        origin: req.getHeader("origin"),
-        host: req.getHeader("host"),
-        xForwardedFor: req.getHeader("x-forwarded-for"),
-        forwarded: req.getHeader("forwarded"),
-      };
-      const key = req.getHeader("sec-websocket-key");
-      const protocol = req.getHeader("sec-websocket-protocol");
-      const extensions = req.getHeader("sec-websocket-extensions");
-      const answer = (a: Admission) => {
-        if (!a.ok) {
-          res.writeStatus(statusLine(a.status)).writeHeader("Content-Type", "text/plain");
-          if (a.status !== 403) res.writeHeader("Retry-After", "1");
-          res.end(`${a.reason}\n`, true);
-          return;
-        }
-        const ud: UserData<S> = { ip: a.ip, origin: request.origin, host: request.host };
-        res.upgrade(ud, key, protocol, extensions, context);
-      };
-      const a = opts.sockets.admit(request);
-      if (!(a instanceof Promise)) return answer(a);
-      // Asynchronous decision (the host-wide count): the client may leave meanwhile.
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
-      void a.then((r) => {
-        if (aborted) {
-          if (r.ok) opts.sockets.abandon(r.ip);
-          return;
-        }
-        res.cork(() => answer(r));
-      });
-    },
+    upgrade: upgradeHandler(opts),
     open: (ws) => {
       const ud = ws.getUserData();
       const conn = new UwsConn(ws as UWS.WebSocket<unknown>);
@@ -196,17 +219,7 @@ export async function startUwsTransport<S>(opts: TransportOptions<S>, b: UwsBuil
     },
   });
 
-  app.any("/*", (res, req) => {
-    const method = req.getMethod().toUpperCase();
-    const reply = opts.http({ method, path: req.getUrl(), query: req.getQuery() ?? "", header: (n) => req.getHeader(n) });
-    if (reply.stream && method !== "HEAD") return void streamReply(res, reply.status, reply.headers, reply.stream);
-    res.cork(() => {
-      res.writeStatus(statusLine(reply.status));
-      for (const [k, v] of reply.headers) res.writeHeader(k, v);
-      if (method === "HEAD") res.endWithoutBody(typeof reply.body === "string" ? Buffer.byteLength(reply.body) : reply.body.byteLength);
-      else res.end(reply.body);
-    });
-  });
+  app.any("/*", httpHandler(opts));
 
   const listenSocket = await new Promise<UWS.us_listen_socket>((resolve, reject) => {
     app.listen(opts.host, opts.port, (ls) => {

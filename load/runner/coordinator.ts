@@ -15,7 +15,8 @@ import { registry } from "./registry.ts";
 import { renderReport } from "./report.ts";
 import { WorkerPool } from "./pool.ts";
 import { loadScript, type ScriptModule } from "./script.ts";
-import { counterRate, ServerSampler, trendPoint, type SeriesPoint } from "./series.ts";
+import { ServerSampler } from "./series.ts";
+import { RunSampler } from "./sampler.ts";
 import { buildSummaryData, evaluateThresholds, writeSummaryOutputs, type ThresholdResult } from "./summary.ts";
 import { isThresholdError, parseThresholds, type MetricThresholds } from "./thresholds.ts";
 import { als, IterationCtx, logVuError } from "./vu.ts";
@@ -68,6 +69,57 @@ function submetricKeys(thresholds: unknown): string[] {
   return thresholds && typeof thresholds === "object" ? Object.keys(thresholds).filter((k) => k.includes("{")) : [];
 }
 
+/** Fork the workers that hold the VUs: enough for `maxSocketsPerWorker` each, unless `--workers` says. */
+function startPool(o: RunOptions, options: Record<string, unknown>, plans: ScenarioPlan[], setupData: unknown, agg: Aggregate, totalVus: number): WorkerPool {
+  const perVu = Math.max(1, Number(o.env.SOCKETS_PER_VU) || 1);
+  const nWorkers = Math.max(1, Math.min(totalVus, o.workers ?? Math.ceil((totalVus * perVu) / o.maxSocketsPerWorker)));
+  return new WorkerPool(
+    nWorkers,
+    {
+      script: o.script,
+      env: o.env,
+      options,
+      plans,
+      submetrics: submetricKeys(options.thresholds),
+      setupData,
+      maxSockets: o.maxSocketsPerWorker,
+      // ≥ 8, and enough that each address holds ≤ 1,000 sockets (the edge's default EDGE_MAX_CONNS_PER_IP).
+      sourceAddresses: o.sourceAddresses ?? Math.min(254, Math.max(8, Math.ceil((totalVus * perVu) / 1000))),
+    },
+    agg,
+  );
+}
+
+/** The end-of-test summary: the script's handleSummary outputs, else (or when it throws) k6's text summary. */
+async function printSummary(mod: ScriptModule, data: ReturnType<typeof buildSummaryData>): Promise<void> {
+  try {
+    if (typeof mod.handleSummary === "function") writeSummaryOutputs(await mod.handleSummary(data));
+    else process.stdout.write(textSummary(data));
+  } catch (e) {
+    process.stderr.write(`ERRO handleSummary: ${(e as Error).stack ?? e}\n`);
+    process.stdout.write(textSummary(data));
+  }
+}
+
+/** k6's exit code for a finished run (the first that applies, in k6's order). */
+function exitCodeOf(pool: WorkerPool, abortedByThreshold: boolean, results: ThresholdResult[], signal: NodeJS.Signals | undefined): number {
+  let code: number = ExitCode.Ok;
+  if (pool.error) code = ExitCode.WorkerDied;
+  else if (pool.abortReason && !abortedByThreshold) code = ExitCode.ScriptAborted;
+  else if (results.some((r) => !r.ok)) code = ExitCode.ThresholdsFailed;
+  else if (signal === "SIGINT") code = ExitCode.ExternalAbort;
+  else if (pool.failReason) code = ExitCode.MarkedAsFailed;
+  return code;
+}
+
+/** `runner_server_cpu_us_per_msg`: the server's CPU over the run per message received, when --server-pid was sampled. */
+function serverCpuPerMessage(server: ServerSampler, agg: Aggregate): void {
+  if (server.startCpuMs === undefined) return;
+  const cpu = server.cpuMs();
+  const msgs = agg.total.get("ws_msgs_received")?.agg("count", 0) ?? 0;
+  if (cpu !== undefined && msgs > 0) agg.add("runner_server_cpu_us_per_msg", "gauge", ((cpu - server.startCpuMs) * 1000) / msgs);
+}
+
 export async function run(o: RunOptions): Promise<number> {
   const startedAt = new Date();
   const notes: string[] = [];
@@ -98,23 +150,7 @@ export async function run(o: RunOptions): Promise<number> {
   }
 
   const totalVus = plans.reduce((n, p) => n + p.vus, 0);
-  const perVu = Math.max(1, Number(o.env.SOCKETS_PER_VU) || 1);
-  const nWorkers = Math.max(1, Math.min(totalVus, o.workers ?? Math.ceil((totalVus * perVu) / o.maxSocketsPerWorker)));
-  const pool = new WorkerPool(
-    nWorkers,
-    {
-      script: o.script,
-      env: o.env,
-      options,
-      plans,
-      submetrics: submetricKeys(options.thresholds),
-      setupData,
-      maxSockets: o.maxSocketsPerWorker,
-      // ≥ 8, and enough that each address holds ≤ 1,000 sockets (the edge's default EDGE_MAX_CONNS_PER_IP).
-      sourceAddresses: o.sourceAddresses ?? Math.min(254, Math.max(8, Math.ceil((totalVus * perVu) / 1000))),
-    },
-    agg,
-  );
+  const pool = startPool(o, options, plans, setupData, agg, totalVus);
   let signal: NodeJS.Signals | undefined;
   await pool.until(() => pool.error !== undefined || pool.allReady);
   if (pool.error) {
@@ -150,55 +186,9 @@ export async function run(o: RunOptions): Promise<number> {
   const server = o.serverPid ? new ServerSampler(o.serverPid) : undefined;
   if (server && server.startCpuMs === undefined) notes.push(`--server-pid ${o.serverPid}: no such process (server RSS not sampled)`);
   server?.cpuPct();
-  const series: SeriesPoint[] = [];
-  let lastSample = testStart;
-  let abortedByThreshold: ThresholdResult | undefined;
-
-  const sample = (final = false) => {
-    const now = Date.now();
-    const secs = Math.max(0.001, (now - lastSample) / 1000);
-    lastSample = now;
-    const stats = pool.stats;
-    const vus = stats.reduce((n, s) => n + s.vusActive, 0);
-    agg.add("vus", "gauge", vus);
-    agg.add("vus_max", "gauge", totalVus);
-    const rss = server?.rssBytes();
-    if (rss !== undefined) agg.add("runner_server_rss_bytes", "gauge", rss, "data");
-    const interval = agg.takeInterval();
-    const trends: SeriesPoint["trends"] = {};
-    for (const [k, s] of interval) if (s.type === "trend" && agg.defs.get(k)?.contains === "time" && !k.startsWith("runner_")) trends[k] = trendPoint(s);
-    const p: SeriesPoint = {
-      t: Math.max(0, (now - testStart) / 1000),
-      vus,
-      sockets: stats.reduce((n, s) => n + s.openSockets, 0),
-      connecting: stats.reduce((n, s) => n + s.connectingSockets, 0),
-      paused: stats.reduce((n, s) => n + s.pausedSockets, 0),
-      msgsInPerSec: counterRate(interval, "ws_msgs_received", secs),
-      msgsOutPerSec: counterRate(interval, "ws_msgs_sent", secs),
-      bytesInPerSec: counterRate(interval, "data_received", secs),
-      iterationsPerSec: counterRate(interval, "iterations", secs),
-      trends,
-      lagP99Ms: Math.max(0, ...stats.map((s) => s.lagP99Ms)),
-      lagMaxMs: Math.max(0, ...stats.map((s) => s.lagMaxMs)),
-      runnerRssBytes: stats.reduce((n, s) => n + s.rssBytes, 0) + process.memoryUsage.rss(),
-      serverRssBytes: rss,
-      serverCpuPct: server?.cpuPct(),
-    };
-    // A last, partial interval would show as a spike in the per-second rates.
-    if (!final || secs >= 0.5 || series.length === 0) series.push(p);
-    progress.update(p, now - testStart);
-    if (!abortedByThreshold) {
-      const elapsed = now - testStart;
-      const failing = evaluateThresholds(thresholds, agg, elapsed / 1000).find((r) => r.abortOnFail && !r.ok && elapsed >= r.delayAbortEvalMs);
-      if (failing) {
-        abortedByThreshold = failing;
-        pool.abortReason ??= `threshold '${failing.source}' on ${failing.key} failed (abortOnFail)`;
-        pool.stopAll();
-      }
-    }
-  };
+  const sampler = new RunSampler({ pool, agg, totalVus, server, progress, thresholds, testStart });
   await new Promise((r) => setTimeout(r, Math.max(0, testStart - Date.now())));
-  const sampler = setInterval(() => sample(), 1000);
+  const every = setInterval(() => sampler.sample(), 1000);
   let stopDeadline: NodeJS.Timeout | undefined;
   await pool.until(() => {
     if ((pool.abortReason || signal || pool.error) && !stopDeadline) {
@@ -207,9 +197,9 @@ export async function run(o: RunOptions): Promise<number> {
     }
     return pool.allDone;
   });
-  clearInterval(sampler);
+  clearInterval(every);
   clearTimeout(stopDeadline);
-  sample(true);
+  sampler.sample(true);
   progress.finish();
   pool.exitAll();
   process.off("SIGINT", onSignal);
@@ -225,11 +215,7 @@ export async function run(o: RunOptions): Promise<number> {
   agg.merge(registry.flush()); // what setup/teardown recorded in this process
 
   const durationMs = Date.now() - testStart;
-  if (server?.startCpuMs !== undefined) {
-    const cpu = server.cpuMs();
-    const msgs = agg.total.get("ws_msgs_received")?.agg("count", 0) ?? 0;
-    if (cpu !== undefined && msgs > 0) agg.add("runner_server_cpu_us_per_msg", "gauge", ((cpu - server.startCpuMs) * 1000) / msgs);
-  }
+  if (server) serverCpuPerMessage(server, agg);
   const results = evaluateThresholds(thresholds, agg, durationMs / 1000);
   const lagP99 = agg.total.get("runner_event_loop_lag_p99")?.agg("p(99)", 0) ?? 0;
   const trendP99 = progressTrend ? (agg.total.get(progressTrend)?.agg("p(99)", 0) ?? 0) : 0;
@@ -241,26 +227,13 @@ export async function run(o: RunOptions): Promise<number> {
 
   const data = buildSummaryData({ agg, results, options, durationMs, setupData, noColor: true });
   if (o.summaryExport) writeFileSync(o.summaryExport, JSON.stringify(data, null, 2));
-  if (!o.noSummary) {
-    try {
-      if (typeof mod.handleSummary === "function") writeSummaryOutputs(await mod.handleSummary(data));
-      else process.stdout.write(textSummary(data));
-    } catch (e) {
-      process.stderr.write(`ERRO handleSummary: ${(e as Error).stack ?? e}\n`);
-      process.stdout.write(textSummary(data));
-    }
-  }
+  if (!o.noSummary) await printSummary(mod, data);
 
-  let code: number = ExitCode.Ok;
-  if (pool.error) code = ExitCode.WorkerDied;
-  else if (pool.abortReason && !abortedByThreshold) code = ExitCode.ScriptAborted;
-  else if (results.some((r) => !r.ok)) code = ExitCode.ThresholdsFailed;
-  else if (signal === "SIGINT") code = ExitCode.ExternalAbort;
-  else if (pool.failReason) code = ExitCode.MarkedAsFailed;
+  const code = exitCodeOf(pool, sampler.abortedByThreshold !== undefined, results, signal);
   if (pool.abortReason) process.stderr.write(`test aborted: ${pool.abortReason}\n`);
 
   if (o.out) {
-    writeFileSync(o.out, renderReport({ script: o.script, startedAt, exitCode: code, series, summary: data, thresholds: results, notes }));
+    writeFileSync(o.out, renderReport({ script: o.script, startedAt, exitCode: code, series: sampler.series, summary: data, thresholds: results, notes }));
     process.stderr.write(`report written to ${o.out}\n`);
   }
   return code;
