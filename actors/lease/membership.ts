@@ -320,8 +320,12 @@ export class Membership {
   }
 
   private emit(): void {
+    // What the observer last saw: a lease lost and won again must emit "settled" once the
+    // join grace has passed, even when the member list never changed (same id rejoining).
+    const view = this.view();
+    this.wasSettled = view.settled;
     try {
-      this.opts.onChange?.(this.view());
+      this.opts.onChange?.(view);
     } catch (err) {
       this.log.error("onChange threw: {err}", { err: String(err) });
     }
