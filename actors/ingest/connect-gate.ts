@@ -11,7 +11,7 @@
  * "before Retry-After" and start a ban. Binance needs few sockets (1,024 streams each).
  */
 import { getLogger } from "@logtape/logtape";
-import type { Clock } from "../runtime/mod.ts";
+import { type Clock, sleep } from "../runtime/mod.ts";
 
 export interface ConnectGateOptions {
   venue: string;
@@ -85,14 +85,3 @@ export class ConnectGate {
   }
 }
 
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = clock.setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clock.clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
-}

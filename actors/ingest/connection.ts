@@ -17,7 +17,7 @@ import {
   retry,
   wrap,
 } from "cockatiel";
-import type { Clock, TimerHandle } from "../runtime/mod.ts";
+import { type Clock, sleep, type TimerHandle } from "../runtime/mod.ts";
 import { frameTurns } from "./turn-budget.ts";
 
 export class UpstreamError extends Error {
@@ -142,7 +142,7 @@ export class UpstreamConnection {
           const b = this.o.connectBudget;
           const done = this.o.gate ? await this.o.gate.enter(s) : undefined;
           try {
-            while (b && !b.tryTake() && !s.aborted) await pause(this.o.clock, Math.max(10, b.msUntil()), s);
+            while (b && !b.tryTake() && !s.aborted) await sleep(this.o.clock, Math.max(10, b.msUntil()), s);
             return await this.open(s);
           } finally {
             done?.();
@@ -160,7 +160,7 @@ export class UpstreamConnection {
       const why = await this.session(ws);
       this.o.onClose?.(this, why);
       if (signal.aborted) return;
-      if (this.framesThisSession === 0) await pause(this.o.clock, this.o.shortSessionPauseMs, signal);
+      if (this.framesThisSession === 0) await sleep(this.o.clock, this.o.shortSessionPauseMs, signal);
     }
   }
 
@@ -263,15 +263,3 @@ export function sessionLifetime(id: string, maxMs: number): number {
   return Math.round(maxMs * (0.8 + 0.15 * ((h >>> 0) / 2 ** 32)));
 }
 
-function pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const t = clock.setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clock.clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
-}
